@@ -1,0 +1,150 @@
+/**
+ * Every error zeroproc raises is a {@link ZeroprocError} with a stable `code`, so callers can
+ * branch on `err.code` without string-matching messages.
+ */
+
+/** Stable error codes; one per error class. */
+export type ZeroprocErrorCode =
+  | 'ERR_ZEROPROC'
+  | 'ERR_REMOTE'
+  | 'ERR_TIMEOUT'
+  | 'ERR_PROCESS_EXITED'
+  | 'ERR_DISCONNECTED'
+  | 'ERR_AUTH'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_ALREADY_EXISTS'
+  | 'ERR_PROTOCOL'
+  | 'ERR_CANCELLED'
+  | 'ERR_SPAWN'
+  | 'ERR_INVALID_ARGUMENT';
+
+/** Base class of every zeroproc error. */
+export class ZeroprocError extends Error {
+  /** Stable, machine-readable code of this error kind. */
+  readonly code: ZeroprocErrorCode = 'ERR_ZEROPROC';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Where a remote error came from. */
+export interface ErrorOrigin {
+  /** Name of the server (usually the process name) that raised it. */
+  server: string;
+  pid: number;
+  host: string;
+}
+
+/**
+ * An exception thrown by remote code. `remoteName`, `message`, `cause` and the remote's own
+ * fields are preserved; `stack` holds the local stack followed by the remote one.
+ */
+export class RemoteError extends ZeroprocError {
+  override readonly code = 'ERR_REMOTE' as const;
+  /** The `name` of the error on the remote side, e.g. `TypeError`. */
+  readonly remoteName: string;
+  /** The stack as it was in the remote process. */
+  readonly remoteStack: string | undefined;
+  /** The process that raised it. */
+  readonly origin: ErrorOrigin;
+  /** Own enumerable fields the remote error carried (e.g. `errno`, `code` as `remoteCode`). */
+  readonly fields: Record<string, unknown>;
+  constructor(
+    remote: { name: string; message: string; stack?: string; cause?: unknown; fields?: Record<string, unknown> },
+    origin: ErrorOrigin,
+  ) {
+    super(`${remote.name}: ${remote.message} (in ${origin.server}, pid ${origin.pid} on ${origin.host})`, {
+      cause: remote.cause,
+    });
+    this.remoteName = remote.name;
+    this.remoteStack = remote.stack;
+    this.origin = origin;
+    this.fields = remote.fields ?? {};
+    for (const [k, v] of Object.entries(this.fields)) {
+      if (!(k in this)) (this as Record<string, unknown>)[k] = v;
+    }
+    if (remote.stack) this.stack = `${this.stack}\n    --- remote stack (${origin.server}) ---\n${remote.stack}`;
+  }
+}
+
+/** A call, connection or start-up did not complete in time. */
+export class TimeoutError extends ZeroprocError {
+  override readonly code = 'ERR_TIMEOUT' as const;
+}
+
+/** Details of how a process ended. */
+export interface ExitInfo {
+  /** Exit code, or null when the process was ended by a signal. */
+  code: number | null;
+  /** Signal that ended the process, or null. */
+  signal: NodeJS.Signals | null;
+}
+
+/** The process serving the call exited; carries its exit status and last stderr lines. */
+export class ProcessExitedError extends ZeroprocError {
+  override readonly code = 'ERR_PROCESS_EXITED' as const;
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly processName: string;
+  readonly pid: number | undefined;
+  /** The last lines the process wrote to stderr, oldest first. */
+  readonly stderrTail: string[];
+  constructor(processName: string, pid: number | undefined, exit: ExitInfo, stderrTail: string[] = []) {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    const tail = stderrTail.length ? `\nlast stderr lines:\n  ${stderrTail.join('\n  ')}` : '';
+    super(`process ${processName} (pid ${pid ?? '?'}) ${how}${tail}`);
+    this.exitCode = exit.code;
+    this.signal = exit.signal;
+    this.processName = processName;
+    this.pid = pid;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/** The connection to a server was lost or the server closed. */
+export class DisconnectedError extends ZeroprocError {
+  override readonly code = 'ERR_DISCONNECTED' as const;
+}
+
+/** A message failed authentication, or a server refused an unsafe configuration. */
+export class AuthError extends ZeroprocError {
+  override readonly code = 'ERR_AUTH' as const;
+}
+
+/** A named or numbered object does not exist (never published, released, or unknown). */
+export class NotFoundError extends ZeroprocError {
+  override readonly code = 'ERR_NOT_FOUND' as const;
+}
+
+/** A name is already taken. */
+export class AlreadyExistsError extends ZeroprocError {
+  override readonly code = 'ERR_ALREADY_EXISTS' as const;
+}
+
+/** Bytes that do not follow the zeroproc protocol (bad frames, bad body, oversize). */
+export class ProtocolError extends ZeroprocError {
+  override readonly code = 'ERR_PROTOCOL' as const;
+}
+
+/** A call was cancelled by its caller. */
+export class CancelledError extends ZeroprocError {
+  override readonly code = 'ERR_CANCELLED' as const;
+}
+
+/** A child process failed to start; carries the child's own message and stack when it sent one. */
+export class SpawnError extends ZeroprocError {
+  override readonly code = 'ERR_SPAWN' as const;
+  /** The stack of the error inside the child, when it got far enough to report it. */
+  readonly childStack: string | undefined;
+  constructor(message: string, childStack?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.childStack = childStack;
+    if (childStack) this.stack = `${this.stack}\n    --- child stack ---\n${childStack}`;
+  }
+}
+
+/** An argument or option was not acceptable; the message names it. */
+export class InvalidArgumentError extends ZeroprocError {
+  override readonly code = 'ERR_INVALID_ARGUMENT' as const;
+}
