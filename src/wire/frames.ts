@@ -1,0 +1,72 @@
+/**
+ * The frames of one zeroproc message: header, signature, body, attachments
+ * (docs/PROTOCOL.md, "Frames").
+ */
+import { AuthError, ProtocolError } from '../errors.js';
+import type { Codec } from './codec.js';
+import { jsonCodec } from './json-codec.js';
+import { msgpackCodec } from './msgpack-codec.js';
+import { sign, verify } from './signing.js';
+
+/** Protocol version carried in every header. */
+export const PROTOCOL_VERSION = 1;
+const MAGIC0 = 0x5a; // 'Z'
+const MAGIC1 = 0x50; // 'P'
+const EMPTY = Buffer.alloc(0);
+
+const codecsById = new Map<number, Codec>([
+  [msgpackCodec.id, msgpackCodec],
+  [jsonCodec.id, jsonCodec],
+]);
+
+/** The codec called `name`. */
+export function codecNamed(name: string): Codec {
+  for (const c of codecsById.values()) if (c.name === name) return c;
+  throw new ProtocolError(`unknown codec ${JSON.stringify(name)}: use 'msgpack' or 'json'`);
+}
+
+/** One message, already encoded, waiting in a send queue. */
+export interface EncodedMessage {
+  data: Buffer;
+  attachments: Buffer[];
+}
+
+/** Builds the frames of a batch: header, signature (empty without key), body, attachments. */
+export function packFrames(codec: Codec, messages: readonly EncodedMessage[], key: Buffer | undefined): Buffer[] {
+  const header = Buffer.of(MAGIC0, MAGIC1, PROTOCOL_VERSION, codec.id);
+  const body = codec.joinBatch(messages.map((m) => m.data));
+  const attachments: Buffer[] = [];
+  for (const m of messages) for (const a of m.attachments) attachments.push(a);
+  const signed = [header, body, ...attachments];
+  return [header, key ? sign(key, signed) : EMPTY, body, ...attachments];
+}
+
+/** A received batch whose header was understood and whose signature was checked. */
+export interface ReceivedBatch {
+  codec: Codec;
+  body: Buffer;
+  attachments: Buffer[];
+  /** Whether the batch carried a signature that was verified. */
+  signed: boolean;
+}
+
+/**
+ * Checks a batch's frames. Throws ProtocolError for frames that are not a zeroproc message and
+ * AuthError when a key is set and the signature is missing or wrong.
+ */
+export function unpackFrames(frames: readonly Buffer[], key: Buffer | undefined): ReceivedBatch {
+  if (frames.length < 3) throw new ProtocolError(`a message needs at least 3 frames, got ${frames.length}`);
+  const [header, signature, body] = frames as [Buffer, Buffer, Buffer];
+  if (header.byteLength !== 4 || header[0] !== MAGIC0 || header[1] !== MAGIC1) {
+    throw new ProtocolError('the first frame is not a zeroproc header');
+  }
+  if (header[2] !== PROTOCOL_VERSION) throw new ProtocolError(`unsupported protocol version ${header[2]}, this side speaks ${PROTOCOL_VERSION}`);
+  const codec = codecsById.get(header[3]!);
+  if (!codec) throw new ProtocolError(`unknown codec id 0x${header[3]!.toString(16)}`);
+  const attachments = frames.slice(3);
+  if (key) {
+    if (signature.byteLength === 0) throw new AuthError('message is not signed, and this side requires an authkey');
+    if (!verify(key, [header, body, ...attachments], signature)) throw new AuthError('message signature does not match the authkey');
+  }
+  return { codec, body, attachments, signed: key !== undefined };
+}

@@ -1,0 +1,10 @@
+/** The wire layer: codecs, extension types, frames and signing. Nothing here knows of RPC. */
+export { Ext, type ExtCode } from './ext-codes.js';
+export type { Codec, CodecName } from './codec.js';
+export { msgpackCodec } from './msgpack-codec.js';
+export { jsonCodec } from './json-codec.js';
+export { codecNamed, packFrames, unpackFrames, PROTOCOL_VERSION, type EncodedMessage, type ReceivedBatch } from './frames.js';
+export { keyBytes, sign, verify, SIGNATURE_LENGTH, type Authkey } from './signing.js';
+export { registerType, unregisterType, type TypeDefinition } from './user-types.js';
+export type { RefWire, RefHooks } from './refs.js';
+export { ATTACHMENT_THRESHOLD, type DecodeState, type EncodeState } from './values.js';

@@ -1,0 +1,93 @@
+import msgpack from 'msgpack-lite';
+import { ExtBuffer } from 'msgpack-lite/lib/ext-buffer.js';
+import type { Codec } from './codec.js';
+import { Ext } from './ext-codes.js';
+import { bigintExt, fromExt, RawBytes, toExt, type DecodeState, type EncodeState, type ExtValue } from './values.js';
+
+type Encoder = unknown;
+type EncodeFn = (encoder: Encoder, value: unknown) => void;
+interface LiteCodec {
+  encode: EncodeFn;
+  addExtUnpacker(type: number, unpacker: (buffer: Buffer) => unknown): void;
+}
+
+const liteCodec = msgpack.createCodec() as unknown as LiteCodec & msgpack.Codec;
+const baseEncode = liteCodec.encode;
+const options = { codec: liteCodec };
+
+// Encoding and decoding are synchronous, so the state of the message in progress can live here;
+// nested payload encodes (a Map's entries, an error's cause) share it.
+let encoding: EncodeState = { hooks: undefined, attachments: [] };
+let decoding: DecodeState = { hooks: undefined, attachments: [], next: 0 };
+
+const undefinedExt = new ExtBuffer(Buffer.alloc(0), Ext.Undefined);
+
+function extBuffer(ext: ExtValue): ExtBuffer {
+  return new ExtBuffer(msgpack.encode(ext.payload, options), ext.code);
+}
+
+// msgpack-lite writes undefined and functions as nil and knows nothing of references; this
+// dispatcher, which msgpack-lite calls for every value including nested ones, handles them
+// and hands everything else to the original.
+liteCodec.encode = function encodeValue(encoder, value) {
+  switch (typeof value) {
+    case 'undefined':
+      return baseEncode(encoder, undefinedExt);
+    case 'bigint':
+      return baseEncode(encoder, extBuffer(bigintExt(value)));
+    case 'symbol':
+      throw new TypeError(`cannot send ${String(value)}`);
+    case 'function':
+    case 'object': {
+      if (value === null) return baseEncode(encoder, value);
+      if (value instanceof RawBytes) return baseEncode(encoder, value.bytes);
+      const ext = toExt(value, encoding);
+      return baseEncode(encoder, ext ? extBuffer(ext) : value);
+    }
+    default:
+      return baseEncode(encoder, value);
+  }
+};
+
+for (const code of Object.values(Ext)) {
+  if (code === Ext.Undefined) liteCodec.addExtUnpacker(code, () => undefined);
+  else liteCodec.addExtUnpacker(code, (buf) => fromExt(code, msgpack.decode(buf, options), decoding));
+}
+
+function arrayHeader(length: number): Buffer {
+  if (length < 16) return Buffer.of(0x90 + length);
+  if (length <= 0xffff) return Buffer.of(0xdc, length >> 8, length & 0xff);
+  const b = Buffer.alloc(5);
+  b[0] = 0xdd;
+  b.writeUInt32BE(length, 1);
+  return b;
+}
+
+/** MessagePack body codec (msgpack-lite plus zeroproc's extension types). */
+export const msgpackCodec: Codec = {
+  name: 'msgpack',
+  id: 0x6d,
+  encode(value, state) {
+    const outer = encoding;
+    encoding = state;
+    try {
+      return msgpack.encode(value, options);
+    } finally {
+      encoding = outer;
+    }
+  },
+  joinBatch(messages) {
+    return Buffer.concat([arrayHeader(messages.length), ...messages]);
+  },
+  decodeBatch(body, state) {
+    const outer = decoding;
+    decoding = state;
+    try {
+      const batch = msgpack.decode(body, options);
+      if (!Array.isArray(batch)) throw new TypeError('a message body must be an array of messages');
+      return batch;
+    } finally {
+      decoding = outer;
+    }
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * The wire form of an object reference. The codec knows only this shape; what a reference
+ * means (proxies, object tables, tickets) belongs to the RPC layer, which supplies the hooks.
+ */
+export interface RefWire {
+  /** Id of the server instance that owns the object (random per server start). */
+  server: string;
+  /** Address where that server listens. */
+  address: string;
+  /** Object id in the owner's table. */
+  obj: number;
+  /** Transfer ticket to claim at the owner, or 0 when the owner already counted the receiver. */
+  ticket: number;
+  /** Attribute path below the object (a forwarded `proxy.a.b`). */
+  path: string[];
+  /** Whether the object is callable. */
+  callable: boolean;
+  /** Constructor or function name, for display. */
+  name: string;
+}
+
+/** Decides what goes by reference while encoding, and what a reference becomes while decoding. */
+export interface RefHooks {
+  /**
+   * Called for every function, array and non-plain or plain object about to be encoded.
+   * `byValue` says whether the codec can carry it by value. Returns the reference to send
+   * instead, or undefined to send the value itself.
+   */
+  toRef(value: object, byValue: boolean): RefWire | undefined;
+  /** Turns a received reference into a local value (a proxy, or the object at its owner). */
+  fromRef(ref: RefWire): unknown;
+}
+
+/** Packs a reference into the payload array documented in docs/PROTOCOL.md. */
+export function refToPayload(ref: RefWire): unknown[] {
+  return [ref.server, ref.address, ref.obj, ref.ticket, ref.path, ref.callable, ref.name];
+}
+
+/** Validates and unpacks a reference payload; throws TypeError on malformed input. */
+export function refFromPayload(p: unknown): RefWire {
+  if (
+    !Array.isArray(p) || p.length < 7 ||
+    typeof p[0] !== 'string' || typeof p[1] !== 'string' || !Number.isInteger(p[2]) ||
+    !Number.isInteger(p[3]) || !Array.isArray(p[4]) || !p[4].every((s) => typeof s === 'string') ||
+    typeof p[5] !== 'boolean' || typeof p[6] !== 'string'
+  ) {
+    throw new TypeError('malformed object reference');
+  }
+  return { server: p[0], address: p[1], obj: p[2], ticket: p[3], path: p[4], callable: p[5], name: p[6] };
+}
