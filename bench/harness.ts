@@ -1,0 +1,332 @@
+/**
+ * Benchmark harness: a case is measured against a baseline in the same process tree, the two
+ * alternated (A B A B ...) so that the drift of this shared 2-core machine hits both alike, and
+ * reported as medians plus their ratio. Peers are real processes, tracked so none outlives us.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export type Placement = 'unpinned' | 'pinned-cpu0';
+
+export interface RunContext {
+  readonly quick: boolean;
+  readonly placement: Placement;
+}
+
+/** What one side of a case has opened (peers started, sockets connected) and can sample. */
+export interface Fixture {
+  /** One measurement in the case's unit; called for warm-up, then once per run. */
+  sample(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Opens a fixture; setup cost stays outside the samples. */
+export type Measure = (ctx: RunContext) => Promise<Fixture>;
+
+export interface Metric {
+  readonly metric: string;
+  readonly unit: string;
+  /** which way is better, so a ratio can be read against its target */
+  readonly better: 'higher' | 'lower';
+}
+
+export interface Baseline extends Metric {
+  readonly name: string;
+  readonly measure: Measure;
+}
+
+export interface Target {
+  readonly text: string;
+  readonly atLeast?: number;
+  readonly atMost?: number;
+}
+
+export interface BenchCase {
+  readonly name: string;
+  /** The row of issue 5's table this case answers; rows with no case are listed as pending. */
+  readonly issueCase?: number;
+  readonly target: Target;
+  /** The case is sampled in the baseline's metric and unit. */
+  readonly baseline: Baseline;
+  readonly measure: Measure;
+  /** Recorded runs per side (default 5, 3 with --quick). */
+  readonly runs?: number;
+  /** Unrecorded warm-up time per side (default 1000 ms, 300 ms with --quick); see warmUp. */
+  readonly warmupMs?: number;
+}
+
+export interface CaseResult {
+  case: string;
+  placement: Placement;
+  metric: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  value: number;
+  baseline: string;
+  baselineValue: number;
+  ratio: number;
+  target: string;
+  /** null when the target is informational (baseline self-checks) */
+  met: boolean | null;
+  runs: number;
+  samples: number[];
+  baselineSamples: number[];
+}
+
+/** A case that threw: reported in its own line so one failure does not hide the others. */
+export interface CaseError {
+  case: string;
+  placement: Placement;
+  error: string;
+}
+
+/** The rows of issue 5's target table, so unanswered rows can be shown as pending. */
+export const ISSUE_CASES: ReadonlyArray<{ id: number; title: string; target: string }> = [
+  { id: 1, title: 'sequential calls', target: '>= 0.90 x raw zeromq.js echo (round trips/s)' },
+  { id: 2, title: 'pipelined calls (10,000 async)', target: '>= 1.0 x raw zeromq.js pipelined echo' },
+  { id: 3, title: 'oneway calls executed/s', target: '>= 1.0 x raw PUSH/PULL messages/s' },
+  { id: 4, title: 'payload round trip 10 MB, 100 MB', target: '<= 1.25 x raw zeromq.js echo time' },
+  { id: 5, title: 'spawn to first call', target: '<= 1.3 x bare fork (JS); <= 1.3 x bare node --import tsx (TS)' },
+  { id: 6, title: 'idle child RSS', target: '<= 1.3 x bare child' },
+  { id: 7, title: '1,000 proxies created and released', target: '0 objects left, release traffic batched' },
+  { id: 8, title: 'log records/s, 4 children', target: '>= 50,000 records/s, 0 lost' },
+];
+
+export const atLeast = (ratio: number, of: string): Target => ({ text: `>= ${ratio} x ${of}`, atLeast: ratio });
+export const atMost = (ratio: number, of: string): Target => ({ text: `<= ${ratio} x ${of}`, atMost: ratio });
+/** For the baseline self-checks, which have no target of their own. */
+export const info = (text: string): Target => ({ text: `info: ${text}` });
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Milliseconds taken by fn. */
+export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+/** Operations per second of `count` operations done by fn. */
+export async function opsPerSecond(count: number, fn: () => Promise<unknown>): Promise<number> {
+  return count / ((await timeMs(fn)) / 1000);
+}
+
+/** A fixture with nothing to open or close, e.g. one that spawns a fresh child per sample. */
+export function stateless(sample: () => Promise<number>): Fixture {
+  return { sample, close: async () => {} };
+}
+
+/**
+ * Samples both sides, alternating, until each has run for `ms` (at least once, at most 20
+ * times): one warm-up sample was not enough, the first few seconds of a process still see V8
+ * tier up its hot loops and round-trip rates climb 2-3x over them.
+ */
+async function warmUp(subject: Fixture, base: Fixture, ms: number): Promise<void> {
+  let subjectMs = 0;
+  let baseMs = 0;
+  for (let i = 0; i < 20 && (i === 0 || subjectMs < ms || baseMs < ms); i++) {
+    if (i === 0 || subjectMs < ms) subjectMs += await timeMs(() => subject.sample());
+    if (i === 0 || baseMs < ms) baseMs += await timeMs(() => base.sample());
+  }
+}
+
+export async function runCase(c: BenchCase, ctx: RunContext, progress: (line: string) => void): Promise<CaseResult> {
+  const runs = c.runs ?? (ctx.quick ? 3 : 5);
+  const samples: number[] = [];
+  const baselineSamples: number[] = [];
+  // both sides stay open for the whole case, so an idle peer is all one side costs the other
+  const subject = await c.measure(ctx);
+  try {
+    const base = await c.baseline.measure(ctx);
+    try {
+      await warmUp(subject, base, c.warmupMs ?? (ctx.quick ? 300 : 1000));
+      for (let i = 0; i < runs; i++) {
+        samples.push(await subject.sample());
+        baselineSamples.push(await base.sample());
+        progress(`  run ${i + 1}/${runs}: ${fmt(samples[i]!)} vs ${fmt(baselineSamples[i]!)} ${c.baseline.unit}`);
+      }
+    } finally {
+      await base.close();
+    }
+  } finally {
+    await subject.close();
+  }
+  const value = median(samples);
+  const baselineValue = median(baselineSamples);
+  const ratio = value / baselineValue;
+  const { atLeast: min, atMost: max } = c.target;
+  return {
+    case: c.name,
+    placement: ctx.placement,
+    metric: c.baseline.metric,
+    unit: c.baseline.unit,
+    better: c.baseline.better,
+    value,
+    baseline: c.baseline.name,
+    baselineValue,
+    ratio,
+    target: c.target.text,
+    met: min !== undefined ? ratio >= min : max !== undefined ? ratio <= max : null,
+    runs,
+    samples,
+    baselineSamples,
+  };
+}
+
+// ---- peer processes ----
+
+const live = new Set<ChildProcess>();
+let exitHooked = false;
+
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  // 'exit' handlers must be synchronous: SIGKILL is the one kill that needs no waiting
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => process.exit(130));
+  }
+}
+
+export interface Peer {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** The next IPC message from the peer; rejects if the peer exits first. */
+  next<T>(): Promise<T>;
+  send(message: unknown): void;
+  /** Ends the peer and waits for its exit. */
+  kill(): Promise<void>;
+}
+
+export interface PeerOptions {
+  /** Node flags; empty by default so a peer does not inherit the runner's tsx loader. */
+  execArgv?: string[];
+  args?: string[];
+}
+
+export const peerScript = (file: string): string => fileURLToPath(new URL(`./peers/${file}`, import.meta.url));
+
+/** Forks a script under bench/peers; stdout is ignored so it cannot corrupt the JSON lines. */
+export function forkPeer(file: string, options: PeerOptions = {}): Peer {
+  hookExit();
+  const child = fork(peerScript(file), options.args ?? [], {
+    execArgv: options.execArgv ?? [],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  live.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  const inbox: unknown[] = [];
+  const waiting: Array<{ resolve: (m: unknown) => void; reject: (e: Error) => void }> = [];
+  child.on('message', (message) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter.resolve(message);
+    else inbox.push(message);
+  });
+  const failAll = (error: Error) => {
+    for (const waiter of waiting.splice(0)) waiter.reject(error);
+  };
+  child.once('error', failAll);
+  child.once('exit', (code, signal) => failAll(new Error(`peer ${file} exited (code ${code}, signal ${signal})`)));
+  return {
+    child,
+    get pid() {
+      if (child.pid === undefined) throw new Error(`peer ${file} did not start`);
+      return child.pid;
+    },
+    next<T>() {
+      if (inbox.length > 0) return Promise.resolve(inbox.shift() as T);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return Promise.reject(new Error(`peer ${file} has exited`));
+      }
+      return new Promise<T>((resolve, reject) => waiting.push({ resolve: resolve as (m: unknown) => void, reject }));
+    },
+    send(message) {
+      child.send(message as object);
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Resident set size of a process in MB, from /proc/<pid>/status. */
+export function rssMB(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
+/**
+ * RSS once it has settled: sampled every 100 ms until two successive readings differ by less
+ * than 1% (a fresh child is still faulting in pages and finishing lazy work), at most 3 s.
+ */
+export async function settledRssMB(pid: number): Promise<number> {
+  await sleep(200);
+  let previous = rssMB(pid);
+  for (let i = 0; i < 28; i++) {
+    await sleep(100);
+    const current = rssMB(pid);
+    if (Math.abs(current - previous) < previous * 0.01) return current;
+    previous = current;
+  }
+  return previous;
+}
+
+/** The CPUs this process may run on, e.g. "0" or "0-1". */
+export function cpusAllowed(): string {
+  return /^Cpus_allowed_list:\s+(\S+)/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1] ?? 'unknown';
+}
+
+// ---- reporting ----
+
+export function fmt(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (abs >= 1e4) return `${(value / 1e3).toFixed(1)}k`;
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+export function isCaseError(line: CaseResult | CaseError): line is CaseError {
+  return 'error' in line;
+}
+
+/** The readable summary: one row per case and placement, then the issue rows still pending. */
+export function formatTable(results: ReadonlyArray<CaseResult | CaseError>, pending: typeof ISSUE_CASES): string {
+  const header = ['case', 'placement', 'value', 'baseline', 'ratio', 'target', 'met'];
+  const rows = results.map((r) =>
+    isCaseError(r)
+      ? [r.case, r.placement, `ERROR: ${r.error}`, '', '', '', '']
+      : [
+          r.case,
+          r.placement,
+          `${fmt(r.value)} ${r.unit}`,
+          `${fmt(r.baselineValue)} ${r.unit} (${r.baseline})`,
+          `${r.ratio.toFixed(2)} x${r.better === 'higher' ? ' (higher better)' : ' (lower better)'}`,
+          r.target,
+          r.met === null ? '-' : r.met ? 'yes' : 'NO',
+        ],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  if (pending.length > 0) {
+    out.push('', 'PENDING zeroproc cases (no case registered yet; the rows above are baseline self-checks):');
+    for (const p of pending) out.push(`  ${p.id}. ${p.title}: target ${p.target}`);
+  }
+  return out.join('\n');
+}
