@@ -19,8 +19,8 @@ import {
 
 export const MB = 1024 * 1024;
 
-/** A tiny request, under zeromq.js's 128-byte copy threshold like a small RPC call. */
-const TINY = Buffer.from('{"id":1,"m":"ping","a":[1]}');
+/** A tiny request (exported so a zeroproc case can send the same bytes), under zeromq.js's 128-byte copy threshold like a small RPC call. */
+export const TINY = Buffer.from('{"id":1,"m":"ping","a":[1]}');
 
 interface Connected<S> {
   peer: Peer;
@@ -51,7 +51,8 @@ async function connectTo<S extends zmq.Socket>(
 
 const dealer = () => new zmq.Dealer({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
 
-function sequentialCount(ctx: RunContext): number {
+/** Round trips per sample of the sequential cases, so a zeroproc case can do as many. */
+export function sequentialCount(ctx: RunContext): number {
   return ctx.quick ? 500 : 2000;
 }
 
@@ -106,7 +107,8 @@ export const zmqEchoPipelined: Baseline = {
 
 export type PayloadKind = 'buffer' | 'float64';
 
-function makePayload(bytes: number, kind: PayloadKind): Buffer | Float64Array {
+/** The payload the echo baselines send, for a zeroproc case to send the same. */
+export function makePayload(bytes: number, kind: PayloadKind): Buffer | Float64Array {
   if (kind === 'float64') {
     const array = new Float64Array(bytes / 8);
     for (let i = 0; i < array.length; i += 4096) array[i] = i;
@@ -176,6 +178,11 @@ export function msgpackPayloadEcho(bytes: number, kind: PayloadKind): Measure {
   };
 }
 
+/** Messages per sample of the one-way cases. */
+export function oneWayCount(ctx: RunContext): number {
+  return ctx.quick ? 20_000 : 100_000;
+}
+
 /** 2. One-way PUSH to PULL, one message per send, counted by the receiver. */
 export const zmqPushPull: Baseline = {
   name: 'zmq-push-pull',
@@ -184,7 +191,7 @@ export const zmqPushPull: Baseline = {
   better: 'higher',
   async measure(ctx) {
     const { peer, socket, close } = await connectTo('zmq-pull.mjs', new zmq.Push({ linger: 0 }));
-    const count = ctx.quick ? 20_000 : 100_000;
+    const count = oneWayCount(ctx);
     return {
       async sample() {
         peer.send({ expect: count });

@@ -39,23 +39,33 @@ export interface Baseline extends Metric {
 
 export interface Target {
   readonly text: string;
-  readonly atLeast?: number;
-  readonly atMost?: number;
+  /** bounds on value / baselineValue */
+  readonly ratioAtLeast?: number;
+  readonly ratioAtMost?: number;
+  /** bounds on the case's own median, for targets stated in absolute terms */
+  readonly valueAtLeast?: number;
+  readonly valueAtMost?: number;
 }
 
-export interface BenchCase {
+interface CaseCommon {
   readonly name: string;
   /** The row of issue 5's table this case answers; rows with no case are listed as pending. */
   readonly issueCase?: number;
   readonly target: Target;
-  /** The case is sampled in the baseline's metric and unit. */
-  readonly baseline: Baseline;
   readonly measure: Measure;
   /** Recorded runs per side (default 5, 3 with --quick). */
   readonly runs?: number;
   /** Unrecorded warm-up time per side (default 1000 ms, 300 ms with --quick); see warmUp. */
   readonly warmupMs?: number;
 }
+
+/**
+ * A case is sampled in its baseline's metric and unit unless it names its own `metric` (for
+ * a comparison across units, e.g. log records/s against PUSH/PULL messages/s); a case with
+ * no baseline at all (its target is absolute) must name one.
+ */
+export type BenchCase = CaseCommon &
+  ({ readonly baseline: Baseline; readonly metric?: Metric } | { readonly baseline?: undefined; readonly metric: Metric });
 
 export interface CaseResult {
   case: string;
@@ -64,9 +74,9 @@ export interface CaseResult {
   unit: string;
   better: 'higher' | 'lower';
   value: number;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
+  baseline: string | null;
+  baselineValue: number | null;
+  ratio: number | null;
   target: string;
   /** null when the target is informational (baseline self-checks) */
   met: boolean | null;
@@ -94,10 +104,22 @@ export const ISSUE_CASES: ReadonlyArray<{ id: number; title: string; target: str
   { id: 8, title: 'log records/s, 4 children', target: '>= 50,000 records/s, 0 lost' },
 ];
 
-export const atLeast = (ratio: number, of: string): Target => ({ text: `>= ${ratio} x ${of}`, atLeast: ratio });
-export const atMost = (ratio: number, of: string): Target => ({ text: `<= ${ratio} x ${of}`, atMost: ratio });
+export const atLeast = (ratio: number, of: string): Target => ({ text: `>= ${ratio} x ${of}`, ratioAtLeast: ratio });
+export const atMost = (ratio: number, of: string): Target => ({ text: `<= ${ratio} x ${of}`, ratioAtMost: ratio });
+export const valueAtLeast = (value: number, text: string): Target => ({ text, valueAtLeast: value });
+export const valueAtMost = (value: number, text: string): Target => ({ text, valueAtMost: value });
 /** For the baseline self-checks, which have no target of their own. */
 export const info = (text: string): Target => ({ text: `info: ${text}` });
+
+/** Whether medians meet every bound the target sets; null when it sets none. */
+function meets(target: Target, value: number, ratio: number | null): boolean | null {
+  const checks: boolean[] = [];
+  if (target.valueAtLeast !== undefined) checks.push(value >= target.valueAtLeast);
+  if (target.valueAtMost !== undefined) checks.push(value <= target.valueAtMost);
+  if (target.ratioAtLeast !== undefined) checks.push(ratio !== null && ratio >= target.ratioAtLeast);
+  if (target.ratioAtMost !== undefined) checks.push(ratio !== null && ratio <= target.ratioAtMost);
+  return checks.length === 0 ? null : checks.every(Boolean);
+}
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -127,52 +149,58 @@ export function stateless(sample: () => Promise<number>): Fixture {
  * times): one warm-up sample was not enough, the first few seconds of a process still see V8
  * tier up its hot loops and round-trip rates climb 2-3x over them.
  */
-async function warmUp(subject: Fixture, base: Fixture, ms: number): Promise<void> {
-  let subjectMs = 0;
-  let baseMs = 0;
-  for (let i = 0; i < 20 && (i === 0 || subjectMs < ms || baseMs < ms); i++) {
-    if (i === 0 || subjectMs < ms) subjectMs += await timeMs(() => subject.sample());
-    if (i === 0 || baseMs < ms) baseMs += await timeMs(() => base.sample());
+async function warmUp(sides: Fixture[], ms: number): Promise<void> {
+  const spent = sides.map(() => 0);
+  for (let i = 0; i < 20 && (i === 0 || spent.some((t) => t < ms)); i++) {
+    for (const [k, side] of sides.entries()) {
+      if (i === 0 || spent[k]! < ms) spent[k]! += await timeMs(() => side.sample());
+    }
+  }
+}
+
+/** Opens `measure`, hands its fixture to `use`, and closes it whatever happens. */
+async function withFixture<T>(measure: Measure | undefined, ctx: RunContext, use: (f: Fixture | null) => Promise<T>): Promise<T> {
+  if (!measure) return use(null);
+  const fixture = await measure(ctx);
+  try {
+    return await use(fixture);
+  } finally {
+    await fixture.close();
   }
 }
 
 export async function runCase(c: BenchCase, ctx: RunContext, progress: (line: string) => void): Promise<CaseResult> {
   const runs = c.runs ?? (ctx.quick ? 3 : 5);
+  const metric: Metric = c.metric ?? c.baseline!;
   const samples: number[] = [];
   const baselineSamples: number[] = [];
   // both sides stay open for the whole case, so an idle peer is all one side costs the other
-  const subject = await c.measure(ctx);
-  try {
-    const base = await c.baseline.measure(ctx);
-    try {
-      await warmUp(subject, base, c.warmupMs ?? (ctx.quick ? 300 : 1000));
+  await withFixture(c.measure, ctx, (subject) =>
+    withFixture(c.baseline?.measure, ctx, async (base) => {
+      await warmUp(base ? [subject!, base] : [subject!], c.warmupMs ?? (ctx.quick ? 300 : 1000));
       for (let i = 0; i < runs; i++) {
-        samples.push(await subject.sample());
-        baselineSamples.push(await base.sample());
-        progress(`  run ${i + 1}/${runs}: ${fmt(samples[i]!)} vs ${fmt(baselineSamples[i]!)} ${c.baseline.unit}`);
+        samples.push(await subject!.sample());
+        if (base) baselineSamples.push(await base.sample());
+        const against = base ? ` vs ${fmt(baselineSamples[i]!)}` : '';
+        progress(`  run ${i + 1}/${runs}: ${fmt(samples[i]!)}${against} ${metric.unit}`);
       }
-    } finally {
-      await base.close();
-    }
-  } finally {
-    await subject.close();
-  }
+    }),
+  );
   const value = median(samples);
-  const baselineValue = median(baselineSamples);
-  const ratio = value / baselineValue;
-  const { atLeast: min, atMost: max } = c.target;
+  const baselineValue = c.baseline ? median(baselineSamples) : null;
+  const ratio = baselineValue === null ? null : value / baselineValue;
   return {
     case: c.name,
     placement: ctx.placement,
-    metric: c.baseline.metric,
-    unit: c.baseline.unit,
-    better: c.baseline.better,
+    metric: metric.metric,
+    unit: metric.unit,
+    better: metric.better,
     value,
-    baseline: c.baseline.name,
+    baseline: c.baseline?.name ?? null,
     baselineValue,
     ratio,
     target: c.target.text,
-    met: min !== undefined ? ratio >= min : max !== undefined ? ratio <= max : null,
+    met: meets(c.target, value, ratio),
     runs,
     samples,
     baselineSamples,
@@ -197,7 +225,6 @@ function hookExit(): void {
 }
 
 export interface Peer {
-  readonly child: ChildProcess;
   readonly pid: number;
   /** The next IPC message from the peer; rejects if the peer exits first. */
   next<T>(): Promise<T>;
@@ -212,6 +239,7 @@ export interface PeerOptions {
   args?: string[];
 }
 
+/** Absolute path of a file under bench/peers, e.g. a module for a zeroproc child to import. */
 export const peerScript = (file: string): string => fileURLToPath(new URL(`./peers/${file}`, import.meta.url));
 
 /** Forks a script under bench/peers; stdout is ignored so it cannot corrupt the JSON lines. */
@@ -237,7 +265,6 @@ export function forkPeer(file: string, options: PeerOptions = {}): Peer {
   child.once('error', failAll);
   child.once('exit', (code, signal) => failAll(new Error(`peer ${file} exited (code ${code}, signal ${signal})`)));
   return {
-    child,
     get pid() {
       if (child.pid === undefined) throw new Error(`peer ${file} did not start`);
       return child.pid;
@@ -315,8 +342,8 @@ export function formatTable(results: ReadonlyArray<CaseResult | CaseError>, pend
           r.case,
           r.placement,
           `${fmt(r.value)} ${r.unit}`,
-          `${fmt(r.baselineValue)} ${r.unit} (${r.baseline})`,
-          `${r.ratio.toFixed(2)} x${r.better === 'higher' ? ' (higher better)' : ' (lower better)'}`,
+          r.baselineValue === null ? '-' : `${fmt(r.baselineValue)} ${r.unit} (${r.baseline})`,
+          `${r.ratio === null ? '-' : `${r.ratio.toFixed(2)} x`} (${r.better} is better)`,
           r.target,
           r.met === null ? '-' : r.met ? 'yes' : 'NO',
         ],

@@ -132,7 +132,7 @@ async function orchestrate(options: Options, forward: string[]): Promise<number>
   });
   const cases = await loadCases();
   if (options.list) {
-    for (const c of cases) process.stdout.write(`${c.name}  (baseline ${c.baseline.name})\n`);
+    for (const c of cases) process.stdout.write(`${c.name}  (baseline ${c.baseline?.name ?? 'none'})\n`);
     return 0;
   }
   if (selected(cases, options.filters).length === 0) throw new Error(`no case matches ${options.filters.join(', ')}`);
