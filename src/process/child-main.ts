@@ -1,0 +1,67 @@
+/**
+ * What a spawned child does, from its first line to its RPC server serving: receive the config
+ * over IPC, take the name as process title, start the server, import the preloaded modules,
+ * report ready (or the start-up error) and end itself when the server closes or the parent dies.
+ *
+ * Kept off the heavy modules (execa, winston): every import here is paid on every spawn.
+ */
+import { RPCServer } from '../rpc/server.js';
+import { setDefaultAuthkey, setLocalServer } from '../rpc/local.js';
+import { BOOTSTRAP_TAG, isChildConfig, type ChildConfig, type ChildMessage } from './bootstrap-protocol.js';
+import { createModuleLoader } from './module-loader.js';
+import { watchParent } from './parent-watch.js';
+
+function receiveConfig(): Promise<ChildConfig> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) {
+      reject(new Error('children/bootstrap must be started by zeroproc (it needs an IPC channel to its parent)'));
+      return;
+    }
+    const onMessage = (message: unknown): void => {
+      if (!isChildConfig(message)) return;
+      process.off('message', onMessage);
+      resolve(message);
+    };
+    process.on('message', onMessage);
+  });
+}
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    // a failed send means the parent is gone; the disconnect handler takes it from there
+    if (!process.send?.(message, undefined, {}, () => resolve())) resolve();
+  });
+}
+
+function startupError(error: unknown): ChildMessage {
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { tag: BOOTSTRAP_TAG, type: 'error', name: e.name, message: e.message, stack: e.stack };
+}
+
+/** Runs the child; resolves once it reported ready. Exits the process on a start-up error. */
+export async function runChild(): Promise<void> {
+  const config = await receiveConfig();
+  process.title = `zeroproc: ${config.name}`;
+  // the server's socket may not hold the loop open by itself; the child lives until its server closes
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  let server: RPCServer;
+  try {
+    setDefaultAuthkey(config.authkey);
+    const importModule = createModuleLoader({ typescript: config.typescript, tsxLoaded: config.tsxLoaded });
+    server = await RPCServer.start({ address: config.address, authkey: config.authkey, name: config.name, importModule });
+    setLocalServer(server);
+    for (const specifier of config.preload) await importModule(specifier);
+  } catch (error) {
+    await send(startupError(error));
+    process.exit(1);
+  }
+  void server.closed.finally(() => {
+    clearInterval(keepAlive);
+    process.exit(0);
+  });
+  if (!config.detached) {
+    watchParent({ watchdog: config.watchdog, onParentGone: () => process.exit(0) });
+  }
+  await send({ tag: BOOTSTRAP_TAG, type: 'ready', address: server.address, pid: process.pid });
+  if (config.detached) process.channel?.unref();
+}

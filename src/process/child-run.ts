@@ -1,0 +1,193 @@
+/**
+ * One run of one child process, from spawn to exit: start it (execa), hand it its config, connect
+ * a client, wire its exit into that client, and end it on request with escalation. A handle owns
+ * a sequence of runs (one per restart).
+ */
+import { closeSync, openSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
+import { SpawnError, TimeoutError, type ExitInfo } from '../errors.js';
+import { RPCClient } from '../rpc/client.js';
+import { BOOTSTRAP_TAG, NAME_ARG, type ChildConfig } from './bootstrap-protocol.js';
+import { exitError, watchExit, type ChildEnd } from './child-exit.js';
+import { ChildOutput } from './child-output.js';
+import { handshake } from './handshake.js';
+import { planLaunch } from './launch-plan.js';
+import { trackChild, untrackChild } from './live-children.js';
+import type { ResolvedSpawnOptions } from './options.js';
+import { LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from './output-sink.js';
+
+/** Environment variable through which a child learns the lowest level its loggers send. */
+export const LOG_LEVEL_ENV = 'ZEROPROC_LOG_LEVEL';
+
+/**
+ * How long a lost connection waits for the child's exit to explain it, in ms: a disconnect that
+ * is really an exit is reported as the exit; anything else as a plain disconnect.
+ */
+const EXPLAIN_DISCONNECT_MS = 1000;
+
+/** Resolves `true` if `promise` settles within `ms`, else `false`. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([promise.then(() => true), expired]).finally(() => clearTimeout(timer));
+}
+
+function childEnv(opts: ResolvedSpawnOptions): Record<string, string | undefined> {
+  const env: Record<string, string | undefined> = { ...opts.env, [PROCESS_NAME_ENV]: opts.name };
+  if (opts.logServer !== undefined) env[LOG_ADDRESS_ENV] = opts.logServer;
+  if (opts.logLevel !== undefined) env[LOG_LEVEL_ENV] = opts.logLevel;
+  return env;
+}
+
+/** A started child: answers calls through {@link client} until it exits. */
+export class ChildRun {
+  readonly name: string;
+  readonly pid: number;
+  /** The child's server endpoint (with the real port). */
+  readonly address: string;
+  readonly client: RPCClient;
+  /** `performance.now()` when the child reported ready. */
+  readonly startedAt: number;
+  /** Settles when the child ended. */
+  readonly ended: Promise<ChildEnd>;
+  private readonly child: ChildProcess;
+  private end: ChildEnd | undefined;
+
+  private constructor(fields: { name: string; pid: number; address: string; client: RPCClient; child: ChildProcess; ended: Promise<ChildEnd> }) {
+    this.name = fields.name;
+    this.pid = fields.pid;
+    this.address = fields.address;
+    this.client = fields.client;
+    this.child = fields.child;
+    this.ended = fields.ended;
+    this.startedAt = performance.now();
+    void this.ended.then((end) => {
+      this.end = end;
+    });
+  }
+
+  /** Starts a child and resolves once a client to it answered; rejects with {@link SpawnError}. */
+  static async start(opts: ResolvedSpawnOptions): Promise<ChildRun> {
+    const deadline = performance.now() + opts.startTimeout;
+    const plan = planLaunch(opts.typescript);
+    const outputFd = opts.outputFile !== undefined ? openSync(opts.outputFile, 'a') : undefined;
+    // execa's option types are per literal; the streams are read as ChildProcess's (nullable) anyway
+    const childStdio = (opts.detached ? (outputFd ?? 'ignore') : 'pipe') as 'pipe';
+    let child: ChildProcess;
+    try {
+      child = execa(process.execPath, [...plan.execArgv, ...opts.execArgv, plan.entry, NAME_ARG, opts.name], {
+        cwd: opts.cwd,
+        env: childEnv(opts),
+        stdin: 'ignore',
+        stdout: childStdio,
+        stderr: childStdio,
+        ipc: true,
+        serialization: 'advanced',
+        buffer: false,
+        reject: false,
+        detached: opts.detached,
+        forceKillAfterDelay: false,
+      });
+    } catch (error) {
+      throw new SpawnError(`cannot start ${opts.name}: ${(error as Error).message}`, undefined, { cause: error });
+    } finally {
+      if (outputFd !== undefined) closeSync(outputFd);
+    }
+    // execa's own promise resolves with the result we do not use; it must not surface as unhandled
+    void (child as ChildProcess & PromiseLike<unknown>).then(undefined, () => undefined);
+    const pid = child.pid;
+    if (pid !== undefined && !opts.detached) trackChild(pid);
+    const output = new ChildOutput({ name: opts.name, pid: pid ?? 0, stdout: child.stdout, stderr: child.stderr, tailLines: opts.stderrTailLines });
+    const ended = watchExit(child, output.ended, () => output.stderrTail());
+    void ended.then(() => {
+      if (pid !== undefined) untrackChild(pid);
+    });
+
+    const abort = async (error: unknown): Promise<never> => {
+      if (pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await ended;
+      throw error;
+    };
+
+    const config: ChildConfig = {
+      tag: BOOTSTRAP_TAG,
+      type: 'config',
+      name: opts.name,
+      address: opts.address,
+      authkey: opts.authkey,
+      detached: opts.detached,
+      typescript: opts.typescript,
+      tsxLoaded: plan.tsxLoaded,
+      preload: opts.preload,
+      watchdog: opts.watchdog,
+    };
+    const ready = await handshake(child, config, { name: opts.name, timeout: opts.startTimeout, exited: ended }).catch(abort);
+    let client: RPCClient;
+    try {
+      const connecting = RPCClient.connect(ready.address, { authkey: opts.authkey, ...(opts.callTimeout ? { timeout: opts.callTimeout } : {}) });
+      // the client's timeout is its calls' default, so the start deadline is enforced out here
+      connecting.catch(() => undefined);
+      const left = deadline - performance.now();
+      if (!(await within(connecting, Math.max(0, left)))) throw new TimeoutError(`${opts.name} did not answer within ${opts.startTimeout} ms`);
+      client = await connecting;
+    } catch (error) {
+      return abort(new SpawnError(`${opts.name} started but does not answer: ${(error as Error).message}`, undefined, { cause: error }));
+    }
+
+    const run = new ChildRun({ name: opts.name, pid: ready.pid, address: ready.address, client, child, ended });
+    run.wire(opts.detached);
+    return run;
+  }
+
+  /** Exit status once the child ended, else `undefined`. */
+  get exitInfo(): ExitInfo | undefined {
+    return this.end?.exit;
+  }
+
+  /** Connects the child's fate to its client and lets the parent exit without waiting for it. */
+  private wire(detached: boolean): void {
+    void this.ended.then((end) => this.client.fail(exitError(this.name, this.pid, end)));
+    this.client.explainDisconnect = async () =>
+      (await within(this.ended, EXPLAIN_DISCONNECT_MS)) && this.end ? exitError(this.name, this.pid, this.end) : undefined;
+    // a parent that has nothing left to do exits (its exit handler ends attached children);
+    // whoever wants to wait for a child says so with wait()
+    this.child.unref();
+    this.child.channel?.unref();
+    if (detached) this.child.disconnect();
+  }
+
+  /** Sends `signal` to the child if it still runs. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.end) return;
+    try {
+      process.kill(this.pid, signal);
+    } catch {
+      // exited in between
+    }
+  }
+
+  /**
+   * Ends the child: asks its server to close and waits `timeout` ms for a clean exit, then sends
+   * SIGTERM (and SIGCONT, so a stopped child can act on it) and waits again, then SIGKILL.
+   */
+  async stop(timeout: number): Promise<ExitInfo> {
+    if (this.end) return this.end.exit;
+    // the reply may never come (a stopped or busy child); the exit is what counts
+    this.client.closeServer().catch(() => undefined);
+    if (!(await within(this.ended, timeout))) {
+      this.signal('SIGTERM');
+      this.signal('SIGCONT');
+      if (!(await within(this.ended, timeout))) this.signal('SIGKILL');
+    }
+    return (await this.ended).exit;
+  }
+
+  /** Sends `signal` and resolves when the child exited. */
+  async kill(signal: NodeJS.Signals): Promise<ExitInfo> {
+    this.signal(signal);
+    return (await this.ended).exit;
+  }
+}
