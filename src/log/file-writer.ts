@@ -1,0 +1,162 @@
+/**
+ * Appends lines to `<dir>/zeroproc.log` with size rotation, behind a memory queue so that a slow
+ * disk never holds up whoever produces the lines.
+ */
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Name of the live log file inside the log directory; rotated files get `.1`, `.2`, ... */
+export const LOG_FILE_NAME = 'zeroproc.log';
+
+/** Size rotation settings. */
+export interface RotateOptions {
+  /** Size in bytes past which the live file is rotated. Default 10 MiB. */
+  maxBytes?: number;
+  /** How many rotated files (`zeroproc.log.1` newest ... `.N` oldest) are kept. Default 5. */
+  maxFiles?: number;
+}
+
+/** Options of {@link RotatingFile}. */
+export interface RotatingFileOptions {
+  /** Rotation settings, or `false` to let the file grow. */
+  rotate?: RotateOptions | false;
+  /** Bytes the queue may hold while the disk lags; beyond that lines are dropped. Default 64 MiB. */
+  maxPendingBytes?: number;
+  /** Makes the line that reports `count` dropped lines (it is written in their place). */
+  dropNotice: (count: number) => string;
+  /** Told about a failed write (once per failure streak); the lines of that write are lost. */
+  onError: (err: Error) => void;
+}
+
+/**
+ * The live log file and its rotated predecessors. Lines are written in the order given; a file
+ * never grows past `maxBytes` unless a single line is larger.
+ */
+export class RotatingFile {
+  /** Path of the live file. */
+  readonly path: string;
+  private readonly maxBytes: number;
+  private readonly maxFiles: number;
+  private readonly maxPendingBytes: number;
+  private readonly options: RotatingFileOptions;
+  private pending: string[] = [];
+  private pendingSizes: number[] = [];
+  private pendingBytes = 0;
+  private dropped = 0;
+  private handle: FileHandle | undefined;
+  private size = 0;
+  private writing: Promise<void> | undefined;
+  private failing = false;
+
+  constructor(readonly dir: string, options: RotatingFileOptions) {
+    this.path = join(dir, LOG_FILE_NAME);
+    this.options = options;
+    const rotate = options.rotate === false ? undefined : options.rotate ?? {};
+    this.maxBytes = rotate ? rotate.maxBytes ?? 10 * 1024 * 1024 : Infinity;
+    this.maxFiles = rotate ? rotate.maxFiles ?? 5 : 0;
+    this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Queues one line (it must end with `\n`); returns at once. */
+  append(line: string): void {
+    const size = Buffer.byteLength(line);
+    if (this.pendingBytes + size > this.maxPendingBytes) {
+      this.dropped++;
+      return;
+    }
+    if (this.dropped > 0) {
+      const notice = this.options.dropNotice(this.dropped);
+      this.dropped = 0;
+      this.push(notice, Buffer.byteLength(notice));
+    }
+    this.push(line, size);
+    this.writing ??= this.writeLoop();
+  }
+
+  /** Resolves when every line queued so far is written (or failed). */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  /** Writes what is queued, then closes the file. */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private push(line: string, size: number): void {
+    this.pending.push(line);
+    this.pendingSizes.push(size);
+    this.pendingBytes += size;
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const lines = this.pending;
+        const sizes = this.pendingSizes;
+        this.pending = [];
+        this.pendingSizes = [];
+        this.pendingBytes = 0;
+        try {
+          await this.writeLines(lines, sizes);
+          this.failing = false;
+        } catch (err) {
+          await this.handle?.close().catch(() => undefined);
+          this.handle = undefined;
+          if (!this.failing) this.options.onError(err as Error);
+          this.failing = true;
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+
+  /** Writes lines in as few writes as rotation allows. */
+  private async writeLines(lines: string[], sizes: number[]): Promise<void> {
+    let i = 0;
+    while (i < lines.length) {
+      if (!this.handle) await this.openLive();
+      let bytes = 0;
+      let j = i;
+      while (j < lines.length && (this.size + bytes + sizes[j]! <= this.maxBytes || (j === i && this.size === 0))) {
+        bytes += sizes[j]!;
+        j++;
+      }
+      if (j === i) {
+        await this.rotate();
+        continue;
+      }
+      await this.handle!.write(j - i === 1 ? lines[i]! : lines.slice(i, j).join(''));
+      this.size += bytes;
+      i = j;
+    }
+  }
+
+  private async openLive(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    this.handle = await open(this.path, 'a');
+    this.size = (await this.handle.stat()).size;
+  }
+
+  /** `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the oldest. */
+  private async rotate(): Promise<void> {
+    await this.handle?.close();
+    this.handle = undefined;
+    if (this.maxFiles === 0) {
+      await unlink(this.path).catch(ignoreMissing);
+    } else {
+      for (let k = this.maxFiles - 1; k >= 1; k--) {
+        await rename(`${this.path}.${k}`, `${this.path}.${k + 1}`).catch(ignoreMissing);
+      }
+      await rename(this.path, `${this.path}.1`).catch(ignoreMissing);
+    }
+    await this.openLive();
+  }
+}
+
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
+}

@@ -1,0 +1,359 @@
+/**
+ * Reading the log files a LogServer writes: the last records (newest file first, read
+ * backwards), and following new ones across rotation.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LOG_FILE_NAME } from './file-writer.js';
+import { validateRecord, type LogRecord } from './record.js';
+
+/** Where a reader stopped in the live file, so a follower can go on from there. */
+export interface LogPosition {
+  /** Inode of the file the position is in. */
+  ino: number;
+  /** Byte offset just after the last complete line read. */
+  offset: number;
+}
+
+/** What {@link readLastRecords} found. */
+export interface LastRecords {
+  /** The records, oldest first. */
+  records: LogRecord[];
+  /** The end of the live file as it was read; undefined when there was no live file. */
+  position: LogPosition | undefined;
+  /** Lines that were not valid records (skipped). */
+  skipped: number;
+}
+
+/** Options of {@link readLastRecords}. */
+export interface ReadLastOptions {
+  /** Keep only records this accepts. */
+  filter?: (record: LogRecord) => boolean;
+  /**
+   * Stop reading older files once a record is this much older than `since` (ms since the
+   * epoch): files hold records in arrival order, and source clocks differ only a little.
+   */
+  since?: number;
+}
+
+/** Records a little older than `--since` may still follow newer ones (skewed clocks, late arrivals). */
+const SINCE_SLACK_MS = 60_000;
+const CHUNK = 64 * 1024;
+
+/** Rotated files of `dir`, newest first (`zeroproc.log.1`, `.2`, ...). */
+export async function rotatedFiles(dir: string): Promise<string[]> {
+  const prefix = `${LOG_FILE_NAME}.`;
+  const indexes = (await readdir(dir))
+    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+    .map((n) => Number(n.slice(prefix.length)))
+    .sort((a, b) => a - b);
+  return indexes.map((i) => join(dir, `${prefix}${i}`));
+}
+
+/**
+ * Reads the last `count` records accepted by `filter` from the log directory (all of them when
+ * `count` is Infinity), oldest first.
+ */
+export async function readLastRecords(dir: string, count: number, options: ReadLastOptions = {}): Promise<LastRecords> {
+  const { filter, since } = options;
+  const found: LogRecord[] = [];
+  let skipped = 0;
+  let position: LogPosition | undefined;
+  const files = [join(dir, LOG_FILE_NAME), ...(await rotatedFiles(dir))];
+  // open them all first: a rotation while reading must not make us read a file twice
+  const handles: Array<{ path: string; fh: FileHandle; ino: number; size: number }> = [];
+  const seen = new Set<number>();
+  try {
+    for (const path of files) {
+      const fh = await open(path, 'r').catch(ignoreMissing);
+      if (!fh) continue;
+      const st = await fh.stat();
+      if (seen.has(st.ino)) {
+        await fh.close();
+        continue;
+      }
+      seen.add(st.ino);
+      handles.push({ path, fh, ino: st.ino, size: st.size });
+    }
+    const live = handles[0]?.path === files[0] ? handles[0] : undefined;
+    if (live) position = { ino: live.ino, offset: await completeLinesEnd(live.fh, live.size) };
+    let tooOld = false;
+    for (let i = 0; i < handles.length && found.length < count && !tooOld; i++) {
+      const { fh, size } = handles[i]!;
+      for await (const { line } of linesBackward(fh, size)) {
+        let record: LogRecord;
+        try {
+          record = validateRecord(JSON.parse(line));
+        } catch {
+          skipped++;
+          continue;
+        }
+        if (since !== undefined && record.time < since - SINCE_SLACK_MS) {
+          tooOld = true;
+          break;
+        }
+        if (filter && !filter(record)) continue;
+        found.push(record);
+        if (found.length >= count) break;
+      }
+    }
+  } finally {
+    await Promise.all(handles.map((h) => h.fh.close()));
+  }
+  return { records: found.reverse(), position, skipped };
+}
+
+/** Offset just after the last line feed within the first `size` bytes (0 when none). */
+async function completeLinesEnd(fh: FileHandle, size: number): Promise<number> {
+  for await (const { end } of linesBackward(fh, size)) return end;
+  return 0;
+}
+
+/**
+ * The complete lines of a file, last first, each with the offset just after its line feed. An
+ * unterminated last line (a write in progress) is left out.
+ */
+async function* linesBackward(fh: FileHandle, size: number): AsyncGenerator<{ line: string; end: number }> {
+  let pos = size;
+  // bytes [pos, pos + tail.length) of the file, ending with a line feed once `trimmed`
+  let tail = Buffer.alloc(0);
+  let trimmed = false;
+  while (pos > 0) {
+    const len = Math.min(CHUNK, pos);
+    pos -= len;
+    const buf = Buffer.alloc(len);
+    await readFully(fh, buf, pos);
+    tail = tail.length > 0 ? Buffer.concat([buf, tail]) : buf;
+    if (!trimmed) {
+      const lastNl = tail.lastIndexOf(0x0a);
+      if (lastNl === -1) continue;
+      tail = tail.subarray(0, lastNl + 1);
+      trimmed = true;
+    }
+    let end = tail.length - 1; // index of the line feed closing the current line
+    while (end >= 0) {
+      const nl = end === 0 ? -1 : tail.lastIndexOf(0x0a, end - 1);
+      // the line's start is only known once a line feed or the start of the file precedes it
+      if (nl === -1 && pos > 0) break;
+      const line = tail.subarray(nl + 1, end).toString('utf8');
+      if (line.trim() !== '') yield { line, end: pos + end + 1 };
+      end = nl;
+    }
+    tail = tail.subarray(0, end + 1);
+  }
+}
+
+async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesRead } = await fh.read(buf, done, buf.length - done, position + done);
+    if (bytesRead === 0) throw new Error('log file shrank while it was read');
+    done += bytesRead;
+  }
+}
+
+function ignoreMissing(err: NodeJS.ErrnoException): undefined {
+  if (err.code === 'ENOENT') return undefined;
+  throw err;
+}
+
+/** Receives what a {@link LogFollower} reads. */
+export interface FollowHandlers {
+  /** A new record, in file order. */
+  onRecord: (record: LogRecord) => void;
+  /** Something the reader should know (records lost to rotation, unreadable lines, I/O errors). */
+  onWarning: (message: string) => void;
+}
+
+/** Options of {@link LogFollower}. */
+export interface FollowOptions extends FollowHandlers {
+  /** Where to start: usually {@link LastRecords.position}; default the start of the live file. */
+  from?: LogPosition;
+  /**
+   * Interval of the backstop check, in ms. File-system events drive the follower; the interval
+   * covers file systems that do not report them. Default 1 000.
+   */
+  pollMs?: number;
+}
+
+interface OpenFile {
+  fh: FileHandle;
+  ino: number;
+  offset: number;
+  partial: Buffer;
+}
+
+/**
+ * Follows the log directory like `tail -F`: reads records appended to `zeroproc.log`, and when
+ * the server rotates it, finishes the old file (found again by inode, even after several
+ * rotations) before going on with the newer ones, so no record is missed or read twice.
+ */
+export class LogFollower {
+  private readonly livePath: string;
+  private current: OpenFile | undefined;
+  private watcher: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
+  private checkAgain = false;
+  private stopped = false;
+  private skippedReported = false;
+
+  constructor(readonly dir: string, private readonly options: FollowOptions) {
+    this.livePath = join(dir, LOG_FILE_NAME);
+  }
+
+  /** Starts following; resolves once the records already past the start position are emitted. */
+  async start(): Promise<void> {
+    const from = this.options.from;
+    if (from) {
+      const located = await this.locate(from.ino);
+      if (located) {
+        this.current = { ...located, offset: from.offset, partial: Buffer.alloc(0) };
+      } else {
+        this.options.onWarning('the log file rotated away before it could be followed; some records were skipped');
+        this.current = await this.oldestFile();
+      }
+    }
+    this.watcher = watch(this.dir, () => this.requestCheck());
+    this.watcher.on('error', (err) => this.options.onWarning(`cannot watch ${this.dir}: ${err.message}`));
+    this.timer = setInterval(() => this.requestCheck(), this.options.pollMs ?? 1_000);
+    this.requestCheck();
+    await this.checking;
+  }
+
+  /** Stops following and closes the file. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher?.close();
+    clearInterval(this.timer);
+    await this.checking;
+    await this.current?.fh.close();
+    this.current = undefined;
+  }
+
+  private requestCheck(): void {
+    if (this.stopped) return;
+    if (this.checking) {
+      this.checkAgain = true;
+      return;
+    }
+    this.checking = (async () => {
+      try {
+        do {
+          this.checkAgain = false;
+          await this.check().catch((err: Error) => this.options.onWarning(`cannot read logs: ${err.message}`));
+        } while (this.checkAgain && !this.stopped);
+      } finally {
+        this.checking = undefined;
+      }
+    })();
+  }
+
+  private async check(): Promise<void> {
+    if (!this.current) {
+      const fh = await open(this.livePath, 'r').catch(ignoreMissing);
+      if (!fh) return;
+      this.current = { fh, ino: (await fh.stat()).ino, offset: 0, partial: Buffer.alloc(0) };
+    }
+    for (let cur: OpenFile | undefined = this.current; cur && !this.stopped; cur = this.current) {
+      const live = await stat(this.livePath).catch(ignoreMissing);
+      await this.drain(cur);
+      if (!live) return;
+      if (live.ino === cur.ino) {
+        if (live.size < cur.offset) {
+          // truncated in place: start over
+          cur.offset = 0;
+          cur.partial = Buffer.alloc(0);
+        }
+        return;
+      }
+      // the file was renamed before the stat above, so the drain read it to its very end
+      const next = await this.successor(cur.ino);
+      await cur.fh.close();
+      this.current = next;
+    }
+  }
+
+  /** Emits the complete lines between the offset and the end of the file. */
+  private async drain(file: OpenFile): Promise<void> {
+    const buf = Buffer.alloc(CHUNK);
+    for (;;) {
+      const { bytesRead } = await file.fh.read(buf, 0, CHUNK, file.offset);
+      if (bytesRead === 0) return;
+      file.offset += bytesRead;
+      let data = Buffer.concat([file.partial, buf.subarray(0, bytesRead)]);
+      let nl = data.indexOf(0x0a);
+      while (nl !== -1) {
+        this.emit(data.subarray(0, nl).toString('utf8'));
+        data = data.subarray(nl + 1);
+        nl = data.indexOf(0x0a);
+      }
+      file.partial = Buffer.from(data);
+    }
+  }
+
+  private emit(line: string): void {
+    if (line.trim() === '') return;
+    let record: LogRecord;
+    try {
+      record = validateRecord(JSON.parse(line));
+    } catch {
+      if (!this.skippedReported) this.options.onWarning('skipped lines of the log file that are not records');
+      this.skippedReported = true;
+      return;
+    }
+    this.options.onRecord(record);
+  }
+
+  /** The live file and the rotated ones, newest first, with their inodes. */
+  private async chain(): Promise<Array<{ path: string; ino: number }>> {
+    const out: Array<{ path: string; ino: number }> = [];
+    for (const path of [this.livePath, ...(await rotatedFiles(this.dir))]) {
+      const st = await stat(path).catch(ignoreMissing);
+      if (st) out.push({ path, ino: st.ino });
+    }
+    return out;
+  }
+
+  /** Opens the file that has inode `ino`, wherever rotation has moved it. */
+  private async locate(ino: number): Promise<{ fh: FileHandle; ino: number } | undefined> {
+    const entry = (await this.chain()).find((e) => e.ino === ino);
+    return entry ? this.openChecked(entry.path, entry.ino) : undefined;
+  }
+
+  /** Opens the file written right after the one with inode `ino`. */
+  private async successor(ino: number): Promise<OpenFile | undefined> {
+    // a rotation between listing and opening renames files under us: list again
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const chain = await this.chain();
+      const at = chain.findIndex((e) => e.ino === ino);
+      if (at === 0) return undefined;
+      let next = chain[at - 1];
+      if (at === -1) {
+        this.options.onWarning('the log rotated faster than it could be read; some records were skipped');
+        next = chain[chain.length - 1];
+      }
+      if (!next) return undefined;
+      const opened = await this.openChecked(next.path, next.ino);
+      if (opened) return { ...opened, offset: 0, partial: Buffer.alloc(0) };
+    }
+    return undefined;
+  }
+
+  private async oldestFile(): Promise<OpenFile | undefined> {
+    const chain = await this.chain();
+    const oldest = chain[chain.length - 1];
+    const opened = oldest ? await this.openChecked(oldest.path, oldest.ino) : undefined;
+    return opened ? { ...opened, offset: 0, partial: Buffer.alloc(0) } : undefined;
+  }
+
+  /** Opens `path` if it still is the file with inode `ino`. */
+  private async openChecked(path: string, ino: number): Promise<{ fh: FileHandle; ino: number } | undefined> {
+    const fh = await open(path, 'r').catch(ignoreMissing);
+    if (!fh) return undefined;
+    if ((await fh.stat()).ino === ino) return { fh, ino };
+    await fh.close();
+    return undefined;
+  }
+}

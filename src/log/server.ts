@@ -1,0 +1,359 @@
+/**
+ * LogServer: receives every process's records, prints them, appends them to the log files and
+ * republishes them to live subscribers (`zeroproc logs --connect`).
+ */
+import msgpack from 'msgpack-lite';
+import { resolve } from 'node:path';
+import { Publisher, Pull } from 'zeromq';
+import { InvalidArgumentError } from '../errors.js';
+import {
+  getLogAddress,
+  getOutputSink,
+  setLogAddress,
+  setOutputSink,
+  type ChildLine,
+  type OutputSink,
+} from '../process/output-sink.js';
+import { HOST_NAME, getProcessName } from './context.js';
+import { RotatingFile, type RotateOptions } from './file-writer.js';
+import { formatRecord, wantsColors } from './format.js';
+import { pushLocalSink } from './local.js';
+import {
+  STDERR_LEVEL,
+  STDOUT_LEVEL,
+  isLogLevel,
+  levelPasses,
+  validateRecord,
+  type LogLevel,
+  type LogRecord,
+} from './record.js';
+
+/** First frame of every message the PUB socket sends; subscribers subscribe to it. */
+export const LOG_PUB_TOPIC = 'zeroproc.log';
+
+/** Default directory of the log files. */
+export const DEFAULT_LOG_DIR = './logs';
+
+/** Options of {@link startLogServer}. */
+export interface LogServerOptions {
+  /** Directory of `zeroproc.log` and its rotated files; `false` writes no files. Default `./logs`. */
+  dir?: string | false;
+  /**
+   * Where to print records as text: `true` for stdout, a writable stream, or `false` for
+   * nowhere. Default `true`.
+   */
+  console?: boolean | NodeJS.WritableStream;
+  /**
+   * Minimum level printed on the console. Files and subscribers get every record (filter them
+   * later with `zeroproc logs --level`). Default: print all records that arrive.
+   */
+  level?: LogLevel;
+  /** Colour the console output. Default: only when the console is a terminal. */
+  colors?: boolean;
+  /** Endpoint the PULL socket binds (records in). Default `tcp://127.0.0.1:*`. */
+  address?: string;
+  /** Endpoint the PUB socket binds (records out to subscribers). Default `tcp://127.0.0.1:*`. */
+  pubAddress?: string;
+  /** Size rotation of the log file, or `false` for none. Default 10 MiB, 5 rotated files kept. */
+  rotate?: RotateOptions | false;
+  /** Largest message accepted from a sender, in bytes; bigger ones are dropped. Default 16 MiB. */
+  maxMessageBytes?: number;
+  /**
+   * Register as the process's log server: children spawned from now on send here, their
+   * stdout/stderr lines come here, and this process's own loggers write here. Default `true`.
+   */
+  register?: boolean;
+}
+
+/** Counters of a running {@link LogServer}. */
+export interface LogServerStats {
+  /** Records accepted (from senders, from children's output and from this process). */
+  records: number;
+  /** Messages or records skipped because they were malformed. */
+  malformed: number;
+}
+
+/** How often at most a malformed message is reported, in ms. */
+const MALFORMED_REPORT_INTERVAL = 10_000;
+
+/**
+ * A running log server. Start it with {@link startLogServer}; close it with `close()` or
+ * `await using`.
+ */
+export class LogServer {
+  /** Endpoint of the PULL socket; children receive it in `ZEROPROC_LOG_ADDRESS`. */
+  readonly address: string;
+  /** Endpoint of the PUB socket that live subscribers connect to. */
+  readonly pubAddress: string;
+  /** Absolute path of the log directory, or undefined when files are off. */
+  readonly dir: string | undefined;
+  /** Counters, updated live. */
+  readonly stats: LogServerStats = { records: 0, malformed: 0 };
+
+  private readonly pull: Pull;
+  private readonly pub: Publisher;
+  private readonly file: RotatingFile | undefined;
+  private readonly out: NodeJS.WritableStream | undefined;
+  private readonly colors: boolean;
+  private readonly level: LogLevel | undefined;
+  private readonly receiving: Promise<void>;
+  private pubQueue: LogRecord[] = [];
+  private publishing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private unregister: (() => void) | undefined;
+  private lastMalformedReport = -Infinity;
+  private malformedSuppressed = 0;
+  private malformedTimer: NodeJS.Timeout | undefined;
+
+  /** Use {@link startLogServer}. */
+  private constructor(pull: Pull, pub: Publisher, options: LogServerOptions) {
+    this.pull = pull;
+    this.pub = pub;
+    this.address = pull.lastEndpoint!;
+    this.pubAddress = pub.lastEndpoint!;
+    const consoleOpt = options.console ?? true;
+    this.out = consoleOpt === true ? process.stdout : consoleOpt === false ? undefined : consoleOpt;
+    this.colors = options.colors ?? (this.out ? wantsColors(this.out as { isTTY?: boolean }) : false);
+    this.level = options.level;
+    const dir = options.dir ?? DEFAULT_LOG_DIR;
+    this.dir = dir === false ? undefined : resolve(dir);
+    this.file =
+      this.dir === undefined
+        ? undefined
+        : new RotatingFile(this.dir, {
+            rotate: options.rotate,
+            dropNotice: (count) =>
+              `${JSON.stringify(this.ownRecord('warn', `${count} record(s) not written: the disk did not keep up`))}\n`,
+            onError: (err) =>
+              this.printToConsole([this.ownRecord('error', `cannot write ${this.file!.path}: ${err.message}`)]),
+          });
+    this.receiving = this.receiveLoop();
+  }
+
+  /** Binds the sockets and starts serving; see {@link startLogServer}. */
+  static async start(options: LogServerOptions = {}): Promise<LogServer> {
+    if (options.level !== undefined && !isLogLevel(options.level)) {
+      throw new InvalidArgumentError(`unknown log level ${JSON.stringify(options.level)}`);
+    }
+    const pull = new Pull({ linger: 0, maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024 });
+    const pub = new Publisher({ linger: 0, sendHighWaterMark: 10_000 });
+    try {
+      await pull.bind(options.address ?? 'tcp://127.0.0.1:*');
+      await pub.bind(options.pubAddress ?? 'tcp://127.0.0.1:*');
+    } catch (err) {
+      pull.close();
+      pub.close();
+      throw new InvalidArgumentError(`log server cannot bind: ${(err as Error).message}`, { cause: err });
+    }
+    const server = new LogServer(pull, pub, options);
+    if (options.register ?? true) server.registerAsProcessLogServer();
+    return server;
+  }
+
+  /**
+   * Takes one record produced in this process (or anywhere else a socket is not wanted) as if
+   * it had arrived on the PULL socket. Invalid records throw {@link ProtocolError}.
+   */
+  ingest(record: LogRecord): void {
+    this.dispatch([validateRecord(record)]);
+  }
+
+  /** Takes one line of a child's output, as the spawner reports it. */
+  readonly outputSink: OutputSink = (line: ChildLine) => {
+    const record: LogRecord = {
+      time: line.time,
+      host: HOST_NAME,
+      process: line.process,
+      pid: line.pid,
+      logger: '',
+      stream: line.stream,
+      level: line.stream === 'stderr' ? STDERR_LEVEL : STDOUT_LEVEL,
+      msg: line.line,
+    };
+    if (line.continued) record.meta = { continued: true };
+    this.dispatch([record]);
+  };
+
+  /**
+   * Stops receiving, writes what is queued, closes the sockets, and gives back the process's
+   * registrations (output sink, log address, in-process loggers) to whoever held them before.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** Same as {@link close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private registerAsProcessLogServer(): void {
+    const previousSink = getOutputSink();
+    const previousAddress = getLogAddress();
+    setOutputSink(this.outputSink);
+    setLogAddress(this.address);
+    const removeLocal = pushLocalSink((record) => this.dispatch([record]));
+    this.unregister = () => {
+      removeLocal();
+      // a server started after this one and still running keeps its registration
+      if (getOutputSink() === this.outputSink) setOutputSink(previousSink);
+      if (getLogAddress() === this.address) setLogAddress(previousAddress);
+    };
+  }
+
+  private async shutdown(): Promise<void> {
+    this.unregister?.();
+    clearTimeout(this.malformedTimer);
+    this.pull.close();
+    await this.receiving;
+    if (this.malformedSuppressed > 0) this.reportMalformedSummary();
+    await this.publishing;
+    this.pub.close();
+    await this.file?.close();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await this.pull.receive();
+      } catch (err) {
+        if (this.pull.closed) return;
+        // receive only fails on a closed socket or a dead context; nothing to resume
+        this.printToConsole([this.ownRecord('error', `log server stopped receiving: ${(err as Error).message}`)]);
+        return;
+      }
+      this.handleMessage(frames);
+    }
+  }
+
+  private handleMessage(frames: Buffer[]): void {
+    if (frames.length !== 1) {
+      this.malformed(`expected 1 frame, got ${frames.length}`);
+      return;
+    }
+    let decoded: unknown;
+    try {
+      decoded = msgpack.decode(frames[0]!);
+    } catch (err) {
+      this.malformed(`not MessagePack (${(err as Error).message})`);
+      return;
+    }
+    if (!Array.isArray(decoded)) {
+      this.malformed('the body is not an array of records');
+      return;
+    }
+    const records: LogRecord[] = [];
+    for (const item of decoded) {
+      try {
+        records.push(validateRecord(item));
+      } catch (err) {
+        this.malformed((err as Error).message);
+      }
+    }
+    if (records.length > 0) this.dispatch(records);
+  }
+
+  private dispatch(records: LogRecord[]): void {
+    this.stats.records += records.length;
+    this.printToConsole(records);
+    if (this.file) {
+      for (const record of records) this.file.append(`${JSON.stringify(record)}\n`);
+    }
+    this.publish(records);
+  }
+
+  private printToConsole(records: LogRecord[]): void {
+    if (!this.out) return;
+    let text = '';
+    for (const record of records) {
+      if (this.level && !levelPasses(record.level, this.level)) continue;
+      text += `${formatRecord(record, { colors: this.colors })}\n`;
+    }
+    if (text) this.out.write(text);
+  }
+
+  private publish(records: LogRecord[]): void {
+    if (this.pub.closed) return;
+    for (const record of records) this.pubQueue.push(record);
+    this.publishing ??= this.publishLoop();
+  }
+
+  /** One send in flight at a time (a zeromq.js rule); what piles up meanwhile goes out together. */
+  private async publishLoop(): Promise<void> {
+    try {
+      while (this.pubQueue.length > 0 && !this.pub.closed) {
+        const batch = this.pubQueue;
+        this.pubQueue = [];
+        try {
+          await this.pub.send([LOG_PUB_TOPIC, msgpack.encode(batch)]);
+        } catch (err) {
+          if (this.pub.closed) return;
+          this.printToConsole([this.ownRecord('error', `cannot publish log records: ${(err as Error).message}`)]);
+        }
+      }
+    } finally {
+      this.publishing = undefined;
+    }
+  }
+
+  /**
+   * Counts a malformed message or record and reports it, at most once per interval: a broken or
+   * hostile sender must not flood the log with complaints about itself.
+   */
+  private malformed(reason: string): void {
+    this.stats.malformed++;
+    const now = Date.now();
+    if (now - this.lastMalformedReport >= MALFORMED_REPORT_INTERVAL) {
+      this.lastMalformedReport = now;
+      this.dispatch([this.ownRecord('warn', `skipped a malformed log message: ${reason}`)]);
+      return;
+    }
+    this.malformedSuppressed++;
+    if (!this.malformedTimer) {
+      this.malformedTimer = setTimeout(() => {
+        this.malformedTimer = undefined;
+        this.reportMalformedSummary();
+      }, MALFORMED_REPORT_INTERVAL - (now - this.lastMalformedReport));
+      this.malformedTimer.unref();
+    }
+  }
+
+  private reportMalformedSummary(): void {
+    const count = this.malformedSuppressed;
+    this.malformedSuppressed = 0;
+    this.lastMalformedReport = Date.now();
+    this.dispatch([this.ownRecord('warn', `skipped ${count} more malformed log message(s)`)]);
+  }
+
+  private ownRecord(level: LogLevel, msg: string): LogRecord {
+    return {
+      time: Date.now(),
+      host: HOST_NAME,
+      process: getProcessName(),
+      pid: process.pid,
+      logger: 'zeroproc.log-server',
+      stream: 'log',
+      level,
+      msg,
+    };
+  }
+}
+
+/**
+ * Starts the log server of this process.
+ *
+ * It binds a PULL socket for records and a PUB socket for live subscribers, prints records as
+ * `[name:pid] level message` (colours on a terminal), and appends them as JSON lines to
+ * `<dir>/zeroproc.log` with size rotation. Unless `register: false`, it becomes this process's
+ * log server: children spawned while it runs send to it (their stdout/stderr lines too), and
+ * {@link getLogger} loggers of this process write to it directly.
+ *
+ * ```ts
+ * await using logs = await startLogServer({ dir: 'logs', level: 'info' });
+ * ```
+ */
+export function startLogServer(options: LogServerOptions = {}): Promise<LogServer> {
+  return LogServer.start(options);
+}
