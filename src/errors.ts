@@ -16,6 +16,7 @@ export type ZeroprocErrorCode =
   | 'ERR_PROTOCOL'
   | 'ERR_CANCELLED'
   | 'ERR_SPAWN'
+  | 'ERR_QUEUE_FULL'
   | 'ERR_INVALID_ARGUMENT';
 
 /** Base class of every zeroproc error. */
@@ -147,4 +148,9 @@ export class SpawnError extends ZeroprocError {
 /** An argument or option was not acceptable; the message names it. */
 export class InvalidArgumentError extends ZeroprocError {
   override readonly code = 'ERR_INVALID_ARGUMENT' as const;
+}
+
+/** A send queue reached its limit; the message was not queued. Slow down or await replies. */
+export class QueueFullError extends ZeroprocError {
+  override readonly code = 'ERR_QUEUE_FULL' as const;
 }

@@ -6,5 +6,5 @@ export { jsonCodec } from './json-codec.js';
 export { codecNamed, packFrames, unpackFrames, PROTOCOL_VERSION, type EncodedMessage, type ReceivedBatch } from './frames.js';
 export { keyBytes, sign, verify, SIGNATURE_LENGTH, type Authkey } from './signing.js';
 export { registerType, unregisterType, type TypeDefinition } from './user-types.js';
-export type { RefWire, RefHooks } from './refs.js';
-export { ATTACHMENT_THRESHOLD, type DecodeState, type EncodeState } from './values.js';
+export type { RefWire, RefEncodeHooks, RefDecodeHooks } from './refs.js';
+export { ATTACHMENT_THRESHOLD, findUndecodable, Undecodable, type DecodeState, type EncodeState } from './values.js';

@@ -1,6 +1,6 @@
 import type { Codec } from './codec.js';
 import { Ext } from './ext-codes.js';
-import { bigintExt, fromExt, RawBytes, toExt, type DecodeState, type EncodeState, type ExtValue } from './values.js';
+import { bigintExt, decodeExt, RawBytes, toExt, type DecodeState, type EncodeState, type ExtValue } from './values.js';
 
 const MARK = '$zp';
 
@@ -45,7 +45,7 @@ function fromTree(node: unknown, state: DecodeState): unknown {
     if (code === Ext.Escaped) return plainFromTree(obj.v, state);
     if (code === Ext.Number) return Number(obj.v);
     if (typeof code !== 'number') throw new TypeError(`malformed ${MARK} value`);
-    return fromExt(code, fromTree(obj.v, state), state);
+    return decodeExt(code, fromTree(obj.v, state), state);
   }
   return plainFromTree(obj, state);
 }

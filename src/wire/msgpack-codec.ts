@@ -2,7 +2,7 @@ import msgpack from 'msgpack-lite';
 import { ExtBuffer } from 'msgpack-lite/lib/ext-buffer.js';
 import type { Codec } from './codec.js';
 import { Ext } from './ext-codes.js';
-import { bigintExt, fromExt, RawBytes, toExt, type DecodeState, type EncodeState, type ExtValue } from './values.js';
+import { bigintExt, decodeExt, RawBytes, toExt, type DecodeState, type EncodeState, type ExtValue } from './values.js';
 
 type Encoder = unknown;
 type EncodeFn = (encoder: Encoder, value: unknown) => void;
@@ -18,7 +18,7 @@ const options = { codec: liteCodec };
 // Encoding and decoding are synchronous, so the state of the message in progress can live here;
 // nested payload encodes (a Map's entries, an error's cause) share it.
 let encoding: EncodeState = { hooks: undefined, attachments: [] };
-let decoding: DecodeState = { hooks: undefined, attachments: [], next: 0 };
+let decoding: DecodeState = { hooks: undefined, attachments: [], next: 0, failures: 0 };
 
 const undefinedExt = new ExtBuffer(Buffer.alloc(0), Ext.Undefined);
 
@@ -51,7 +51,7 @@ liteCodec.encode = function encodeValue(encoder, value) {
 
 for (const code of Object.values(Ext)) {
   if (code === Ext.Undefined) liteCodec.addExtUnpacker(code, () => undefined);
-  else liteCodec.addExtUnpacker(code, (buf) => fromExt(code, msgpack.decode(buf, options), decoding));
+  else liteCodec.addExtUnpacker(code, (buf) => decodeExt(code, msgpack.decode(buf, options), decoding));
 }
 
 function arrayHeader(length: number): Buffer {

@@ -19,14 +19,18 @@ export interface RefWire {
   name: string;
 }
 
-/** Decides what goes by reference while encoding, and what a reference becomes while decoding. */
-export interface RefHooks {
+/** Decides what goes by reference while encoding. */
+export interface RefEncodeHooks {
   /**
    * Called for every function, array and non-plain or plain object about to be encoded.
    * `byValue` says whether the codec can carry it by value. Returns the reference to send
    * instead, or undefined to send the value itself.
    */
   toRef(value: object, byValue: boolean): RefWire | undefined;
+}
+
+/** Decides what a received reference becomes. */
+export interface RefDecodeHooks {
   /** Turns a received reference into a local value (a proxy, or the object at its owner). */
   fromRef(ref: RefWire): unknown;
 }

@@ -5,7 +5,7 @@
  */
 import { binaryKind, bytesOf, fromBytes } from './binary.js';
 import { Ext } from './ext-codes.js';
-import { refFromPayload, refToPayload, type RefHooks } from './refs.js';
+import { refFromPayload, refToPayload, type RefDecodeHooks, type RefEncodeHooks } from './refs.js';
 import { userTypeNamed, userTypeOf } from './user-types.js';
 
 /** Binary values of at least this many bytes travel as their own ZeroMQ frame. */
@@ -18,17 +18,51 @@ export class RawBytes {
 
 /** State of one message being encoded. */
 export interface EncodeState {
-  hooks: RefHooks | undefined;
+  hooks: RefEncodeHooks | undefined;
   /** Frames to send after the body, in the order their references appear. */
   attachments: Buffer[];
 }
 
 /** State of one message being decoded. */
 export interface DecodeState {
-  hooks: RefHooks | undefined;
+  hooks: RefDecodeHooks | undefined;
   attachments: Buffer[];
   /** Index of the next attachment frame to consume. */
   next: number;
+  /** Number of extension values that could not be decoded (each left as an {@link Undecodable}). */
+  failures: number;
+}
+
+/**
+ * Stands in for an extension value that could not be decoded (an unregistered type, a reference
+ * to a released object...), so one bad value fails only the message that holds it.
+ */
+export class Undecodable {
+  constructor(readonly error: unknown) {}
+}
+
+/** The first {@link Undecodable} inside `value`, searched only when a batch reported failures. */
+export function findUndecodable(value: unknown, seen = new Set<unknown>()): Undecodable | undefined {
+  if (value instanceof Undecodable) return value;
+  if (value === null || typeof value !== 'object' || seen.has(value)) return undefined;
+  seen.add(value);
+  const children = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Array.isArray(value) ? value : Object.values(value);
+  for (const child of children) {
+    const found = findUndecodable(child, seen);
+    if (found) return found;
+  }
+  if (value instanceof Error && value.cause !== undefined) return findUndecodable(value.cause, seen);
+  return undefined;
+}
+
+/** {@link fromExt}, with a failure kept as an {@link Undecodable} in place of the value. */
+export function decodeExt(code: number, payload: unknown, state: DecodeState): unknown {
+  try {
+    return fromExt(code, payload, state);
+  } catch (err) {
+    state.failures++;
+    return new Undecodable(err);
+  }
 }
 
 /** An extension value: its code and the payload the codec encodes in its place. */

@@ -1,0 +1,25 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { PeerInfo } from './messages.js';
+
+/** What a method running for a remote caller can know about the call. */
+export interface CallContext {
+  /** Aborted when the caller cancels the call or its timeout expires. */
+  signal: AbortSignal;
+  /** The calling process, as it introduced itself. */
+  caller: PeerInfo | undefined;
+}
+
+const storage = new AsyncLocalStorage<CallContext>();
+
+/**
+ * The context of the remote call the current code runs for, or undefined outside one. A
+ * long-running method reads `currentCall()?.signal` to stop when the caller gives up.
+ */
+export function currentCall(): CallContext | undefined {
+  return storage.getStore();
+}
+
+/** @internal Runs `fn` as the handler of a remote call. */
+export function runInCall<T>(context: CallContext, fn: () => T): T {
+  return storage.run(context, fn);
+}

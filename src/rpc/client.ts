@@ -1,0 +1,444 @@
+/**
+ * RPCClient: one connection from this process to one server, shared by every proxy to it.
+ * It numbers requests, matches replies, enforces timeouts, batches releases, and rejects every
+ * pending call at once when the server goes away.
+ */
+import { hostname } from 'node:os';
+import {
+  AuthError, DisconnectedError, InvalidArgumentError, ProtocolError, TimeoutError, ZeroprocError,
+  type ErrorOrigin,
+} from '../errors.js';
+import { report, rateLimited } from '../diagnostics.js';
+import { DealerLink } from '../transport/dealer-link.js';
+import type { LinkOptions } from '../transport/socket-options.js';
+import type { Codec, CodecName } from '../wire/codec.js';
+import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
+import type { RefWire } from '../wire/refs.js';
+import type { Authkey } from '../wire/signing.js';
+import { findUndecodable, type Undecodable } from '../wire/values.js';
+import { Future } from './future.js';
+import { getLocalServer, resolveKey, selfInfo } from './local.js';
+import type { PeerInfo, Reply, Request } from './messages.js';
+import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
+import { makeProxy } from './proxy.js';
+import { RefDecoder, RefEncoder } from './ref-codec.js';
+import { errorFromReply } from './reply-errors.js';
+import { RemoteRef, type ObjectRequest, type RefClient } from './remote-ref.js';
+import type { Remote } from './types.js';
+
+/** Options of {@link RPCClient.connect}. */
+export interface ClientOptions {
+  /** Key to sign and check messages with; defaults to the process default (`setDefaultAuthkey`). */
+  authkey?: Authkey;
+  /** Body codec: `'msgpack'` (default) or `'json'`. The server answers in the same. */
+  codec?: CodecName;
+  /** Default timeout of calls through this client, and of connecting, ms (10 000). */
+  timeout?: number;
+  /** Interval of keep-alive messages while this client holds references, ms (5 000). */
+  heartbeat?: number;
+  /** Socket options (heartbeats, high-water marks, max message size). */
+  link?: LinkOptions;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout;
+  /** Keeps the target's reference reachable (so GC cannot release it) until the reply. */
+  hold: RemoteRef | undefined;
+}
+
+type Unsent = { message: Request; encoder: RefEncoder | undefined };
+
+const clients = new Map<string, RPCClient>();
+/** How long a lost connection waits for its owner's explanation (a process exit) before giving up. */
+const EXPLAIN_WAIT = 1_000;
+
+/** Client of one RPC server. Get one with {@link RPCClient.connect}. */
+export class RPCClient implements RefClient {
+  /** What the server said about itself on connect (undefined until then). */
+  server: PeerInfo | undefined;
+  /**
+   * Set by an owner that can explain a lost connection (the spawner: the process exited). When
+   * the socket disconnects with calls pending, the client waits for it (at most a second) and
+   * rejects them with the error it returns, or with DisconnectedError.
+   */
+  explainDisconnect: (() => Promise<Error | undefined>) | undefined;
+
+  private readonly link: DealerLink;
+  private readonly codec: Codec;
+  private readonly pending = new Map<number, Pending>();
+  private readonly timeout: number;
+  private nextId = 1;
+  private unsent: Unsent[] = [];
+  private preparing = false;
+  private releases: number[] = [];
+  private claims: number[] = [];
+  private heldRefs = 0;
+  private lastSent = 0;
+  private readonly heartbeat: NodeJS.Timeout;
+  private failure: Error | undefined;
+  private readonly reportRejected = rateLimited('warn');
+
+  private constructor(readonly address: string, private readonly options: ClientOptions, serverId = '') {
+    if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${options.timeout}`);
+    this.codec = codecNamed(options.codec ?? 'msgpack');
+    this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    if (serverId) this.server = { name: serverId, pid: 0, host: '', server: serverId };
+    this.link = new DealerLink(address, this.codec, resolveKey(options.authkey), {
+      batch: (b) => this.onBatch(b),
+      rejected: (err) => this.reportRejected(`client of ${address}: dropped a reply that failed its checks`, err),
+      disconnected: () => void this.onDisconnect(),
+      connected: () => {},
+      sendFailed: (err, n) => report('warn', `client of ${address}: could not send ${n} message(s)`, err),
+    }, options.link);
+    const every = options.heartbeat ?? 5_000;
+    this.heartbeat = setInterval(() => this.keepAlive(every), every);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * Connects to the server at `address` and waits for its answer. Clients are shared: a second
+   * connect to the same address with the same codec returns the same client.
+   */
+  static async connect(address: string, options: ClientOptions = {}): Promise<RPCClient> {
+    const key = `${address}|${options.codec ?? 'msgpack'}`;
+    let client = clients.get(key);
+    if (!client || client.failure) {
+      client = new RPCClient(address, options);
+      clients.set(key, client);
+    }
+    if (!client.server?.pid) {
+      try {
+        await client.hello(options.timeout ?? DEFAULT_TIMEOUT);
+      } catch (err) {
+        client.close();
+        throw err;
+      }
+    }
+    return client;
+  }
+
+  /** @internal The client for a reference's server, created without waiting for a connection. */
+  static forReference(address: string, serverId: string): RPCClient {
+    const key = `${address}|msgpack`;
+    let client = clients.get(key);
+    if (!client || client.failure) {
+      client = new RPCClient(address, {}, serverId);
+      clients.set(key, client);
+    }
+    return client;
+  }
+
+  private async hello(timeout: number): Promise<void> {
+    const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo;
+    this.server = info;
+  }
+
+  private origin(): ErrorOrigin {
+    const s = this.server;
+    return { server: s?.name ?? this.address, pid: s?.pid ?? 0, host: s?.host ?? hostname() };
+  }
+
+  /** A proxy to the object the server published as `name` (NotFoundError if there is none). */
+  async get<T = unknown>(name: string): Promise<Remote<T>> {
+    return (await this.send({ type: 'published', name })) as Remote<T>;
+  }
+
+  /**
+   * Imports a module in the server's process and returns a proxy to its namespace. `specifier` is
+   * a package name, `node:` builtin, file URL, or a path (relative paths resolve against the
+   * server's working directory).
+   */
+  async import<T = unknown>(specifier: string): Promise<Remote<T>> {
+    return (await this.send({ type: 'import', specifier })) as Remote<T>;
+  }
+
+  /** Round trip to the server; resolves with the time it took, ms. */
+  async ping(): Promise<number> {
+    const t0 = performance.now();
+    await this.send({ type: 'ping' });
+    return performance.now() - t0;
+  }
+
+  /**
+   * Estimates the server's clock offset: `offset` ms to add to a local `Date.now()` to get the
+   * server's, from the ping with the shortest round trip among `samples`.
+   */
+  async measureClockDiff(samples = 8): Promise<{ offset: number; rtt: number }> {
+    let best = { offset: 0, rtt: Infinity };
+    for (let i = 0; i < samples; i++) {
+      const t0 = Date.now();
+      const p0 = performance.now();
+      const { time } = (await this.send({ type: 'ping' })) as { time: number };
+      const rtt = performance.now() - p0;
+      if (rtt < best.rtt) best = { offset: time - (t0 + rtt / 2), rtt };
+    }
+    return best;
+  }
+
+  /** Asks the server to close; its other clients' pending calls reject with DisconnectedError. */
+  async closeServer(): Promise<void> {
+    await this.send({ type: 'close' });
+    this.close();
+  }
+
+  /** Closes this client: pending calls reject with DisconnectedError; the server drops its references. */
+  close(): void {
+    if (this.failure) return;
+    this.flushReleases();
+    this.enqueue({ type: 'bye' });
+    this.shutdown(new DisconnectedError(`client of ${this.address} was closed`));
+  }
+
+  /** Rejects every pending and later call with `error`, and closes the client. */
+  fail(error: Error): void {
+    if (this.failure) return;
+    this.shutdown(error);
+  }
+
+  /** Whether the client was closed or failed. */
+  get closed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  private shutdown(error: Error): void {
+    this.failure = error;
+    clearInterval(this.heartbeat);
+    for (const [key, c] of clients) if (c === this) clients.delete(key);
+    this.rejectPending(error);
+    // let a queued goodbye leave before the socket closes, but never wait on a dead peer
+    void Promise.race([this.link.flushed(), new Promise<void>((r) => setTimeout(r, 100).unref())]).then(() => this.link.close());
+  }
+
+  private rejectPending(error: Error): void {
+    const calls = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of calls) {
+      clearTimeout(p.timer);
+      p.reject(error);
+    }
+  }
+
+  private async onDisconnect(): Promise<void> {
+    if (this.failure || this.pending.size === 0) return;
+    let error: Error | undefined;
+    if (this.explainDisconnect) {
+      error = await Promise.race([
+        this.explainDisconnect().catch(() => undefined),
+        new Promise<undefined>((r) => setTimeout(() => r(undefined), EXPLAIN_WAIT).unref()),
+      ]);
+    }
+    if (this.failure) return;
+    this.rejectPending(error ?? new DisconnectedError(`lost the connection to ${this.server?.name ?? 'server'} at ${this.address}`));
+  }
+
+  // ----- sending
+
+  /** @internal */
+  request(ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown {
+    return this.invoke(request as Request, options, ref);
+  }
+
+  /** Sends a request that expects a reply; resolves with the reply's value. */
+  private send(request: DistributiveOmit<Request, 'id'>, timeout = this.timeout): Promise<unknown> {
+    return this.invoke(request as Request, { ...defaultCallOptions, timeout }, undefined) as Promise<unknown>;
+  }
+
+  private invoke(request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined): unknown {
+    if (options.mode === 'off') {
+      if (this.failure) throw this.failure;
+      this.enqueue({ ...request, id: 0 } as Request);
+      return undefined;
+    }
+    const id = this.nextId++;
+    if (options.mode === 'async') {
+      const future = new Future<unknown>(() => this.cancel(id));
+      this.track(id, { ...request, id } as Request, options, hold, (v) => future.settle(true, v), (e) => future.settle(false, e));
+      return future;
+    }
+    return new Promise((resolve, reject) => this.track(id, { ...request, id } as Request, options, hold, resolve, reject));
+  }
+
+  private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+    if (this.failure) return reject(this.failure);
+    const timeout = options.timeout || this.timeout;
+    const timer = setTimeout(() => {
+      if (!this.pending.delete(id)) return;
+      this.enqueue({ type: 'cancel', call: id });
+      reject(new TimeoutError(`${describeRequest(request)} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${timeout} ms`));
+    }, timeout);
+    this.pending.set(id, { resolve, reject, timer, hold });
+    this.enqueue(request);
+  }
+
+  private cancel(id: number): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    this.enqueue({ type: 'cancel', call: id });
+  }
+
+  /** @internal Queues a release; all releases of one tick leave as one message. */
+  queueRelease(obj: number, count: number): void {
+    if (this.failure) return;
+    this.heldRefs = Math.max(0, this.heldRefs - count);
+    if (this.releases.length === 0) queueMicrotask(() => this.flushReleases());
+    this.releases.push(obj, count);
+  }
+
+  /** @internal Claims a ticket for a reference received from a third process. */
+  claim(ticket: number): void {
+    if (this.claims.length === 0) queueMicrotask(() => this.flushClaims());
+    this.claims.push(ticket);
+  }
+
+  /** @internal A ticket that lets a third process take over a reference we hold. */
+  async requestTicket(ref: RemoteRef): Promise<number> {
+    ref.check();
+    return (await this.send({ type: 'ticket', obj: ref.obj })) as number;
+  }
+
+  private flushReleases(): void {
+    if (this.releases.length === 0 || this.failure) return;
+    const refs = this.releases;
+    this.releases = [];
+    this.enqueue({ type: 'release', refs });
+  }
+
+  private flushClaims(): void {
+    if (this.claims.length === 0 || this.failure) return;
+    const tickets = this.claims;
+    this.claims = [];
+    this.enqueue({ type: 'claim', tickets });
+  }
+
+  private keepAlive(every: number): void {
+    if (this.failure || this.heldRefs === 0) return;
+    if (Date.now() - this.lastSent >= every) this.enqueue({ type: 'hb' });
+  }
+
+  /**
+   * Encodes and queues a message, in order. A message whose references need something first (the
+   * callback server, a ticket) holds back the ones after it until it can be encoded.
+   */
+  private enqueue(message: Request): void {
+    this.unsent.push({ message, encoder: undefined });
+    if (!this.preparing) this.drainUnsent();
+  }
+
+  private drainUnsent(): void {
+    while (this.unsent.length > 0) {
+      const item = this.unsent[0]!;
+      item.encoder ??= new RefEncoder({ owner: getLocalServer(), destination: this.server?.server ?? '', returnType: 'auto' });
+      const attachments: Buffer[] = [];
+      let data: Buffer;
+      try {
+        data = this.codec.encode(item.message, { hooks: item.encoder, attachments });
+      } catch (err) {
+        this.unsent.shift();
+        this.failMessage(item.message, err);
+        continue;
+      }
+      if (!item.encoder.complete) {
+        this.preparing = true;
+        item.encoder.prepare().then(
+          () => {
+            this.preparing = false;
+            this.drainUnsent();
+          },
+          (err) => {
+            this.preparing = false;
+            this.unsent.shift();
+            this.failMessage(item.message, err);
+            this.drainUnsent();
+          },
+        );
+        return;
+      }
+      this.unsent.shift();
+      try {
+        this.link.send({ data, attachments });
+        this.lastSent = Date.now();
+      } catch (err) {
+        this.failMessage(item.message, err);
+      }
+    }
+  }
+
+  private failMessage(message: Request, err: unknown): void {
+    const id = 'id' in message ? message.id : 0;
+    const p = id ? this.pending.get(id) : undefined;
+    if (p) {
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      p.reject(err instanceof ZeroprocError || err instanceof TypeError ? err : new ProtocolError(`could not send ${describeRequest(message)}: ${String(err)}`, { cause: err }));
+    } else {
+      report('error', `could not send ${describeRequest(message)} to ${this.address}`, err);
+    }
+  }
+
+  // ----- receiving
+
+  private onBatch(batch: ReceivedBatch): void {
+    const state = { hooks: new RefDecoder(this), attachments: batch.attachments, next: 0, failures: 0 };
+    let replies: unknown[];
+    try {
+      replies = batch.codec.decodeBatch(batch.body, state);
+    } catch (err) {
+      this.reportRejected(`client of ${this.address}: dropped a reply batch that could not be decoded`, err);
+      return;
+    }
+    for (const reply of replies) this.onReply(reply as Reply, state.failures > 0 ? findUndecodable(reply) : undefined);
+  }
+
+  private onReply(reply: Reply, bad: Undecodable | undefined): void {
+    if (reply === null || typeof reply !== 'object') return;
+    switch (reply.type) {
+      case 'ok':
+      case 'err': {
+        const p = this.pending.get(reply.id);
+        if (!p) return; // timed out or cancelled already; a reference in it is released by GC
+        this.pending.delete(reply.id);
+        clearTimeout(p.timer);
+        if (bad) return p.reject(new ProtocolError(`the reply could not be decoded: ${String((bad.error as Error)?.message ?? bad.error)}`, { cause: bad.error }));
+        if (reply.type === 'ok') p.resolve(reply.value);
+        else p.reject(errorFromReply(reply.error, reply.sys, this.origin()));
+        return;
+      }
+      case 'closing':
+        this.fail(new DisconnectedError(`server ${this.server?.name ?? ''} at ${this.address} closed`.replace('  ', ' ')));
+        return;
+      case 'autherr':
+        this.rejectPending(new AuthError(`server at ${this.address} rejected our messages: ${reply.message}`));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** @internal The proxy for a reference held through this client (kept alive by heartbeats). */
+  proxyFor(ref: RefWire): unknown {
+    this.heldRefs++;
+    return makeProxy({ ref: new RemoteRef(this, ref.server, ref.obj, ref.callable, ref.name), path: ref.path, options: defaultCallOptions });
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+function describeRequest(r: Request): string {
+  switch (r.type) {
+    case 'call':
+    case 'new':
+    case 'get':
+    case 'set':
+      return `${r.type} ${r.path.length ? r.path.join('.') : '(object)'} on #${r.obj}`;
+    case 'import':
+      return `import ${r.specifier}`;
+    case 'published':
+      return `get ${r.name}`;
+    default:
+      return r.type;
+  }
+}

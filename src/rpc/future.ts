@@ -1,0 +1,86 @@
+import { CancelledError, TimeoutError } from '../errors.js';
+
+type State<T> = { kind: 'pending' } | { kind: 'resolved'; value: T } | { kind: 'rejected'; error: unknown };
+
+/**
+ * The result of an `'async'`-mode call: a PromiseLike that can also be polled, waited on with a
+ * timeout, cancelled, and given callbacks. A failure it holds is not an unhandled rejection
+ * until somebody asks for it (`then`, `result()`, `await`).
+ */
+export class Future<T> implements PromiseLike<T> {
+  private state: State<T> = { kind: 'pending' };
+  private waiters: Array<() => void> = [];
+  private readonly canceller: (() => void) | undefined;
+
+  /** @internal Created by the RPC client; `cancel` tells the server to abort the call. */
+  constructor(cancel?: () => void) {
+    this.canceller = cancel;
+  }
+
+  /** @internal */
+  settle(ok: boolean, valueOrError: unknown): void {
+    if (this.state.kind !== 'pending') return;
+    this.state = ok ? { kind: 'resolved', value: valueOrError as T } : { kind: 'rejected', error: valueOrError };
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Whether the call has completed (with a value or an error). */
+  done(): boolean {
+    return this.state.kind !== 'pending';
+  }
+
+  /** The error the call failed with, once done; undefined while pending or after success. */
+  exception(): unknown {
+    return this.state.kind === 'rejected' ? this.state.error : undefined;
+  }
+
+  /** Waits for the value; rejects with the call's error, or TimeoutError after `timeoutMs`. */
+  result(timeoutMs?: number): Promise<T> {
+    if (timeoutMs === undefined) return this.then();
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`future not done after ${timeoutMs} ms`)), timeoutMs);
+      this.then(
+        (v) => (clearTimeout(timer), resolve(v)),
+        (e) => (clearTimeout(timer), reject(e)),
+      );
+    });
+  }
+
+  /** Cancels the call: the server aborts it (if it observes its signal) and this future rejects with CancelledError. */
+  cancel(): void {
+    if (this.done()) return;
+    this.canceller?.();
+    this.settle(false, new CancelledError('call cancelled by the caller'));
+  }
+
+  /** Calls `fn(this)` once done (at once if already done). */
+  addCallback(fn: (future: Future<T>) => void): this {
+    if (this.done()) queueMicrotask(() => fn(this));
+    else this.waiters.push(() => fn(this));
+    return this;
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const settled = new Promise<T>((resolve, reject) => {
+      const deliver = () => {
+        const s = this.state;
+        if (s.kind === 'resolved') resolve(s.value);
+        else if (s.kind === 'rejected') reject(s.error);
+      };
+      if (this.done()) deliver();
+      else this.waiters.push(deliver);
+    });
+    return settled.then(onfulfilled, onrejected);
+  }
+
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.then(undefined, onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.then().finally(onfinally);
+  }
+}

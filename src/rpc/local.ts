@@ -1,0 +1,94 @@
+/**
+ * Process-wide RPC state: the default authkey, the servers running in this process (so a
+ * reference coming home becomes its object again), the server that serves callbacks this
+ * process passes out (started lazily), and objects marked to go by reference.
+ */
+import { hostname } from 'node:os';
+import { keyBytes, type Authkey } from '../wire/signing.js';
+import type { PeerInfo } from './messages.js';
+import type { RPCServer } from './server.js';
+
+let defaultKey: Buffer | undefined;
+let local: RPCServer | undefined;
+let starting: Promise<RPCServer> | undefined;
+const servers = new Map<string, RPCServer>();
+const marked = new WeakSet<object>();
+let starter: (() => Promise<RPCServer>) | undefined;
+
+/**
+ * Sets the key used by servers and clients created without an explicit `authkey`, including the
+ * lazily started callback server. The spawner sets it to its per-run key.
+ */
+export function setDefaultAuthkey(key: Authkey | undefined): void {
+  defaultKey = keyBytes(key);
+}
+
+/** The process-wide default authkey, if any. */
+export function getDefaultAuthkey(): Uint8Array | undefined {
+  return defaultKey;
+}
+
+/** @internal The bytes of `key`, or of the default key when `key` is undefined. */
+export function resolveKey(key: Authkey | undefined): Buffer | undefined {
+  return key === undefined ? defaultKey : keyBytes(key);
+}
+
+/** Makes `server` the one that serves the local objects and callbacks this process passes out. */
+export function setLocalServer(server: RPCServer | undefined): void {
+  local = server;
+}
+
+/** The server serving this process's callbacks, if one runs. */
+export function getLocalServer(): RPCServer | undefined {
+  return local;
+}
+
+/** @internal How a local server gets started (set by server.ts, which local.ts must not import). */
+export function setLocalServerStarter(start: () => Promise<RPCServer>): void {
+  starter = start;
+}
+
+/** The local server, started on loopback with the default key when none runs yet. */
+export async function ensureLocalServer(): Promise<RPCServer> {
+  if (local) return local;
+  starting ??= starter!().finally(() => (starting = undefined));
+  return starting;
+}
+
+/** @internal */
+export function registerServer(server: RPCServer): void {
+  servers.set(server.id, server);
+  local ??= server;
+}
+
+/** @internal */
+export function unregisterServer(server: RPCServer): void {
+  servers.delete(server.id);
+  if (local === server) local = undefined;
+}
+
+/** @internal The server of this process whose id is `id`. */
+export function serverById(id: string): RPCServer | undefined {
+  return servers.get(id);
+}
+
+/**
+ * Marks `obj` to travel by reference even where it would go by value (a plain object, an array,
+ * a Map...). Returns `obj` itself.
+ */
+export function byRef<T extends object>(obj: T): T {
+  marked.add(obj);
+  return obj;
+}
+
+/** @internal */
+export function isMarkedByRef(obj: object): boolean {
+  return marked.has(obj);
+}
+
+const host = hostname();
+
+/** @internal How this process introduces itself to servers. */
+export function selfInfo(): PeerInfo {
+  return { name: local?.name ?? `pid-${process.pid}`, pid: process.pid, host, server: local?.id ?? '' };
+}

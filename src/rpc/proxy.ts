@@ -1,0 +1,129 @@
+/**
+ * The proxy: a JS Proxy whose attribute reads build a path without a round trip, and whose
+ * call, `new`, `await` (of a non-empty path) or assignment sends one request.
+ */
+import { inspect } from 'node:util';
+import { InvalidArgumentError } from '../errors.js';
+import { defaultCallOptions, type CallMode, type CallOptions, type ResolvedCallOptions } from './options.js';
+import type { RemoteRef } from './remote-ref.js';
+import type { AnyRemote, Remote, RemoteMode, RemoteTarget } from './types.js';
+
+/** What a proxy points at: a held reference, a path below it, and its call options. */
+export interface ProxyState {
+  readonly ref: RemoteRef;
+  readonly path: readonly string[];
+  readonly options: ResolvedCallOptions;
+}
+
+const states = new WeakMap<object, ProxyState>();
+
+function describe(s: ProxyState): string {
+  const at = s.path.length ? `.${s.path.join('.')}` : '';
+  return `[Remote ${s.ref.name || 'object'}#${s.ref.obj}${at} @ ${s.ref.client.address}${s.ref.released ? ' (released)' : ''}]`;
+}
+
+function send(s: ProxyState, request: Parameters<RemoteRef['client']['request']>[1], options = s.options): unknown {
+  s.ref.check();
+  return s.ref.client.request(s.ref, request, options);
+}
+
+function readValue(s: ProxyState, returnType = s.options.returnType): PromiseLike<unknown> {
+  const mode = s.options.mode === 'off' ? 'sync' : s.options.mode;
+  return send(s, { type: 'get', obj: s.ref.obj, path: [...s.path], ret: returnType }, { ...s.options, mode }) as PromiseLike<unknown>;
+}
+
+/** @internal A new proxy for `state`. */
+export function makeProxy(state: ProxyState): unknown {
+  // A function target makes the proxy callable and constructible.
+  const target = function remote() {};
+  const proxy = new Proxy(target, {
+    get(_t, prop) {
+      if (typeof prop === 'symbol') {
+        if (prop === Symbol.dispose) return () => state.ref.release();
+        if (prop === inspect.custom) return () => describe(state);
+        return undefined;
+      }
+      if (prop === 'then') {
+        // the root is not thenable, so a proxy can be the result of an async function
+        if (state.path.length === 0) return undefined;
+        return (resolve: (v: unknown) => unknown, reject: (e: unknown) => unknown) => readValue(state).then(resolve, reject);
+      }
+      return makeProxy({ ...state, path: [...state.path, prop] });
+    },
+    set(_t, prop, value) {
+      if (typeof prop === 'symbol') return false;
+      send(state, { type: 'set', obj: state.ref.obj, path: [...state.path, prop], value }, { ...state.options, mode: 'off' });
+      return true;
+    },
+    apply(_t, _this, args) {
+      return send(state, { type: 'call', obj: state.ref.obj, path: [...state.path], args, ret: state.options.returnType });
+    },
+    construct(_t, args) {
+      if (state.options.mode === 'off') throw new InvalidArgumentError("a remote constructor cannot be called in 'off' mode: it must return the new object");
+      return send(state, { type: 'new', obj: state.ref.obj, path: [...state.path], args, ret: state.options.returnType }) as object;
+    },
+  });
+  states.set(proxy, state);
+  return proxy;
+}
+
+/** @internal The state behind a proxy, or undefined for anything else. */
+export function proxyState(value: unknown): ProxyState | undefined {
+  return (typeof value === 'function' && states.get(value)) || undefined;
+}
+
+function stateOf(proxy: unknown, fn: string): ProxyState {
+  const s = proxyState(proxy);
+  if (!s) throw new InvalidArgumentError(`${fn}: expected a zeroproc proxy, got ${typeof proxy}`);
+  return s;
+}
+
+/** Whether `value` is a zeroproc proxy (of an object or of a path below one). */
+export function isProxy(value: unknown): value is AnyRemote {
+  return proxyState(value) !== undefined;
+}
+
+/**
+ * A copy of `proxy` whose calls use other options: `mode` (`'sync'` Promise, `'async'` Future,
+ * `'off'` fire-and-forget), `timeout` (ms) and `returnType` (`'auto'`, `'proxy'`, `'value'`).
+ * Both proxies share one reference: releasing either releases both.
+ */
+export function withOptions<P extends AnyRemote, M extends CallMode = RemoteMode<P>>(
+  proxy: P,
+  options: CallOptions & { mode?: M },
+): Remote<RemoteTarget<P>, M> {
+  const s = stateOf(proxy, 'withOptions');
+  if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`withOptions: timeout must be a positive number of ms, got ${options.timeout}`);
+  const merged: ResolvedCallOptions = { ...defaultCallOptions, ...s.options };
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+  return makeProxy({ ...s, options: merged }) as Remote<RemoteTarget<P>, M>;
+}
+
+/** Reads the value at the proxy's path, by value (class instances become plain data). */
+export function getValue<P extends AnyRemote>(proxy: P): Promise<Awaited<RemoteTarget<P>>> {
+  const s = stateOf(proxy, 'getValue');
+  return Promise.resolve(readValue({ ...s, options: { ...s.options, mode: 'sync' } }, 'value')) as Promise<Awaited<RemoteTarget<P>>>;
+}
+
+/** Sets attribute `name` of the remote object and waits until it is done. */
+export function setAttr<P extends AnyRemote, K extends keyof RemoteTarget<P> & string>(proxy: P, name: K, value: RemoteTarget<P>[K]): Promise<void> {
+  const s = stateOf(proxy, 'setAttr');
+  return send(s, { type: 'set', obj: s.ref.obj, path: [...s.path, name], value }, { ...s.options, mode: 'sync' }) as Promise<void>;
+}
+
+/**
+ * Gives the proxy's reference back to its owner, which frees the object when nobody else holds
+ * it. Every proxy sharing the reference stops working. Also `proxy[Symbol.dispose]()`, so
+ * `using p = ...` releases at the end of the block.
+ */
+export function release(proxy: AnyRemote): void {
+  stateOf(proxy, 'release').ref.release();
+}
+
+/** Whether two proxies point at the same remote object and path. */
+export function sameObject(a: unknown, b: unknown): boolean {
+  const x = proxyState(a);
+  const y = proxyState(b);
+  if (!x || !y) return a === b;
+  return x.ref.server === y.ref.server && x.ref.obj === y.ref.obj && x.path.join('\0') === y.path.join('\0');
+}

@@ -1,0 +1,53 @@
+/**
+ * One reference this process holds on a remote object: what a proxy points at. Every proxy made
+ * from it (attribute paths, `withOptions` copies) shares it; releasing any of them releases it.
+ */
+import { NotFoundError } from '../errors.js';
+
+import type { ResolvedCallOptions } from './options.js';
+import type { TargetedRequest } from './messages.js';
+
+/** A request about a referenced object, before the client gives it an id. */
+export type ObjectRequest = TargetedRequest extends infer R ? (R extends TargetedRequest ? Omit<R, 'id'> : never) : never;
+
+/** The client that serves a reference: where its requests and releases go. */
+export interface RefClient {
+  /** Queues the release of `count` references on object `obj` (batched per tick). */
+  queueRelease(obj: number, count: number): void;
+  /** Sends a request about `ref`'s object; returns a Promise, a Future or nothing, by `options.mode`. */
+  request(ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown;
+  readonly address: string;
+}
+
+/** A held reference on object `obj` of server `server`. */
+export class RemoteRef {
+  released = false;
+
+  constructor(
+    readonly client: RefClient,
+    /** Id of the owning server instance. */
+    readonly server: string,
+    readonly obj: number,
+    readonly callable: boolean,
+    readonly name: string,
+  ) {
+    finalizer.register(this, { client, obj }, this);
+  }
+
+  /** Gives the reference back to its owner; later use fails with NotFoundError. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    finalizer.unregister(this);
+    this.client.queueRelease(this.obj, 1);
+  }
+
+  /** Throws when the reference was released. */
+  check(): void {
+    if (this.released) throw new NotFoundError(`proxy to ${this.name || 'object'} #${this.obj} at ${this.client.address} was released`);
+  }
+}
+
+// The backstop for proxies the program forgot: a reference nobody can reach any more is
+// released. Pending calls keep their RemoteRef reachable, so it is never released mid-call.
+const finalizer = new FinalizationRegistry<{ client: RefClient; obj: number }>(({ client, obj }) => client.queueRelease(obj, 1));

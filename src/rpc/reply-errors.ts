@@ -1,0 +1,48 @@
+/** How errors cross the wire: the server's error reply, and the error the caller sees. */
+import {
+  AlreadyExistsError, AuthError, CancelledError, InvalidArgumentError, NotFoundError, ProtocolError,
+  RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
+} from '../errors.js';
+
+/**
+ * An error raised by the server's own machinery (unknown object, refused import, bad request)
+ * rather than by the code it called; the caller gets the matching local error class.
+ */
+export class SystemFailure {
+  constructor(readonly error: ZeroprocError) {}
+}
+
+type ErrorClass = new (message: string) => ZeroprocError;
+
+const systemErrors: Record<string, ErrorClass> = {
+  ERR_NOT_FOUND: NotFoundError,
+  ERR_AUTH: AuthError,
+  ERR_PROTOCOL: ProtocolError,
+  ERR_INVALID_ARGUMENT: InvalidArgumentError,
+  ERR_ALREADY_EXISTS: AlreadyExistsError,
+  ERR_CANCELLED: CancelledError,
+  ERR_TIMEOUT: TimeoutError,
+};
+
+/** The error a caller sees for an `err` reply. */
+export function errorFromReply(error: unknown, sys: string | undefined, origin: ErrorOrigin): Error {
+  const e = error instanceof Error ? error : new Error(String(error));
+  if (sys) {
+    const Cls = systemErrors[sys] ?? ProtocolError;
+    return new Cls(`${e.message} (server ${origin.server})`);
+  }
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(e)) fields[key] = (e as unknown as Record<string, unknown>)[key];
+  return new RemoteError({ name: e.name, message: e.message, stack: e.stack, cause: e.cause, fields }, origin);
+}
+
+/** A plain Error carrying what can be kept of `err` when the error itself cannot be encoded. */
+export function encodableError(err: unknown): Error {
+  if (err instanceof Error) {
+    const plain = new Error(err.message);
+    Object.defineProperty(plain, 'name', { value: err.name, configurable: true, writable: true });
+    plain.stack = err.stack;
+    return plain;
+  }
+  return new Error(typeof err === 'string' ? err : `non-error value thrown: ${String(err)}`);
+}

@@ -1,0 +1,48 @@
+/**
+ * `Remote<T>`: the type of a proxy to a remote `T`. Methods return a Promise of their awaited
+ * result (a Future in `'async'` mode, nothing in `'off'` mode), properties are awaitable values
+ * that also lead further down (`await p.a.b`), classes become remote constructors, and the root
+ * proxy is not thenable so it can be returned from async functions.
+ */
+import type { Future } from './future.js';
+import type { CallMode } from './options.js';
+
+/** Type-only brand that lets helpers such as `withOptions` recover `T` and the mode from a proxy. */
+export declare const REMOTE: unique symbol;
+type Brand<T, M extends CallMode> = { readonly [REMOTE]?: [T, M] };
+
+// `never[]` parameters accept every function; `unknown` returns accept every result.
+type AnyFunction = (...args: never[]) => unknown;
+type AnyConstructor = abstract new (...args: never[]) => unknown;
+
+/** What a call returns in mode `M`. */
+export type RemoteResult<R, M extends CallMode> = M extends 'async' ? Future<Awaited<R>> : M extends 'off' ? void : Promise<Awaited<R>>;
+
+type Callable<T, M extends CallMode> = T extends (...args: infer A) => infer R ? (...args: A) => RemoteResult<R, M> : unknown;
+
+type Constructable<T> = T extends abstract new (...args: infer A) => infer I ? new (...args: A) => Promise<Remote<I>> : unknown;
+
+type Member<V, M extends CallMode> = V extends AnyFunction | AnyConstructor ? Remote<V, M> : RemoteProperty<V, M>;
+
+type Members<T, M extends CallMode> = T extends object ? { readonly [K in keyof T]: Member<T[K], M> } : unknown;
+
+/** A property of a remote object: await it for its value, or go further down its path. */
+export type RemoteProperty<V, M extends CallMode = 'sync'> = PromiseLike<Awaited<V>> & Members<V, M> & Brand<V, M>;
+
+/** A proxy to a remote `T` whose calls use mode `M` (`'sync'` unless changed with `withOptions`). */
+export type Remote<T, M extends CallMode = 'sync'> = Members<T, M> &
+  Brand<T, M> &
+  Callable<T, M> &
+  Constructable<T> & {
+    /** Releases the reference (same as `release(proxy)`). */
+    [Symbol.dispose](): void;
+  };
+
+/** Any proxy or proxied property. */
+export type AnyRemote = Brand<unknown, CallMode>;
+
+/** The remote type behind a proxy type. */
+export type RemoteTarget<P> = P extends { readonly [REMOTE]?: [infer T, CallMode] } ? T : unknown;
+
+/** The call mode of a proxy type. */
+export type RemoteMode<P> = P extends { readonly [REMOTE]?: [unknown, infer M extends CallMode] } ? M : 'sync';

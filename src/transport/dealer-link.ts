@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { Dealer } from 'zeromq';
+import type { Codec } from '../wire/codec.js';
+import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { checkAddress } from './endpoint.js';
+import { Outbox, type Destination } from './outbox.js';
+import { zmqOptions, type LinkOptions } from './socket-options.js';
+
+/** What a DealerLink reports to its owner. */
+export interface DealerEvents {
+  batch(batch: ReceivedBatch): void;
+  /** A batch that failed its checks (garbage, bad signature); it was dropped. */
+  rejected(error: unknown): void;
+  /** The connection to the server dropped (ZeroMQ keeps trying to reconnect). */
+  disconnected(): void;
+  connected(): void;
+  /** A batch could not be sent. */
+  sendFailed(error: unknown, messages: number): void;
+}
+
+/**
+ * A client's connection: one DEALER socket to one server address, its send queue and its
+ * receive loop. A stable routing id lets the server recognise the client across reconnects.
+ */
+export class DealerLink {
+  readonly socket: Dealer;
+  readonly routingId: string;
+  private readonly outbox: Outbox;
+  private readonly dest: Destination;
+  private closed = false;
+
+  constructor(
+    readonly address: string,
+    codec: Codec,
+    authkey: Buffer | undefined,
+    private readonly events: DealerEvents,
+    options: LinkOptions = {},
+  ) {
+    checkAddress(address);
+    this.routingId = randomBytes(8).toString('hex');
+    this.socket = new Dealer({ ...zmqOptions(options), routingId: this.routingId });
+    this.dest = { key: '', route: [], codec, authkey };
+    this.outbox = new Outbox(
+      (frames) => this.socket.send(frames),
+      (err, _dest, n) => events.sendFailed(err, n),
+    );
+    this.socket.events.on('disconnect', () => events.disconnected());
+    this.socket.events.on('handshake', () => events.connected());
+    this.socket.connect(address);
+    void this.receiveLoop();
+  }
+
+  /** Queues a message for the server (QueueFullError when the queue is at its limit). */
+  send(message: EncodedMessage): void {
+    this.outbox.push(this.dest, message);
+  }
+
+  /** Resolves when everything queued so far was handed to ZeroMQ. */
+  flushed(): Promise<void> {
+    return this.outbox.whenIdle();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.outbox.close();
+    this.socket.close();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const frames of this.socket) {
+        let batch: ReceivedBatch;
+        try {
+          batch = unpackFrames(frames, this.dest.authkey);
+        } catch (err) {
+          this.events.rejected(err);
+          continue;
+        }
+        this.events.batch(batch);
+      }
+    } catch (err) {
+      if (!this.closed) this.events.rejected(err);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { InvalidArgumentError } from '../errors.js';
+
+const loopbackHosts = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/i;
+
+/** The host part of a `tcp://host:port` address, or undefined for other transports. */
+function tcpHost(address: string): string | undefined {
+  const m = /^tcp:\/\/(.+):([0-9]+|\*)$/.exec(address);
+  return m ? m[1] : undefined;
+}
+
+/**
+ * Checks that `address` is one zeroproc can bind or connect: `tcp://host:port` (port may be `*`
+ * to bind any free port), `ipc://path` or `inproc://name`.
+ */
+export function checkAddress(address: string, what = 'address'): void {
+  if (typeof address !== 'string') throw new InvalidArgumentError(`${what} must be a string, got ${typeof address}`);
+  if (tcpHost(address) !== undefined) return;
+  if (/^(ipc|inproc):\/\/.+/.test(address)) return;
+  throw new InvalidArgumentError(`${what} ${JSON.stringify(address)} is not a ZeroMQ address: use tcp://host:port, ipc://path or inproc://name`);
+}
+
+/** Whether an address can only be reached from this machine (loopback TCP, ipc, inproc). */
+export function isLocalOnly(address: string): boolean {
+  const host = tcpHost(address);
+  if (host === undefined) return /^(ipc|inproc):\/\//.test(address);
+  return loopbackHosts.test(host);
+}

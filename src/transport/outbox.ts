@@ -1,0 +1,106 @@
+import { QueueFullError } from '../errors.js';
+import type { Codec } from '../wire/codec.js';
+import { packFrames, type EncodedMessage } from '../wire/frames.js';
+
+/** Where a batch goes: the frames that route it, and how to encode and sign it. */
+export interface Destination {
+  /** Identifies the destination within one outbox (a peer's routing id, or '' for a DEALER). */
+  key: string;
+  /** Frames sent before the message frames (a ROUTER's routing id). */
+  route: Buffer[];
+  codec: Codec;
+  authkey: Buffer | undefined;
+}
+
+/** Limits of one outbox. */
+export interface OutboxLimits {
+  /** Messages that may wait to be sent before `push` throws QueueFullError. */
+  maxQueued: number;
+  /** Messages joined into one batch at most. */
+  maxBatch: number;
+}
+
+/** Default limits; generous, because each waiting message is already encoded and small. */
+export const defaultOutboxLimits: OutboxLimits = { maxQueued: 1_000_000, maxBatch: 4096 };
+
+interface Pending {
+  dest: Destination;
+  messages: EncodedMessage[];
+}
+
+/**
+ * The one send queue of a socket. zeromq.js allows a single send in flight, so one loop drains
+ * the queue; everything pushed while a send is in flight, or within the same tick, leaves in
+ * one batch per destination.
+ */
+export class Outbox {
+  private pending = new Map<string, Pending>();
+  private queued = 0;
+  private draining = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly send: (frames: Buffer[]) => Promise<void>,
+    /** Told about a batch that could not be sent; the outbox carries on with the next. */
+    private readonly onSendError: (error: unknown, dest: Destination, messages: number) => void,
+    private readonly limits: OutboxLimits = defaultOutboxLimits,
+  ) {}
+
+  /** Number of messages waiting to be sent. */
+  get size(): number {
+    return this.queued;
+  }
+
+  /** Queues one encoded message; throws QueueFullError when the queue is at its limit. */
+  push(dest: Destination, message: EncodedMessage): void {
+    if (this.closed) return;
+    if (this.queued >= this.limits.maxQueued) {
+      throw new QueueFullError(`send queue is full (${this.queued} messages waiting); await replies before sending more`);
+    }
+    let entry = this.pending.get(dest.key);
+    if (!entry) {
+      entry = { dest, messages: [] };
+      this.pending.set(dest.key, entry);
+    }
+    entry.messages.push(message);
+    this.queued++;
+    if (!this.draining) {
+      this.draining = true;
+      queueMicrotask(() => void this.drain());
+    }
+  }
+
+  /** Resolves once everything queued so far has been handed to the socket. */
+  whenIdle(): Promise<void> {
+    if (!this.draining) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Drops everything waiting and refuses more (the socket is closing). */
+  close(): void {
+    this.closed = true;
+    this.pending.clear();
+    this.queued = 0;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.size > 0 && !this.closed) {
+      const batch = this.pending;
+      this.pending = new Map();
+      for (const { dest, messages } of batch.values()) {
+        for (let i = 0; i < messages.length && !this.closed; i += this.limits.maxBatch) {
+          const chunk = messages.slice(i, i + this.limits.maxBatch);
+          this.queued -= chunk.length;
+          try {
+            await this.send([...dest.route, ...packFrames(dest.codec, chunk, dest.authkey)]);
+          } catch (err) {
+            if (!this.closed) this.onSendError(err, dest, chunk.length);
+          }
+        }
+      }
+    }
+    this.draining = false;
+    for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+}

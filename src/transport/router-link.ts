@@ -1,0 +1,108 @@
+import { Router } from 'zeromq';
+import type { Codec } from '../wire/codec.js';
+import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { checkAddress } from './endpoint.js';
+import { Outbox, type Destination } from './outbox.js';
+import { zmqOptions, type LinkOptions } from './socket-options.js';
+
+/** What a RouterLink reports to its owner. */
+export interface RouterEvents {
+  batch(peer: string, batch: ReceivedBatch): void;
+  /** A batch that failed its checks; `peer` is the sender's routing id when there was one. */
+  rejected(peer: string | undefined, error: unknown): void;
+  /** A batch for `peer` could not be sent (peer gone, or its queue stayed full). */
+  sendFailed(peer: string, error: unknown, messages: number): void;
+}
+
+/** Options of a server socket. */
+export interface RouterLinkOptions extends LinkOptions {
+  /** How long a reply may wait for a slow peer's queue before it is dropped, ms. */
+  sendTimeout?: number;
+}
+
+/**
+ * A server's socket: one ROUTER bound to an address, a send queue shared by all peers (a batch
+ * per peer per drain) and the receive loop. Peers are named by their routing id, as hex.
+ */
+export class RouterLink {
+  readonly socket: Router;
+  private readonly outbox: Outbox;
+  private closed = false;
+  /** The resolved endpoint (a `*` port replaced by the real one). */
+  address = '';
+
+  private constructor(
+    private readonly authkey: Buffer | undefined,
+    private readonly events: RouterEvents,
+    options: RouterLinkOptions,
+  ) {
+    this.socket = new Router({
+      ...zmqOptions(options),
+      mandatory: true,
+      handover: true,
+      sendTimeout: options.sendTimeout ?? 5_000,
+    });
+    this.outbox = new Outbox(
+      (frames) => this.socket.send(frames),
+      (err, dest, n) => events.sendFailed(dest.key, err, n),
+    );
+  }
+
+  /** Binds a ROUTER to `address` and starts receiving. */
+  static async bind(address: string, authkey: Buffer | undefined, events: RouterEvents, options: RouterLinkOptions = {}): Promise<RouterLink> {
+    checkAddress(address);
+    const link = new RouterLink(authkey, events, options);
+    try {
+      await link.socket.bind(address);
+    } catch (err) {
+      link.socket.close();
+      throw err;
+    }
+    link.address = link.socket.lastEndpoint ?? address;
+    void link.receiveLoop();
+    return link;
+  }
+
+  /** Queues a message for `peer` in `codec` (the codec that peer speaks). */
+  send(peer: string, codec: Codec, message: EncodedMessage): void {
+    const dest: Destination = { key: peer, route: [Buffer.from(peer, 'hex')], codec, authkey: this.authkey };
+    this.outbox.push(dest, message);
+  }
+
+  /** Queues an unsigned message for `peer`: only for telling a peer its messages fail authentication. */
+  sendUnsigned(peer: string, codec: Codec, message: EncodedMessage): void {
+    const dest: Destination = { key: `${peer}/unsigned`, route: [Buffer.from(peer, 'hex')], codec, authkey: undefined };
+    this.outbox.push(dest, message);
+  }
+
+  /** Resolves when everything queued so far was handed to ZeroMQ. */
+  flushed(): Promise<void> {
+    return this.outbox.whenIdle();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.outbox.close();
+    this.socket.close();
+  }
+
+  private async receiveLoop(): Promise<void> {
+    try {
+      for await (const [id, ...frames] of this.socket) {
+        const peer = id ? id.toString('hex') : undefined;
+        let batch: ReceivedBatch;
+        try {
+          if (!peer) throw new Error('message without routing id');
+          batch = unpackFrames(frames, this.authkey);
+        } catch (err) {
+          this.events.rejected(peer, err);
+          continue;
+        }
+        this.events.batch(peer, batch);
+      }
+    } catch (err) {
+      if (!this.closed) this.events.rejected(undefined, err);
+    }
+  }
+}
