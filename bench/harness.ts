@@ -357,3 +357,25 @@ export function formatTable(results: ReadonlyArray<CaseResult | CaseError>, pend
   }
   return out.join('\n');
 }
+
+/** Results as a markdown table for bench/README.md: one row per case, both placements side by side. */
+export function formatMarkdown(results: ReadonlyArray<CaseResult | CaseError>): string {
+  const byCase = new Map<string, Partial<Record<Placement, CaseResult | CaseError>>>();
+  for (const r of results) byCase.set(r.case, { ...byCase.get(r.case), [r.placement]: r });
+  const cell = (r: CaseResult | CaseError | undefined) => {
+    if (!r) return 'not run';
+    if (isCaseError(r)) return `error: ${r.error}`;
+    const base = r.baselineValue === null ? '' : ` vs ${fmt(r.baselineValue)}: **${r.ratio!.toFixed(2)} x**`;
+    return `${fmt(r.value)} ${r.unit}${base}`;
+  };
+  const out = ['| case | baseline | metric | unpinned | pinned-cpu0 | target |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const [name, placements] of byCase) {
+    const any = (placements.unpinned ?? placements['pinned-cpu0'])!;
+    const known = isCaseError(any) ? undefined : any;
+    out.push(
+      `| ${name} | ${known?.baseline ?? '-'} | ${known ? `${known.metric} (${known.better} is better)` : '-'} | ` +
+        `${cell(placements.unpinned)} | ${cell(placements['pinned-cpu0'])} | ${known?.target ?? '-'} |`,
+    );
+  }
+  return out.join('\n');
+}

@@ -1,5 +1,5 @@
 /**
- * npx tsx bench/run.ts [--quick] [--case TEXT]... [--pin | --no-pin] [--list]
+ * npx tsx bench/run.ts [--quick] [--case TEXT]... [--pin | --no-pin] [--list] [--markdown]
  *
  * Runs every case registered under bench/cases/ (each file exports `cases: BenchCase[]`) once per
  * CPU placement, prints one JSON line per case and placement on stdout and a table on stderr.
@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as zmq from 'zeromq';
 import {
   cpusAllowed,
+  formatMarkdown,
   formatTable,
   ISSUE_CASES,
   isCaseError,
@@ -32,12 +33,14 @@ interface Options {
   filters: string[];
   placements: Placement[];
   list: boolean;
+  /** also print the results as the markdown table of bench/README.md */
+  markdown: boolean;
   /** set in a worker: the placement it was started under */
   worker?: Placement;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, filters: [], placements: ['unpinned', 'pinned-cpu0'], list: false };
+  const options: Options = { quick: false, filters: [], placements: ['unpinned', 'pinned-cpu0'], list: false, markdown: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -50,6 +53,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--pin') options.placements = ['pinned-cpu0'];
     else if (arg === '--no-pin') options.placements = ['unpinned'];
     else if (arg === '--list') options.list = true;
+    else if (arg === '--markdown') options.markdown = true;
     else if (arg === '--placement') {
       const p = value();
       if (p !== 'unpinned' && p !== 'pinned-cpu0') throw new Error(`unknown placement ${p}`);
@@ -148,13 +152,14 @@ async function orchestrate(options: Options, forward: string[]): Promise<number>
   const answered = new Set(cases.map((c) => c.issueCase));
   const pending = ISSUE_CASES.filter((row) => !answered.has(row.id));
   process.stderr.write(`\n${formatTable(results, pending)}\n`);
+  if (options.markdown) process.stderr.write(`\n${formatMarkdown(results)}\n`);
   process.stderr.write(`\n${results.length} result(s) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return results.some(isCaseError) ? 1 : 0;
 }
 
 const argv = process.argv.slice(2);
 const options = parseArgs(argv);
-const forward = argv.filter((a) => a !== '--pin' && a !== '--no-pin' && a !== '--list');
+const forward = argv.filter((a) => a !== '--pin' && a !== '--no-pin' && a !== '--list' && a !== '--markdown');
 try {
   process.exit(options.worker ? await worker(options.worker, options) : await orchestrate(options, forward));
 } catch (error) {
