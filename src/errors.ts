@@ -49,8 +49,10 @@ export class RemoteError extends ZeroprocError {
   readonly remoteStack: string | undefined;
   /** The process that raised it. */
   readonly origin: ErrorOrigin;
-  /** Own enumerable fields the remote error carried (e.g. `errno`, `code` as `remoteCode`). */
+  /** Own enumerable fields the remote error carried (`errno`, `code`, user fields...). */
   readonly fields: Record<string, unknown>;
+  /** The remote error's own `code` field, if it had one (`code` itself is always `ERR_REMOTE`). */
+  readonly remoteCode: unknown;
   constructor(
     remote: { name: string; message: string; stack?: string; cause?: unknown; fields?: Record<string, unknown> },
     origin: ErrorOrigin,
@@ -62,6 +64,7 @@ export class RemoteError extends ZeroprocError {
     this.remoteStack = remote.stack;
     this.origin = origin;
     this.fields = remote.fields ?? {};
+    this.remoteCode = this.fields.code;
     for (const [k, v] of Object.entries(this.fields)) {
       if (!(k in this)) (this as Record<string, unknown>)[k] = v;
     }

@@ -1,0 +1,207 @@
+import { describe, expect, test } from '@jest/globals';
+import { AuthError, ProtocolError } from '../../src/errors.js';
+import {
+  ATTACHMENT_THRESHOLD, codecNamed, jsonCodec, msgpackCodec, packFrames, registerType, sign,
+  unpackFrames, unregisterType, Undecodable, verify, type Codec,
+} from '../../src/wire/index.js';
+
+function roundTrip(codec: Codec, value: unknown): { value: unknown; frames: number } {
+  const attachments: Buffer[] = [];
+  const data = codec.encode(value, { hooks: undefined, attachments });
+  const frames = packFrames(codec, [{ data, attachments }], undefined);
+  const batch = unpackFrames(frames, undefined);
+  const [out] = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 });
+  return { value: out, frames: frames.length };
+}
+
+class Point {
+  constructor(public x: number, public y: number) {}
+}
+
+describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
+  test.each([
+    ['null', null],
+    ['true', true],
+    ['integer', 42],
+    ['negative float', -3.25],
+    ['large integer', 2 ** 52 + 1],
+    ['string', 'héllo ✓'],
+    ['empty string', ''],
+    ['array', [1, 'two', [3]]],
+    ['plain object', { a: 1, b: { c: [true, null] } }],
+  ])('%s round-trips', (_name, value) => {
+    expect(roundTrip(codec, value).value).toEqual(value);
+  });
+
+  test('undefined stays undefined, in arrays and objects too', () => {
+    const out = roundTrip(codec, [undefined, { a: undefined }]).value as [unknown, Record<string, unknown>];
+    expect(out[0]).toBeUndefined();
+    expect('a' in out[1]).toBe(true);
+    expect(out[1].a).toBeUndefined();
+  });
+
+  test('BigInt, Date, Map, Set and RegExp keep their types', () => {
+    const value = { big: -(2n ** 70n), date: new Date('2026-11-21T10:00:00.123Z'), map: new Map<unknown, unknown>([[1, 'a'], ['k', new Set([1, 2])]]), set: new Set(['x']), re: /a+b/gi };
+    const out = roundTrip(codec, value).value as typeof value;
+    expect(out.big).toBe(-(2n ** 70n));
+    expect(out.date).toBeInstanceOf(Date);
+    expect(out.date.getTime()).toBe(value.date.getTime());
+    expect(out.map).toBeInstanceOf(Map);
+    expect(out.map.get('k')).toEqual(new Set([1, 2]));
+    expect(out.set).toEqual(new Set(['x']));
+    expect(out.re).toEqual(/a+b/gi);
+  });
+
+  test('NaN and infinities survive', () => {
+    const out = roundTrip(codec, [NaN, Infinity, -Infinity]).value as number[];
+    expect(out[0]).toBeNaN();
+    expect(out[1]).toBe(Infinity);
+    expect(out[2]).toBe(-Infinity);
+  });
+
+  test('errors keep name, message, stack, cause and own fields', () => {
+    const err = Object.assign(new RangeError('too far', { cause: new Error('root cause') }), { code: 'E_FAR', limit: 3 });
+    const out = roundTrip(codec, err).value as RangeError & { code: string; limit: number };
+    expect(out).toBeInstanceOf(RangeError);
+    expect(out.message).toBe('too far');
+    expect(out.stack).toBe(err.stack);
+    expect((out.cause as Error).message).toBe('root cause');
+    expect(out.code).toBe('E_FAR');
+    expect(out.limit).toBe(3);
+  });
+
+  test('a custom error name survives', () => {
+    class ValidationError extends Error {
+      override name = 'ValidationError';
+    }
+    const out = roundTrip(codec, new ValidationError('bad')).value as Error;
+    expect(out.name).toBe('ValidationError');
+    expect(out.message).toBe('bad');
+  });
+
+  test('small binary values stay inline, with their types', () => {
+    const value = { buf: Buffer.from([1, 2, 3]), u16: new Uint16Array([1, 65535]), f32: new Float32Array([1.5]), ab: new Uint8Array([9, 8]).buffer };
+    const { value: out, frames } = roundTrip(codec, value);
+    const o = out as typeof value;
+    expect(frames).toBe(3);
+    expect(Buffer.isBuffer(o.buf)).toBe(true);
+    expect([...o.buf]).toEqual([1, 2, 3]);
+    expect(o.u16).toBeInstanceOf(Uint16Array);
+    expect([...o.u16]).toEqual([1, 65535]);
+    expect(o.f32).toBeInstanceOf(Float32Array);
+    expect(o.ab).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(o.ab)]).toEqual([9, 8]);
+  });
+
+  test('large binary values travel as their own frames, not inside the body', () => {
+    const big = new Float64Array(100_000).map((_, i) => i * 0.5);
+    const buf = Buffer.alloc(ATTACHMENT_THRESHOLD * 4, 7);
+    const attachments: Buffer[] = [];
+    const data = codec.encode({ big, buf }, { hooks: undefined, attachments });
+    expect(attachments).toHaveLength(2);
+    expect(data.byteLength).toBeLessThan(200);
+    const { value, frames } = roundTrip(codec, { big, buf });
+    const o = value as { big: Float64Array; buf: Buffer };
+    expect(frames).toBe(5);
+    expect(o.big).toBeInstanceOf(Float64Array);
+    expect(o.big[99_999]).toBe(99_999 * 0.5);
+    expect(o.buf.equals(buf)).toBe(true);
+  });
+
+  test('registered user types travel as themselves', () => {
+    registerType({ name: `Point-${codec.name}`, type: Point, encode: (p: Point) => [p.x, p.y], decode: (d) => new Point(...(d as [number, number])) });
+    try {
+      const out = roundTrip(codec, { p: new Point(1, 2) }).value as { p: Point };
+      expect(out.p).toBeInstanceOf(Point);
+      expect(out.p).toEqual(new Point(1, 2));
+    } finally {
+      unregisterType(`Point-${codec.name}`);
+    }
+  });
+
+  test('a value of a type the receiver does not know is marked, not thrown', () => {
+    registerType({ name: 'Gone', type: Point, encode: (p: Point) => p.x, decode: () => null });
+    const attachments: Buffer[] = [];
+    const data = codec.encode([new Point(1, 1), 'ok'], { hooks: undefined, attachments });
+    unregisterType('Gone');
+    const state = { hooks: undefined, attachments, next: 0, failures: 0 };
+    const [out] = codec.decodeBatch(codec.joinBatch([data]), state) as [[unknown, string]];
+    expect(state.failures).toBe(1);
+    expect(out[0]).toBeInstanceOf(Undecodable);
+    expect(out[1]).toBe('ok');
+  });
+
+  test('class instances without a registration go as their own fields', () => {
+    expect(roundTrip(codec, new Point(3, 4)).value).toEqual({ x: 3, y: 4 });
+  });
+
+  test('functions cannot go by value', () => {
+    expect(() => codec.encode({ f: () => 1 }, { hooks: undefined, attachments: [] })).toThrow(/cannot send function/);
+  });
+
+  test('a batch keeps message order and attachment order', () => {
+    const msgs = [0, 1, 2].map((i) => {
+      const attachments: Buffer[] = [];
+      const data = codec.encode({ i, blob: Buffer.alloc(1000, i) }, { hooks: undefined, attachments });
+      return { data, attachments };
+    });
+    const frames = packFrames(codec, msgs, undefined);
+    const batch = unpackFrames(frames, undefined);
+    const out = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 }) as { i: number; blob: Buffer }[];
+    expect(out.map((m) => m.i)).toEqual([0, 1, 2]);
+    expect(out.map((m) => m.blob[0])).toEqual([0, 1, 2]);
+  });
+});
+
+describe('JSON specifics', () => {
+  test('an object with a "$zp" key is not mistaken for an extension', () => {
+    expect(roundTrip(jsonCodec, { $zp: 3, v: 'x' }).value).toEqual({ $zp: 3, v: 'x' });
+  });
+  test('a "__proto__" key stays data', () => {
+    const parsed = roundTrip(jsonCodec, JSON.parse('{"__proto__": {"polluted": true}}')).value as Record<string, unknown>;
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('frames and signing', () => {
+  const key = Buffer.from('secret key');
+  const msg = () => ({ data: msgpackCodec.encode({ hello: 1 }, { hooks: undefined, attachments: [] }), attachments: [Buffer.alloc(600, 1)] });
+
+  test('a signed batch verifies with the right key', () => {
+    const frames = packFrames(msgpackCodec, [msg()], key);
+    expect(frames[1]).toHaveLength(32);
+    expect(unpackFrames(frames, key).signed).toBe(true);
+  });
+
+  test('a wrong key, a missing signature or a changed attachment is refused', () => {
+    const frames = packFrames(msgpackCodec, [msg()], key);
+    expect(() => unpackFrames(frames, Buffer.from('other key'))).toThrow(AuthError);
+    expect(() => unpackFrames(packFrames(msgpackCodec, [msg()], undefined), key)).toThrow(/not signed/);
+    const tampered = frames.map((f) => Buffer.from(f));
+    tampered[3]![0] = 2;
+    expect(() => unpackFrames(tampered, key)).toThrow(AuthError);
+  });
+
+  test('moving bytes between frames changes the signature', () => {
+    const a = [Buffer.from('ab'), Buffer.from('c')];
+    const b = [Buffer.from('a'), Buffer.from('bc')];
+    expect(sign(key, a).equals(sign(key, b))).toBe(false);
+    expect(verify(key, a, sign(key, a))).toBe(true);
+  });
+
+  test.each([
+    [[Buffer.from('x')], /at least 3 frames/],
+    [[Buffer.from('nope'), Buffer.alloc(0), Buffer.from('x')], /not a zeroproc header/],
+    [[Buffer.of(0x5a, 0x50, 9, 0x6d), Buffer.alloc(0), Buffer.from('x')], /unsupported protocol version 9/],
+    [[Buffer.of(0x5a, 0x50, 1, 0x01), Buffer.alloc(0), Buffer.from('x')], /unknown codec/],
+  ])('garbage frames give a ProtocolError naming the problem (%#)', (frames, message) => {
+    expect(() => unpackFrames(frames, undefined)).toThrow(ProtocolError);
+    expect(() => unpackFrames(frames, undefined)).toThrow(message);
+  });
+
+  test('codecs are found by name; an unknown name is an error', () => {
+    expect(codecNamed('json')).toBe(jsonCodec);
+    expect(() => codecNamed('xml')).toThrow(/unknown codec "xml"/);
+  });
+});
