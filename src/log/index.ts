@@ -4,7 +4,8 @@
 export { setProcessName, getProcessName } from './context.js';
 export { formatRecord, wantsColors, type FormatOptions } from './format.js';
 export { LOG_FILE_NAME, type RotateOptions } from './file-writer.js';
-export { getLogger, setLogLevel, flushLogs, LOG_LEVEL_ENV } from './logger.js';
+export { makeRecordFilter, globToRegExp, parseSince, type RecordFilter, type RecordFilterOptions } from './filter.js';
+export { getLogger, setLogLevel, flushLogs } from './logger.js';
 export {
   LOG_LEVELS,
   STDERR_LEVEL,
@@ -16,6 +17,15 @@ export {
   type LogRecord,
   type LogStream,
 } from './record.js';
+export {
+  LogFollower,
+  readLastRecords,
+  type FollowHandlers,
+  type FollowOptions,
+  type LastRecords,
+  type LogPosition,
+  type ReadLastOptions,
+} from './reader.js';
 export { LogSender, type LogSenderOptions } from './sender.js';
 export {
   DEFAULT_LOG_DIR,

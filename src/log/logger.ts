@@ -5,15 +5,12 @@
 import winston from 'winston';
 import { TransportBase } from './transport-base.js';
 import { InvalidArgumentError } from '../errors.js';
-import { LOG_ADDRESS_ENV } from '../process/output-sink.js';
+import { LOG_ADDRESS_ENV, LOG_LEVEL_ENV } from '../process/output-sink.js';
 import { recordFromInfo } from './context.js';
 import { formatRecord, wantsColors } from './format.js';
 import { currentLocalSink } from './local.js';
 import { isLogLevel, levelPasses, type LogLevel, type LogRecord } from './record.js';
 import { LogSender } from './sender.js';
-
-/** Environment variable that sets the level of loggers made by {@link getLogger} (default `info`). */
-export const LOG_LEVEL_ENV = 'ZEROPROC_LOG_LEVEL';
 
 const loggers = new Map<string, winston.Logger>();
 const senders = new Map<string, LogSender>();

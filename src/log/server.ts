@@ -104,6 +104,7 @@ export class LogServer {
   private lastMalformedReport = -Infinity;
   private malformedSuppressed = 0;
   private malformedTimer: NodeJS.Timeout | undefined;
+  private listeners: Array<(records: readonly LogRecord[]) => void> = [];
 
   /** Use {@link startLogServer}. */
   private constructor(pull: Pull, pub: Publisher, options: LogServerOptions) {
@@ -173,6 +174,18 @@ export class LogServer {
     if (line.continued) record.meta = { continued: true };
     this.dispatch([record]);
   };
+
+  /**
+   * Calls `listener` with every batch of records the server accepts, in arrival order, for
+   * in-process consumers (a UI, a forwarder, a test). Returns the function that removes it.
+   * The listener must not throw and must not block.
+   */
+  onRecords(listener: (records: readonly LogRecord[]) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
 
   /**
    * Stops receiving, writes what is queued, closes the sockets, and gives back the process's
@@ -262,6 +275,7 @@ export class LogServer {
       for (const record of records) this.file.append(`${JSON.stringify(record)}\n`);
     }
     this.publish(records);
+    for (const listener of this.listeners) listener(records);
   }
 
   private printToConsole(records: LogRecord[]): void {

@@ -12,6 +12,9 @@ export const LOG_ADDRESS_ENV = 'ZEROPROC_LOG_ADDRESS';
 /** Environment variable through which a child learns the name its parent gave it. */
 export const PROCESS_NAME_ENV = 'ZEROPROC_PROCESS_NAME';
 
+/** Environment variable that sets the level of a process's loggers (default `info`). */
+export const LOG_LEVEL_ENV = 'ZEROPROC_LOG_LEVEL';
+
 /** One line a child wrote to its stdout or stderr. */
 export interface ChildLine {
   /** Name of the child process. */

@@ -1,0 +1,52 @@
+/**
+ * The `zeroproc` dispatcher: finds the subcommand in {@link commands} and runs it.
+ */
+import { EXIT_USAGE, UsageError, type CliIo, type Command } from './command.js';
+import { logsCommand } from './logs.js';
+import { ZeroprocError } from '../errors.js';
+
+/**
+ * The subcommands, by name. A new subcommand (host, nameserver, ps, ...) is one module exporting
+ * a {@link Command} and one entry here; `zeroproc --help` lists them from this table.
+ */
+export const commands: Readonly<Record<string, Command>> = {
+  logs: logsCommand,
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const list = Object.entries(commands)
+    .map(([name, cmd]) => `  ${name.padEnd(width)}  ${cmd.summary}`)
+    .join('\n');
+  return `Usage: zeroproc <command> [options]\n\nCommands:\n${list}\n\nRun 'zeroproc <command> --help' for the options of a command.\n`;
+}
+
+/** Runs `zeroproc` with `argv` (the arguments after the program name); resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? io.stderr : io.stdout).write(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    io.stderr.write(`zeroproc: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ZeroprocError || isParseArgsError(err)) {
+      const hint = isParseArgsError(err) ? `\nRun 'zeroproc ${name} --help' for usage.` : '';
+      io.stderr.write(`zeroproc ${name}: ${(err as Error).message}${hint}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`zeroproc ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+function isParseArgsError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
