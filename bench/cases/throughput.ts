@@ -8,6 +8,7 @@ export const cases: BenchCase[] = [
     name: 'selfcheck: zmq pipelined echo',
     target: info('round trips/s against one-way messages/s'),
     baseline: zmqPushPull,
+    metric: zmqEchoPipelined,
     measure: zmqEchoPipelined.measure,
   },
 ];
