@@ -134,11 +134,27 @@ function checkEcho(sent: Buffer | Float64Array, got: Buffer | Float64Array): voi
 export const payloadLabel = (bytes: number, kind: PayloadKind): string =>
   `${bytes / MB} MB ${kind === 'buffer' ? 'Buffer' : 'Float64Array'}`;
 
+/**
+ * Round trips averaged into one payload sample: about 32 MB of traffic, so a 1 MB sample is
+ * not a single scheduler-sized blip while 100 MB stays one round trip.
+ */
+export function payloadRepeats(bytes: number): number {
+  return Math.max(1, Math.round((32 * MB) / bytes));
+}
+
+async function perRoundTripMs(bytes: number, roundTrip: () => Promise<void>): Promise<number> {
+  const repeats = payloadRepeats(bytes);
+  const ms = await timeMs(async () => {
+    for (let i = 0; i < repeats; i++) await roundTrip();
+  });
+  return ms / repeats;
+}
+
 /** 1c. Round trip of one payload as its own frame (zeromq.js sends it without a copy). */
 export function zmqPayloadEcho(bytes: number, kind: PayloadKind): Baseline {
   return {
     name: `zmq-echo-${bytes / MB}MB-${kind}`,
-    metric: `round trip of ${payloadLabel(bytes, kind)}`,
+    metric: `round trip of ${payloadLabel(bytes, kind)}, ms per round trip`,
     unit: 'ms',
     better: 'lower',
     async measure() {
@@ -146,7 +162,7 @@ export function zmqPayloadEcho(bytes: number, kind: PayloadKind): Baseline {
       const payload = makePayload(bytes, kind);
       return {
         sample: () =>
-          timeMs(async () => {
+          perRoundTripMs(bytes, async () => {
             await socket.send(payload);
             const [frame] = await socket.receive();
             checkEcho(payload, asKind(frame!, kind));
@@ -167,7 +183,7 @@ export function msgpackPayloadEcho(bytes: number, kind: PayloadKind): Measure {
     const payload = makePayload(bytes, kind);
     return {
       sample: () =>
-        timeMs(async () => {
+        perRoundTripMs(bytes, async () => {
           await socket.send(msgpack.encode({ id: 1, method: 'echo', args: [payload] }));
           const [frame] = await socket.receive();
           const reply = msgpack.decode(frame!) as { args: [Buffer | Float64Array] };
