@@ -154,7 +154,7 @@ async function perRoundTripMs(bytes: number, roundTrip: () => Promise<void>): Pr
 export function zmqPayloadEcho(bytes: number, kind: PayloadKind): Baseline {
   return {
     name: `zmq-echo-${bytes / MB}MB-${kind}`,
-    metric: `round trip of ${payloadLabel(bytes, kind)}, ms per round trip`,
+    metric: `round trip of ${payloadLabel(bytes, kind)}`,
     unit: 'ms',
     better: 'lower',
     async measure() {
