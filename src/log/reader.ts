@@ -258,10 +258,12 @@ export class LogFollower {
     }
     for (let cur: OpenFile | undefined = this.current; cur && !this.stopped; cur = this.current) {
       const live = await stat(this.livePath).catch(ignoreMissing);
+      const offsetAtStat = cur.offset;
       await this.drain(cur);
       if (!live) return;
       if (live.ino === cur.ino) {
-        if (live.size < cur.offset) {
+        // compared with the offset of the moment of the stat: the drain read on since
+        if (live.size < offsetAtStat) {
           // truncated in place: start over
           cur.offset = 0;
           cur.partial = Buffer.alloc(0);
