@@ -115,7 +115,7 @@ async function runLogs(args: string[], io: CliIo): Promise<number> {
     onWarning: (message) => io.stderr.write(`zeroproc logs: ${message}\n`),
   });
   await follower.start();
-  if (io.stderr.isTTY) io.stderr.write(`zeroproc logs: following ${join(dir, LOG_FILE_NAME)} (Ctrl-C to stop)\n`);
+  io.stderr.write(`zeroproc logs: following ${join(dir, LOG_FILE_NAME)} (Ctrl-C to stop)\n`);
   await untilStopped(io);
   await follower.stop();
   return 0;

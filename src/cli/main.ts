@@ -5,4 +5,10 @@
  */
 import { main } from './cli.js';
 
+// `zeroproc logs | head` closes our stdout early: that is the reader's choice, not a failure
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 process.exitCode = await main(process.argv.slice(2));
