@@ -76,6 +76,8 @@ export interface CaseResult {
   value: number;
   baseline: string | null;
   baselineValue: number | null;
+  /** differs from `unit` when a case compares across units (it names its own metric) */
+  baselineUnit: string | null;
   ratio: number | null;
   target: string;
   /** null when the target is informational (baseline self-checks) */
@@ -198,6 +200,7 @@ export async function runCase(c: BenchCase, ctx: RunContext, progress: (line: st
     value,
     baseline: c.baseline?.name ?? null,
     baselineValue,
+    baselineUnit: c.baseline?.unit ?? null,
     ratio,
     target: c.target.text,
     met: meets(c.target, value, ratio),
@@ -342,7 +345,7 @@ export function formatTable(results: ReadonlyArray<CaseResult | CaseError>, pend
           r.case,
           r.placement,
           `${fmt(r.value)} ${r.unit}`,
-          r.baselineValue === null ? '-' : `${fmt(r.baselineValue)} ${r.unit} (${r.baseline})`,
+          r.baselineValue === null ? '-' : `${fmt(r.baselineValue)} ${r.baselineUnit} (${r.baseline})`,
           `${r.ratio === null ? '-' : `${r.ratio.toFixed(2)} x`} (${r.better} is better)`,
           r.target,
           r.met === null ? '-' : r.met ? 'yes' : 'NO',
@@ -352,7 +355,7 @@ export function formatTable(results: ReadonlyArray<CaseResult | CaseError>, pend
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
   if (pending.length > 0) {
-    out.push('', 'PENDING zeroproc cases (no case registered yet; the rows above are baseline self-checks):');
+    out.push('', 'PENDING zeroproc cases: no case is registered yet for these rows of issue 5 (cases named "selfcheck:" only compare baselines with each other):');
     for (const p of pending) out.push(`  ${p.id}. ${p.title}: target ${p.target}`);
   }
   return out.join('\n');
@@ -365,7 +368,7 @@ export function formatMarkdown(results: ReadonlyArray<CaseResult | CaseError>): 
   const cell = (r: CaseResult | CaseError | undefined) => {
     if (!r) return 'not run';
     if (isCaseError(r)) return `error: ${r.error}`;
-    const base = r.baselineValue === null ? '' : ` vs ${fmt(r.baselineValue)}: **${r.ratio!.toFixed(2)} x**`;
+    const base = r.baselineValue === null ? '' : ` vs ${fmt(r.baselineValue)}${r.baselineUnit === r.unit ? '' : ` ${r.baselineUnit}`}: **${r.ratio!.toFixed(2)} x**`;
     return `${fmt(r.value)} ${r.unit}${base}`;
   };
   const out = ['| case | baseline | metric | unpinned | pinned-cpu0 | target |', '| --- | --- | --- | --- | --- | --- |'];
