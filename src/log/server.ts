@@ -4,7 +4,7 @@
  */
 import msgpack from 'msgpack-lite';
 import { resolve } from 'node:path';
-import { Publisher, Pull } from 'zeromq';
+import { Pull, XPublisher } from 'zeromq';
 import { InvalidArgumentError } from '../errors.js';
 import {
   getLogAddress,
@@ -91,12 +91,15 @@ export class LogServer {
   readonly stats: LogServerStats = { records: 0, malformed: 0 };
 
   private readonly pull: Pull;
-  private readonly pub: Publisher;
+  private readonly pub: XPublisher;
   private readonly file: RotatingFile | undefined;
   private readonly out: NodeJS.WritableStream | undefined;
   private readonly colors: boolean;
   private readonly level: LogLevel | undefined;
   private readonly receiving: Promise<void>;
+  private readonly watchingSubscriptions: Promise<void>;
+  /** Subscribed prefixes that match our topic: while there are none, nothing is encoded for PUB. */
+  private readonly subscriptions = new Set<string>();
   private pubQueue: LogRecord[] = [];
   private publishing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -107,7 +110,7 @@ export class LogServer {
   private listeners: Array<(records: readonly LogRecord[]) => void> = [];
 
   /** Use {@link startLogServer}. */
-  private constructor(pull: Pull, pub: Publisher, options: LogServerOptions) {
+  private constructor(pull: Pull, pub: XPublisher, options: LogServerOptions) {
     this.pull = pull;
     this.pub = pub;
     this.address = pull.lastEndpoint!;
@@ -129,6 +132,7 @@ export class LogServer {
               this.printToConsole([this.ownRecord('error', `cannot write ${this.file!.path}: ${err.message}`)]),
           });
     this.receiving = this.receiveLoop();
+    this.watchingSubscriptions = this.subscriptionLoop();
   }
 
   /** Binds the sockets and starts serving; see {@link startLogServer}. */
@@ -137,7 +141,7 @@ export class LogServer {
       throw new InvalidArgumentError(`unknown log level ${JSON.stringify(options.level)}`);
     }
     const pull = new Pull({ linger: 0, maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024 });
-    const pub = new Publisher({ linger: 0, sendHighWaterMark: 10_000 });
+    const pub = new XPublisher({ linger: 0, sendHighWaterMark: 10_000 });
     try {
       await pull.bind(options.address ?? 'tcp://127.0.0.1:*');
       await pub.bind(options.pubAddress ?? 'tcp://127.0.0.1:*');
@@ -223,6 +227,7 @@ export class LogServer {
     if (this.malformedSuppressed > 0) this.reportMalformedSummary();
     await this.publishing;
     this.pub.close();
+    await this.watchingSubscriptions;
     await this.file?.close();
   }
 
@@ -288,8 +293,30 @@ export class LogServer {
     if (text) this.out.write(text);
   }
 
+  /**
+   * Tracks subscriptions as the XPUB socket reports them (`1` + prefix to subscribe, `0` +
+   * prefix to unsubscribe; ZeroMQ sends each prefix's first subscribe and last unsubscribe,
+   * including when a subscriber disconnects).
+   */
+  private async subscriptionLoop(): Promise<void> {
+    for (;;) {
+      let frames: Buffer[];
+      try {
+        frames = await this.pub.receive();
+      } catch {
+        return; // closed
+      }
+      const message = frames[0];
+      if (!message || message.length === 0) continue;
+      const prefix = message.subarray(1).toString('utf8');
+      if (!LOG_PUB_TOPIC.startsWith(prefix)) continue;
+      if (message[0] === 1) this.subscriptions.add(prefix);
+      else if (message[0] === 0) this.subscriptions.delete(prefix);
+    }
+  }
+
   private publish(records: LogRecord[]): void {
-    if (this.pub.closed) return;
+    if (this.pub.closed || this.subscriptions.size === 0) return;
     for (const record of records) this.pubQueue.push(record);
     this.publishing ??= this.publishLoop();
   }
