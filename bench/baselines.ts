@@ -19,7 +19,10 @@ import {
 
 export const MB = 1024 * 1024;
 
-/** A tiny request (exported so a zeroproc case can send the same bytes), under zeromq.js's 128-byte copy threshold like a small RPC call. */
+/**
+ * A tiny request, under zeromq.js's 128-byte copy threshold as a small RPC call is; exported
+ * so a zeroproc case can send the same bytes.
+ */
 export const TINY = Buffer.from('{"id":1,"m":"ping","a":[1]}');
 
 interface Connected<S> {
@@ -34,12 +37,13 @@ async function connectTo<S extends zmq.Socket>(
   socket: S,
   args: string[] = [],
 ): Promise<Connected<S>> {
-  const peer = forkPeer(file, { args });
+  let peer: Peer | undefined;
   const close = async () => {
     socket.close();
-    await peer.kill();
+    await peer?.kill();
   };
   try {
+    peer = forkPeer(file, { args });
     const { address } = await peer.next<{ address: string }>();
     socket.connect(address);
     return { peer, socket, close };
@@ -253,10 +257,11 @@ export const forkIpcPingPong: Baseline = {
 async function firstAnswer(typescript: boolean): Promise<{ ms: number; peer: Peer; socket: zmq.Dealer }> {
   const socket = dealer();
   const start = performance.now();
-  const peer = typescript
-    ? forkPeer('first-answer.ts', { execArgv: ['--import', 'tsx'] })
-    : forkPeer('first-answer.mjs');
+  let peer: Peer | undefined;
   try {
+    peer = typescript
+      ? forkPeer('first-answer.ts', { execArgv: ['--import', 'tsx'] })
+      : forkPeer('first-answer.mjs');
     const { address } = await peer.next<{ address: string }>();
     socket.connect(address);
     await socket.send(TINY);
@@ -264,7 +269,7 @@ async function firstAnswer(typescript: boolean): Promise<{ ms: number; peer: Pee
     return { ms: performance.now() - start, peer, socket };
   } catch (error) {
     socket.close();
-    await peer.kill();
+    await peer?.kill();
     throw error;
   }
 }

@@ -265,7 +265,7 @@ export function forkPeer(file: string, options: PeerOptions = {}): Peer {
   const failAll = (error: Error) => {
     for (const waiter of waiting.splice(0)) waiter.reject(error);
   };
-  child.once('error', failAll);
+  child.on('error', failAll);
   child.once('exit', (code, signal) => failAll(new Error(`peer ${file} exited (code ${code}, signal ${signal})`)));
   return {
     get pid() {
@@ -283,16 +283,14 @@ export function forkPeer(file: string, options: PeerOptions = {}): Peer {
       child.send(message as object);
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      // kill() is false when there is no process to signal (it never started): no exit will come
+      if (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')) await exited;
     },
   };
 }
 
 /** Resident set size of a process in MB, from /proc/<pid>/status. */
-export function rssMB(pid: number): number {
+function rssMB(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
   if (!match) throw new Error(`no VmRSS for pid ${pid}`);
   return Number(match[1]) / 1024;
