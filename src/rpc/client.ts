@@ -12,7 +12,7 @@ import { report, rateLimited } from '../diagnostics.js';
 import { DealerLink } from '../transport/dealer-link.js';
 import type { LinkOptions } from '../transport/socket-options.js';
 import type { Codec, CodecName } from '../wire/codec.js';
-import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
+import { codecNamed, unpackFrames, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
 import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
@@ -87,7 +87,7 @@ export class RPCClient implements RefClient {
     if (serverId) this.server = { name: serverId, pid: 0, host: '', server: serverId };
     this.link = new DealerLink(address, this.codec, resolveKey(options.authkey), {
       batch: (b) => this.onBatch(b),
-      rejected: (err) => this.reportRejected(`client of ${address}: dropped a reply that failed its checks`, err),
+      rejected: (err, frames) => this.onRejected(err, frames),
       disconnected: () => void this.onDisconnect(),
       connected: () => {},
       sendFailed: (err, n) => report('warn', `client of ${address}: could not send ${n} message(s)`, err),
@@ -245,23 +245,30 @@ export class RPCClient implements RefClient {
     return this.invoke(request as Request, { ...defaultCallOptions, timeout }, undefined) as Promise<unknown>;
   }
 
+  /**
+   * Sends `request` in `options.mode`. A call that cannot be sent (client failed, reference
+   * released) fails the way its mode reports failures: a rejected Promise or Future, or a throw
+   * for `'off'`, which has no other way to tell.
+   */
   private invoke(request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined): unknown {
+    const refused = this.failure ?? (hold?.released ? hold.releasedError() : undefined);
     if (options.mode === 'off') {
-      if (this.failure) throw this.failure;
+      if (refused) throw refused;
       this.enqueue({ ...request, id: 0 } as Request);
       return undefined;
     }
     const id = this.nextId++;
     if (options.mode === 'async') {
       const future = new Future<unknown>(() => this.cancel(id));
-      this.track(id, { ...request, id } as Request, options, hold, (v) => future.settle(true, v), (e) => future.settle(false, e));
+      if (refused) future.settle(false, refused);
+      else this.track(id, { ...request, id } as Request, options, hold, (v) => future.settle(true, v), (e) => future.settle(false, e));
       return future;
     }
+    if (refused) return Promise.reject(refused);
     return new Promise((resolve, reject) => this.track(id, { ...request, id } as Request, options, hold, resolve, reject));
   }
 
   private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
-    if (this.failure) return reject(this.failure);
     const timeout = options.timeout || this.timeout;
     const timer = setTimeout(() => {
       if (!this.pending.delete(id)) return;
@@ -380,6 +387,24 @@ export class RPCClient implements RefClient {
   }
 
   // ----- receiving
+
+  /**
+   * A batch that failed its checks is dropped, except a server's unsigned notice that it rejects
+   * our signature: that one only fails the pending calls (it cannot do more harm than a dropped
+   * reply would), and saves waiting for their timeouts.
+   */
+  private onRejected(err: unknown, frames: Buffer[] | undefined): void {
+    if (err instanceof AuthError && frames) {
+      try {
+        const batch = unpackFrames(frames, undefined);
+        const [notice] = batch.codec.decodeBatch(batch.body, { hooks: undefined, attachments: [], next: 0, failures: 0 }) as Reply[];
+        if (notice?.type === 'autherr') return this.onReply(notice, undefined);
+      } catch {
+        // not a notice: fall through and report the original problem
+      }
+    }
+    this.reportRejected(`client of ${this.address}: dropped a reply that failed its checks`, err);
+  }
 
   private onBatch(batch: ReceivedBatch): void {
     const state = { hooks: new RefDecoder(this), attachments: batch.attachments, next: 0, failures: 0 };

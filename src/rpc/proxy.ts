@@ -23,7 +23,6 @@ function describe(s: ProxyState): string {
 }
 
 function send(s: ProxyState, request: Parameters<RemoteRef['client']['request']>[1], options = s.options): unknown {
-  s.ref.check();
   return s.ref.client.request(s.ref, request, options);
 }
 

@@ -42,9 +42,14 @@ export class RemoteRef {
     this.client.queueRelease(this.obj, 1);
   }
 
+  /** The error for using the reference after its release. */
+  releasedError(): NotFoundError {
+    return new NotFoundError(`proxy to ${this.name || 'object'} #${this.obj} at ${this.client.address} was released`);
+  }
+
   /** Throws when the reference was released. */
   check(): void {
-    if (this.released) throw new NotFoundError(`proxy to ${this.name || 'object'} #${this.obj} at ${this.client.address} was released`);
+    if (this.released) throw this.releasedError();
   }
 }
 

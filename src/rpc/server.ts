@@ -9,7 +9,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
 import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
-import { isLocalOnly } from '../transport/endpoint.js';
+import { checkAddress, isLocalOnly } from '../transport/endpoint.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
 import type { ReceivedBatch } from '../wire/frames.js';
@@ -118,6 +118,7 @@ export class RPCServer {
    */
   static async start(options: RPCServerOptions = {}): Promise<RPCServer> {
     const address = options.address ?? 'tcp://127.0.0.1:*';
+    checkAddress(address);
     const key = resolveKey(options.authkey);
     if (!key && !isLocalOnly(address)) {
       throw new AuthError(`refusing to bind ${address} without an authkey: anyone who can reach it could run code in this process. Pass { authkey } (or bind 127.0.0.1 / ipc://)`);

@@ -9,8 +9,8 @@ import { zmqOptions, type LinkOptions } from './socket-options.js';
 /** What a DealerLink reports to its owner. */
 export interface DealerEvents {
   batch(batch: ReceivedBatch): void;
-  /** A batch that failed its checks (garbage, bad signature); it was dropped. */
-  rejected(error: unknown): void;
+  /** A batch that failed its checks (garbage, bad signature), with its frames; it was dropped. */
+  rejected(error: unknown, frames: Buffer[] | undefined): void;
   /** The connection to the server dropped (ZeroMQ keeps trying to reconnect). */
   disconnected(): void;
   connected(): void;
@@ -74,13 +74,13 @@ export class DealerLink {
         try {
           batch = unpackFrames(frames, this.dest.authkey);
         } catch (err) {
-          this.events.rejected(err);
+          this.events.rejected(err, frames);
           continue;
         }
         this.events.batch(batch);
       }
     } catch (err) {
-      if (!this.closed) this.events.rejected(err);
+      if (!this.closed) this.events.rejected(err, undefined);
     }
   }
 }
