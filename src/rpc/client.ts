@@ -75,6 +75,8 @@ export class RPCClient implements RefClient {
   private releases: number[] = [];
   private claims: number[] = [];
   private heldRefs = 0;
+  /** Made by `forReference` rather than by `connect`: closed by itself once it holds nothing. */
+  private implicit = false;
   private lastSent = 0;
   private readonly heartbeat: NodeJS.Timeout;
   private failure: Error | undefined;
@@ -108,6 +110,7 @@ export class RPCClient implements RefClient {
       client = new RPCClient(address, options);
       clients.set(key, client);
     }
+    client.implicit = false;
     if (!client.server?.pid) {
       try {
         await client.hello(options.timeout ?? DEFAULT_TIMEOUT);
@@ -125,6 +128,7 @@ export class RPCClient implements RefClient {
     let client = clients.get(key);
     if (!client || client.failure) {
       client = new RPCClient(address, {}, serverId);
+      client.implicit = true;
       clients.set(key, client);
     }
     return client;
@@ -322,7 +326,12 @@ export class RPCClient implements RefClient {
   }
 
   private keepAlive(every: number): void {
-    if (this.failure || this.heldRefs === 0) return;
+    if (this.failure) return;
+    if (this.heldRefs === 0) {
+      // a client nobody asked for (made to follow a forwarded reference) goes once unused
+      if (this.implicit && this.pending.size === 0 && this.unsent.length === 0) this.close();
+      return;
+    }
     if (Date.now() - this.lastSent >= every) this.enqueue({ type: 'hb' });
   }
 

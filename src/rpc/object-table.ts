@@ -25,7 +25,10 @@ export class ObjectTable {
   private nextId = 1;
   private nextTicket = 1;
 
-  constructor(private readonly ticketTtl: number) {}
+  /**
+   * @param onEmpty called when the last object leaves the table
+   */
+  constructor(private readonly ticketTtl: number, private readonly onEmpty: () => void = () => {}) {}
 
   /** Number of live objects. */
   get size(): number {
@@ -57,6 +60,7 @@ export class ObjectTable {
     if (entry.total === 0) {
       this.byId.delete(entry.id);
       this.byObject.delete(entry.obj);
+      if (this.byId.size === 0) this.onEmpty();
     }
   }
 

@@ -47,6 +47,11 @@ export interface RPCServerOptions {
   ticketTtl?: number;
   /** Socket options. */
   link?: RouterLinkOptions;
+  /**
+   * Close by itself once no client holds any of its objects and nothing is published (how the
+   * lazily started callback server stops keeping the process alive). Default false.
+   */
+  closeWhenIdle?: boolean;
 }
 
 interface Peer {
@@ -103,7 +108,9 @@ export class RPCServer {
 
   private constructor(options: RPCServerOptions) {
     this.name = options.name ?? `pid-${process.pid}`;
-    this.table = new ObjectTable(options.ticketTtl ?? 300_000);
+    this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
+      if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
+    });
     this.importModule = options.importModule ?? defaultImport;
     this.allowImport = importPolicy(options.allowImport);
     this.peerTimeout = options.peerTimeout ?? 60_000;
@@ -440,6 +447,12 @@ export class RPCServer {
     this.table.dropHolder(peerId);
   }
 
+  private closeIfIdle(): void {
+    if (this.table.size > 0 || this.published.size > 0) return;
+    for (const peer of this.peers.values()) if (peer.calls.size > 0) return;
+    void this.close();
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [id, peer] of this.peers) {
@@ -455,4 +468,4 @@ function importPolicy(allow: RPCServerOptions['allowImport']): (specifier: strin
   return (s) => allow.some((rule) => (typeof rule === 'string' ? rule === s : rule.test(s)));
 }
 
-setLocalServerStarter(() => RPCServer.start({ authkey: getDefaultAuthkey() }));
+setLocalServerStarter(() => RPCServer.start({ authkey: getDefaultAuthkey(), closeWhenIdle: true }));

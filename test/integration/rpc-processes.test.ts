@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { byRef, getLocalServer, release, RPCClient, setDefaultAuthkey, type Remote } from '../../src/index.js';
+import type { Counter } from '../fixtures/rpc/counter.js';
+import { startPeer, type PeerProcess } from '../helpers/peer-process.js';
+
+interface Peer {
+  pid: number;
+  make(start: number): Counter;
+  hold(proxy: unknown): number;
+  addThroughHeld(i: number, n: number): Promise<number>;
+  dropHeld(): void;
+  objectCount(): number;
+  bounce(n: number, other: unknown): Promise<number>;
+  exit(code: number): void;
+}
+
+const KEY = 'three-process-test-key';
+let b: PeerProcess;
+let c: PeerProcess;
+const clients: RPCClient[] = [];
+
+async function connect(p: PeerProcess): Promise<Remote<Peer>> {
+  const client = await RPCClient.connect(p.address);
+  clients.push(client);
+  return client.get<Peer>('peer');
+}
+
+/** Polls `read` (each poll is a round trip) until it returns `expected`. */
+async function until(read: () => Promise<number>, expected: number, tries = 200): Promise<void> {
+  let last = NaN;
+  for (let i = 0; i < tries && last !== expected; i++) last = await read();
+  expect(last).toBe(expected);
+}
+
+beforeAll(async () => {
+  setDefaultAuthkey(KEY);
+  [b, c] = await Promise.all([
+    startPeer({ ZP_TEST_KEY: KEY, ZP_TEST_NAME: 'B', ZP_TEST_PEER_TIMEOUT: '400' }),
+    startPeer({ ZP_TEST_KEY: KEY, ZP_TEST_NAME: 'C' }),
+  ]);
+});
+
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await Promise.all([b.kill(), c.kill()]);
+  // the callback server this process started for the ping-pong: B held references until it died
+  await getLocalServer()?.close();
+  setDefaultAuthkey(undefined);
+});
+
+test('each peer is its own process', async () => {
+  const pb = await connect(b);
+  const pc = await connect(c);
+  expect(await pb.pid).toBe(b.pid);
+  expect(await pc.pid).toBe(c.pid);
+  expect(b.pid).not.toBe(process.pid);
+});
+
+test('a proxy forwarded to a third process keeps working after the sender releases its own', async () => {
+  const pb = await connect(b);
+  const pc = await connect(c);
+  const base = await pb.objectCount();
+  const counter = (await pb.make(10)) as unknown as Remote<Counter>;
+  expect(await counter.add(1)).toBe(11);
+  expect(await pc.hold(counter)).toBeGreaterThan(0);
+  release(counter);
+  // B still holds the object for C, and C can use it
+  expect(await pc.addThroughHeld(0, 5)).toBe(16);
+  expect(await pb.objectCount()).toBe(base + 1);
+  // once C lets go (and its GC runs), B frees it
+  await pc.dropHeld();
+  await until(async () => {
+    await pc.dropHeld();
+    return pb.objectCount();
+  }, base);
+});
+
+test('re-entrant ping-pong A -> B -> A -> B ... to depth 50', async () => {
+  const pb = await connect(b);
+  const local = byRef({
+    bounce: async (n: number, other: Remote<Peer>): Promise<number> => (n === 0 ? 0 : 1 + (await other.bounce(n - 1, local))),
+  });
+  expect(await pb.bounce(50, local)).toBe(50);
+  const callbackServer = getLocalServer();
+  expect(callbackServer).toBeDefined();
+  expect(callbackServer!.objectCount).toBeGreaterThan(0);
+});
+
+test('references held by a peer that dies are dropped', async () => {
+  const victim = await startPeer({ ZP_TEST_KEY: KEY, ZP_TEST_NAME: 'victim' });
+  try {
+    const pb = await connect(b);
+    const pv = await connect(victim);
+    const base = await pb.objectCount();
+    const counter = (await pb.make(1)) as unknown as Remote<Counter>;
+    await pv.hold(counter);
+    // the victim has claimed its reference once it used it
+    expect(await pv.addThroughHeld(0, 1)).toBe(2);
+    release(counter);
+    expect(await pb.objectCount()).toBe(base + 1);
+    await victim.kill();
+    // B's peer timeout is 400 ms in this test; its sweep drops what the dead process held
+    await until(() => pb.objectCount(), base, 10_000);
+  } finally {
+    await victim.kill();
+  }
+});
