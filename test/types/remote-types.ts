@@ -1,0 +1,67 @@
+/**
+ * Compile-time checks of Remote<T>: `npm test` runs `tsc --noEmit`, which fails if a line here
+ * stops type-checking or an `@ts-expect-error` line stops being an error. Never executed.
+ */
+import { Future, getValue, setAttr, withOptions, type Remote } from '../../src/index.js';
+
+class Counter {
+  total = 0;
+  nested = { deep: { n: 1 }, list: [1, 2] };
+  add(n: number): number {
+    return (this.total += n);
+  }
+  async later(ms: number): Promise<string> {
+    return String(ms);
+  }
+  static create(start: number): Counter {
+    return Object.assign(new Counter(), { total: start });
+  }
+}
+
+type Module = { Counter: typeof Counter; square(x: number): number; version: string };
+
+declare const counter: Remote<Counter>;
+declare const mod: Remote<Module>;
+declare function assertType<T>(value: T): void;
+
+export async function checks(): Promise<void> {
+  // methods return a Promise of their awaited result
+  assertType<Promise<number>>(counter.add(1));
+  assertType<Promise<string>>(counter.later(5));
+  // properties are awaitable values, and lead further down
+  assertType<number>(await counter.total);
+  assertType<number>(await counter.nested.deep.n);
+  assertType<number[]>(await counter.nested.list);
+  assertType<string>(await mod.version);
+  // classes become remote constructors resolving to proxies
+  const c2 = await new mod.Counter();
+  assertType<Promise<number>>(c2.add(2));
+  assertType<Promise<Counter>>(mod.Counter.create(3));
+  // modes change what calls return
+  const asyncCounter = withOptions(counter, { mode: 'async' });
+  assertType<Future<number>>(asyncCounter.add(1));
+  assertType<Future<string>>(asyncCounter.later(1));
+  assertType<void>(withOptions(counter, { mode: 'off' }).add(1));
+  // options without a mode keep the proxy's mode
+  assertType<Future<number>>(withOptions(asyncCounter, { timeout: 5 }).add(1));
+  assertType<Promise<number>>(withOptions(counter, { timeout: 5 }).add(1));
+  // helpers know the remote type
+  assertType<Counter['nested']>(await getValue(counter.nested));
+  await setAttr(counter, 'total', 3);
+  counter[Symbol.dispose]();
+
+  // @ts-expect-error wrong argument type
+  void counter.add('one');
+  // @ts-expect-error unknown method
+  void counter.subtract(1);
+  // @ts-expect-error a method result is a Promise, not the value
+  assertType<number>(counter.add(1));
+  // @ts-expect-error setAttr checks the attribute's type
+  await setAttr(counter, 'total', 'many');
+  // @ts-expect-error setAttr checks the attribute's name
+  await setAttr(counter, 'missing', 1);
+  // @ts-expect-error an 'off' call returns nothing to await
+  assertType<Promise<number>>(withOptions(counter, { mode: 'off' }).add(1));
+  // @ts-expect-error the root proxy is not thenable
+  void counter.then;
+}
