@@ -15,7 +15,10 @@ export interface SupervisorOptions extends Omit<SpawnOptions, 'name'> {
   name?: string;
 }
 
-/** N children under one restart policy (default `'on-failure'`). `await using` stops them all. */
+/**
+ * N children under one restart policy (`'on-failure'` unless `restart` names another).
+ * `await using` stops them all.
+ */
 export class Supervisor implements AsyncDisposable {
   /** The children, in start order; each keeps its handle across restarts. */
   readonly handles: readonly ProcessHandle[];
@@ -29,7 +32,8 @@ export class Supervisor implements AsyncDisposable {
   static async start(opts: SupervisorOptions): Promise<Supervisor> {
     const { size, name = 'worker', ...common } = opts;
     if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`Supervisor size must be a positive integer, got ${size}`);
-    const spawnOpts: SpawnOptions = { restart: 'on-failure', ...common };
+    const restart = typeof common.restart === 'string' ? common.restart : { policy: 'on-failure' as const, ...common.restart };
+    const spawnOpts: SpawnOptions = { ...common, restart };
     const started = await Promise.allSettled(Array.from({ length: size }, (_, i) => spawn({ ...spawnOpts, name: `${name}-${i}` })));
     const handles = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
     const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RPCClient } from '../../src/rpc/client.js';
+import { alive, killAll, runFixture, waitGone } from '../fixtures/process/proc-util.js';
+
+/** Long enough for the children to notice (the requirement is one second) on a loaded machine. */
+const GONE_WITHIN = 5000;
+
+const leftovers: number[] = [];
+const launchers: ChildProcess[] = [];
+afterEach(() => {
+  killAll(leftovers.splice(0));
+  for (const p of launchers.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
+async function grandparent(mode: 'idle' | 'busy' | 'exit'): Promise<{ proc: ChildProcess; pids: number[] }> {
+  const { proc, info } = await runFixture<{ pids: number[] }>('grandparent.ts', [mode]);
+  launchers.push(proc);
+  leftovers.push(...info.pids);
+  return { proc, pids: info.pids };
+}
+
+describe('no orphans', () => {
+  test('children of a parent killed with SIGKILL exit by themselves', async () => {
+    const { proc, pids } = await grandparent('idle');
+    expect(pids.every(alive)).toBe(true);
+    proc.kill('SIGKILL');
+    expect(await waitGone(pids, GONE_WITHIN)).toEqual([]);
+  });
+
+  test('a busy child with watchdog: true exits when its parent is SIGKILLed', async () => {
+    const { proc, pids } = await grandparent('busy');
+    proc.kill('SIGKILL');
+    expect(await waitGone(pids, GONE_WITHIN)).toEqual([]);
+  });
+
+  test('children of a parent that exits without stopping them are killed', async () => {
+    const { proc, pids } = await grandparent('exit');
+    await new Promise((resolve) => (proc.exitCode !== null ? resolve(undefined) : proc.once('exit', resolve)));
+    expect(await waitGone(pids, GONE_WITHIN)).toEqual([]);
+  });
+});
+
+describe('detached daemon', () => {
+  test('survives its parent and is reachable by address and authkey; closeServer ends it', async () => {
+    const logFile = join(tmpdir(), `zeroproc-daemon-${process.pid}-${Date.now()}.log`);
+    try {
+      const { proc, info } = await runFixture<{ pid: number; address: string; authkey: string }>('daemon-launcher.ts', [logFile]);
+      launchers.push(proc);
+      leftovers.push(info.pid);
+      await new Promise((resolve) => (proc.exitCode !== null ? resolve(undefined) : proc.once('exit', resolve)));
+      expect(alive(info.pid)).toBe(true);
+
+      const client = await RPCClient.connect(info.address, { authkey: Buffer.from(info.authkey, 'hex') });
+      const remote = await client.import<typeof import('node:process')>('node:process');
+      expect(await remote.pid).toBe(info.pid);
+      const console_ = await client.import<{ log(s: string): void }>('node:console');
+      await console_.log('daemon says hi');
+      await client.closeServer();
+      expect(await waitGone([info.pid], GONE_WITHIN)).toEqual([]);
+      expect(readFileSync(logFile, 'utf8')).toContain('daemon says hi');
+    } finally {
+      rmSync(logFile, { force: true });
+    }
+  });
+});

@@ -1,0 +1,172 @@
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { NotFoundError, ProcessExitedError } from '../../src/errors.js';
+import type { ProcessGiveupEvent, ProcessHandle, ProcessRestartEvent } from '../../src/process/handle.js';
+import { spawn } from '../../src/process/spawner.js';
+import { Supervisor } from '../../src/process/supervisor.js';
+import { fixture, waitGone } from '../fixtures/process/proc-util.js';
+
+type Behaviours = typeof import('../fixtures/process/behaviours.mjs');
+
+const started: { kill(): Promise<unknown> }[] = [];
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((h) => h.kill()));
+});
+
+function next<E extends 'restart' | 'giveup' | 'exit'>(handle: ProcessHandle, event: E): Promise<Parameters<Parameters<ProcessHandle['once']>[1]>[0]> {
+  return new Promise((resolve) => handle.once(event, resolve as never));
+}
+
+describe('restart policy', () => {
+  test('on-failure: quick crashes restart with exponential back-off, then give up', async () => {
+    const proc = await spawn({
+      name: 'crash-loop',
+      restart: { policy: 'on-failure', maxRestarts: 3, minUptime: 60_000, backoff: { initial: 10, factor: 2, max: 30 } },
+    });
+    started.push(proc);
+    const restarts: ProcessRestartEvent[] = [];
+    const pids = [proc.pid];
+    // every new child is killed as soon as it is up: a crash loop, driven by events, not by time
+    proc.on('restart', (e) => {
+      restarts.push(e);
+      pids.push(e.pid);
+      process.kill(e.pid, 'SIGKILL');
+    });
+    const giveup = new Promise<ProcessGiveupEvent>((resolve) => proc.once('giveup', resolve));
+    process.kill(proc.pid, 'SIGKILL');
+    const event = await giveup;
+    expect(restarts.map(({ attempt, delay }) => ({ attempt, delay }))).toEqual([
+      { attempt: 1, delay: 10 },
+      { attempt: 2, delay: 20 },
+      { attempt: 3, delay: 30 },
+    ]);
+    expect(restarts.map((r) => r.previousPid)).toEqual(pids.slice(0, 3));
+    expect(new Set(pids).size).toBe(4);
+    expect(event).toMatchObject({ restarts: 3, lastExit: { code: null, signal: 'SIGKILL' } });
+    expect(event.reason).toContain('maxRestarts 3');
+    expect(proc.state).toBe('finished');
+    expect(await proc.wait()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await waitGone(pids, 2000)).toEqual([]);
+  });
+
+  test('on-failure: the client follows the new child; proxies into the dead one keep failing', async () => {
+    const hooked: number[] = [];
+    const proc = await spawn({
+      name: 'follows',
+      restart: { policy: 'on-failure', backoff: { initial: 0 } },
+      onRestart: async (h) => {
+        // the hook's own calls reach the new child
+        const p = await h.import<typeof import('node:process')>('node:process');
+        hooked.push(await p.pid);
+      },
+    });
+    started.push(proc);
+    const firstPid = proc.pid;
+    const firstClient = proc.client;
+    const oldProcess = await proc.import<typeof import('node:process')>('node:process');
+    const restarted = next(proc, 'restart');
+    process.kill(firstPid, 'SIGKILL');
+    const event = (await restarted) as ProcessRestartEvent;
+    expect(event).toMatchObject({ attempt: 1, delay: 0, previousPid: firstPid });
+    expect(proc.pid).toBe(event.pid);
+    expect(proc.pid).not.toBe(firstPid);
+    expect(hooked).toEqual([proc.pid]);
+    expect(proc.client).not.toBe(firstClient);
+    await expect(oldProcess.pid).rejects.toBeInstanceOf(ProcessExitedError);
+    await expect(oldProcess.pid).rejects.toMatchObject({ pid: firstPid, signal: 'SIGKILL' });
+    const fresh = await proc.import<typeof import('node:process')>('node:process');
+    expect(await fresh.pid).toBe(proc.pid);
+  });
+
+  test('on-failure does not restart after a clean exit; always does', async () => {
+    const onFailure = await spawn({ name: 'clean-on-failure', restart: 'on-failure' });
+    started.push(onFailure);
+    await (await onFailure.import<Behaviours>(fixture('behaviours.mjs'))).exitWith(0);
+    expect(await onFailure.wait()).toEqual({ code: 0, signal: null });
+    expect(onFailure.restarts).toBe(0);
+
+    const always = await spawn({ name: 'clean-always', restart: { policy: 'always', backoff: { initial: 0 } } });
+    started.push(always);
+    const restarted = next(always, 'restart');
+    await (await always.import<Behaviours>(fixture('behaviours.mjs'))).exitWith(0);
+    expect(await restarted).toMatchObject({ attempt: 1 });
+    expect(always.state).toBe('running');
+  });
+
+  test('import() between a crash and its restart waits for the new child', async () => {
+    const proc = await spawn({ name: 'waits', restart: { policy: 'on-failure', backoff: { initial: 50 } } });
+    started.push(proc);
+    const exited = next(proc, 'exit');
+    const firstPid = proc.pid;
+    process.kill(firstPid, 'SIGKILL');
+    await exited;
+    expect(proc.state).toBe('restarting');
+    const p = await proc.import<typeof import('node:process')>('node:process');
+    const pid = await p.pid;
+    expect(pid).not.toBe(firstPid);
+    expect(pid).toBe(proc.pid);
+  });
+
+  test('stop() during the back-off cancels the restart', async () => {
+    const proc = await spawn({ name: 'stop-in-backoff', restart: { policy: 'on-failure', backoff: { initial: 60_000, max: 60_000 } } });
+    started.push(proc);
+    let restarted = false;
+    proc.on('restart', () => (restarted = true));
+    const exited = next(proc, 'exit');
+    process.kill(proc.pid, 'SIGKILL');
+    await exited;
+    expect(proc.state).toBe('restarting');
+    expect(await proc.stop()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(proc.state).toBe('finished');
+    expect(restarted).toBe(false);
+  });
+
+  test('stop() and kill() never trigger a restart', async () => {
+    const proc = await spawn({ name: 'no-restart-on-stop', restart: 'always' });
+    started.push(proc);
+    expect(await proc.stop()).toEqual({ code: 0, signal: null });
+    expect(proc.restarts).toBe(0);
+    expect(proc.state).toBe('finished');
+  });
+
+  test('restart() replaces the child on request', async () => {
+    const proc = await spawn({ name: 'manual-restart' });
+    started.push(proc);
+    const firstPid = proc.pid;
+    const events: string[] = [];
+    proc.on('exit', (e) => events.push(`exit ${e.code} requested=${e.requested}`));
+    proc.on('restart', (e) => events.push(`restart ${e.attempt}`));
+    await proc.restart();
+    expect(proc.pid).not.toBe(firstPid);
+    expect(events).toEqual(['exit 0 requested=true', 'restart 1']);
+    const os = await proc.import<typeof import('node:os')>('node:os');
+    expect(typeof (await os.hostname())).toBe('string');
+  });
+});
+
+describe('Supervisor', () => {
+  test('N named children, round-robin pick, skipping finished ones', async () => {
+    const pool = await Supervisor.start({ size: 3, name: 'pool', restart: 'never' });
+    started.push({ kill: () => pool.stop({ timeout: 500 }) });
+    expect(pool.handles.map((h) => h.name)).toEqual(['pool-0', 'pool-1', 'pool-2']);
+    expect([pool.pick(), pool.pick(), pool.pick(), pool.pick()].map((h) => h.name)).toEqual(['pool-0', 'pool-1', 'pool-2', 'pool-0']);
+    await pool.get('pool-1')!.kill();
+    expect([pool.pick(), pool.pick(), pool.pick()].map((h) => h.name)).toEqual(['pool-2', 'pool-0', 'pool-2']);
+    const pids = pool.handles.map((h) => h.pid);
+    await pool.stop();
+    expect(() => pool.pick()).toThrow(NotFoundError);
+    expect(await waitGone(pids, 2000)).toEqual([]);
+  });
+
+  test('children restart under the pool policy (on-failure by default)', async () => {
+    const pool = await Supervisor.start({ size: 2, name: 'healing', restart: { backoff: { initial: 0 } } });
+    started.push({ kill: () => pool.stop({ timeout: 500 }) });
+    const victim = pool.handles[0]!;
+    const oldPid = victim.pid;
+    const restarted = next(victim, 'restart');
+    process.kill(oldPid, 'SIGKILL');
+    await restarted;
+    expect(victim.pid).not.toBe(oldPid);
+    const p = await victim.import<typeof import('node:process')>('node:process');
+    expect(await p.pid).toBe(victim.pid);
+  });
+});
