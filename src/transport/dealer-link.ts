@@ -44,10 +44,9 @@ export class DealerLink {
       (frames) => this.socket.send(frames),
       (err, _dest, n) => events.sendFailed(err, n),
     );
-    this.socket.events.on('disconnect', () => events.disconnected());
-    this.socket.events.on('handshake', () => events.connected());
     this.socket.connect(address);
     void this.receiveLoop();
+    void this.watchConnection();
   }
 
   /** Queues a message for the server (QueueFullError when the queue is at its limit). */
@@ -65,6 +64,19 @@ export class DealerLink {
     this.closed = true;
     this.outbox.close();
     this.socket.close();
+  }
+
+  // The observer is read as an async iterator: its event-emitter mode captures `require` from the
+  // first module registry that loaded zeromq, which breaks under jest's per-file registries.
+  private async watchConnection(): Promise<void> {
+    try {
+      for await (const event of this.socket.events) {
+        if (event.type === 'disconnect') this.events.disconnected();
+        else if (event.type === 'handshake') this.events.connected();
+      }
+    } catch {
+      // the observer ends with the socket
+    }
   }
 
   private async receiveLoop(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { byRef, getLocalServer, release, RPCClient, setDefaultAuthkey, type Remote } from '../../src/index.js';
+import { byRef, DisconnectedError, getLocalServer, release, RPCClient, setDefaultAuthkey, type Remote } from '../../src/index.js';
 import type { Counter } from '../fixtures/rpc/counter.js';
 import { startPeer, type PeerProcess } from '../helpers/peer-process.js';
 
@@ -11,6 +11,7 @@ interface Peer {
   dropHeld(): void;
   objectCount(): number;
   bounce(n: number, other: unknown): Promise<number>;
+  hang(): Promise<never>;
   exit(code: number): void;
 }
 
@@ -101,6 +102,20 @@ test('references held by a peer that dies are dropped', async () => {
     await victim.kill();
     // B's peer timeout is 400 ms in this test; its sweep drops what the dead process held
     await until(() => pb.objectCount(), base, 10_000);
+  } finally {
+    await victim.kill();
+  }
+});
+
+test('a call pending when its server process dies rejects at once with DisconnectedError', async () => {
+  const victim = await startPeer({ ZP_TEST_KEY: KEY, ZP_TEST_NAME: 'victim2' });
+  try {
+    const pv = await connect(victim);
+    const outcome = pv.hang().catch((e: unknown) => e);
+    expect(await pv.pid).toBe(victim.pid);
+    await victim.kill();
+    // the default timeout is 10 s: a TimeoutError here would mean the death went unnoticed
+    expect(await outcome).toBeInstanceOf(DisconnectedError);
   } finally {
     await victim.kill();
   }
