@@ -15,10 +15,7 @@ import { handshake } from './handshake.js';
 import { planLaunch } from './launch-plan.js';
 import { trackChild, untrackChild } from './live-children.js';
 import type { ResolvedSpawnOptions } from './options.js';
-import { LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from './output-sink.js';
-
-/** Environment variable through which a child learns the lowest level its loggers send. */
-export const LOG_LEVEL_ENV = 'ZEROPROC_LOG_LEVEL';
+import { LOG_ADDRESS_ENV, LOG_LEVEL_ENV, PROCESS_NAME_ENV } from './output-sink.js';
 
 /**
  * How long a lost connection waits for the child's exit to explain it, in ms: a disconnect that
