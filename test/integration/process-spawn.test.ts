@@ -104,7 +104,7 @@ describe('spawning', () => {
 });
 
 describe('TypeScript in the child', () => {
-  test('a .ts module is imported on demand (tsx loaded only then)', async () => {
+  test('a .ts module is imported into a child', async () => {
     const proc = await start({ name: 'ts-import' });
     const m = await proc.import<CounterModule>(fixture('counter.ts'));
     expect(await m.typed(2, 3)).toBe('sum=5');
@@ -116,6 +116,15 @@ describe('TypeScript in the child', () => {
     const proc = await start({ name: 'ts-relative', cwd: fixture('.') });
     const m = await proc.import<CounterModule>('./counter.ts');
     expect(await m.typed(1, 1)).toBe('sum=2');
+  });
+
+  test('typescript: true runs the child under tsx from the start', async () => {
+    const proc = await start({ name: 'ts-always', typescript: true });
+    expect(cmdline(proc.pid)).toContain('zeroproc: ts-always');
+    const remote = await proc.import<typeof import('node:process')>('node:process');
+    expect((await remote.execArgv).join(' ')).toMatch(/--import \S*tsx/);
+    const m = await proc.import<CounterModule>(fixture('counter.ts'));
+    expect(await m.typed(4, 4)).toBe('sum=8');
   });
 
   test('typescript: false refuses .ts imports with a clear error', async () => {
