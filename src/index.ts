@@ -7,3 +7,33 @@ export * from './errors.js';
 export { setDiagnosticSink, type DiagnosticLevel, type DiagnosticSink } from './diagnostics.js';
 export { registerType, unregisterType, type TypeDefinition, type CodecName, type Authkey } from './wire/index.js';
 export * from './rpc/index.js';
+export { ProcessSpawner, spawn } from './process/spawner.js';
+export {
+  ProcessHandle,
+  type ProcessExitEvent,
+  type ProcessRestartEvent,
+  type ProcessGiveupEvent,
+  type ProcessHandleEvents,
+  type ProcessState,
+  type StopOptions,
+} from './process/handle.js';
+export type { SpawnOptions } from './process/options.js';
+export type { RestartOptions, RestartPolicyName, BackoffOptions } from './process/restart-policy.js';
+export { Supervisor, type SupervisorOptions } from './process/supervisor.js';
+export {
+  getLogger,
+  setLogLevel,
+  flushLogs,
+  setProcessName,
+  getProcessName,
+  startLogServer,
+  LogServer,
+  readLastRecords,
+  DEFAULT_LOG_DIR,
+  type LogServerOptions,
+  type LogServerStats,
+  type LogRecord,
+  type LogLevel,
+  type LogStream,
+  type RotateOptions,
+} from './log/index.js';
