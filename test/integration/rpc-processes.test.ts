@@ -12,6 +12,9 @@ interface Peer {
   objectCount(): number;
   bounce(n: number, other: unknown): Promise<number>;
   hang(): Promise<never>;
+  isSelf(x: unknown): boolean;
+  callAndForget(fn: () => Promise<number>): Promise<number>;
+  collect(): Promise<void>;
   exit(code: number): void;
 }
 
@@ -19,6 +22,10 @@ const KEY = 'three-process-test-key';
 let b: PeerProcess;
 let c: PeerProcess;
 const clients: RPCClient[] = [];
+
+function client(p: PeerProcess): RPCClient {
+  return clients.find((c) => c.address === p.address)!;
+}
 
 async function connect(p: PeerProcess): Promise<Remote<Peer>> {
   const client = await RPCClient.connect(p.address);
@@ -119,4 +126,36 @@ test('a call pending when its server process dies rejects at once with Disconnec
   } finally {
     await victim.kill();
   }
+});
+
+test('a proxy that comes back to its owner is the original object again', async () => {
+  const pb = await connect(b);
+  expect(await pb.isSelf(pb)).toBe(true);
+  const pc = await connect(c);
+  expect(await pb.isSelf(pc)).toBe(false);
+});
+
+test('the clock offset to another process on this machine is small', async () => {
+  const client = await RPCClient.connect(b.address);
+  const { offset, rtt } = await client.measureClockDiff(5);
+  expect(rtt).toBeGreaterThan(0);
+  // same machine, same clock: the estimate is within its own round trip
+  expect(Math.abs(offset)).toBeLessThanOrEqual(rtt + 1);
+});
+
+test('the callback server started for a callback closes itself once nothing references it', async () => {
+  await getLocalServer()?.close();
+  const pb = await connect(b);
+  expect(await pb.callAndForget(async () => 41)).toBe(41);
+  const server = getLocalServer();
+  expect(server).toBeDefined();
+  // once B's GC collects its proxy to the callback, the release reaches us and the server closes
+  let closed = false;
+  void server!.closed.then(() => (closed = true));
+  for (let i = 0; i < 20 && !closed; i++) {
+    await pb.collect();
+    await client(b).ping();
+  }
+  expect(closed).toBe(true);
+  expect(getLocalServer()).not.toBe(server);
 });
