@@ -39,7 +39,7 @@ export interface ProcessGiveupEvent {
   reason: string;
   /** The last exit, the one not followed by a restart. */
   lastExit: ExitInfo;
-  /** The error of the last failed restart attempt, if the last attempt failed to start. */
+  /** Why the last restart attempt failed (to start, or in `onRestart`), if it did. */
   lastError: Error | undefined;
 }
 
@@ -80,7 +80,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   private phase: Phase = 'running';
   /** Runs the parent asked to end, and why; their exit is not a crash. */
   private readonly intent = new WeakMap<ChildRun, 'stop' | 'restart'>();
-  /** Why the last restart attempt failed to start, if it did. */
+  /** Why the last restart attempt failed (to start, or in `onRestart`), if it did. */
   private lastStartError: Error | undefined;
   /** Set by stop()/kill(): no restart may follow. */
   private ending = false;
@@ -234,8 +234,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     const uptime = performance.now() - run.startedAt;
     this.emit('exit', { ...end.exit, pid: run.pid, uptime, requested: intent !== undefined });
     if (intent === 'restart' && !this.ending) {
-      this.phase = 'restarting';
-      this.next = this.restartAfter({ attempt: this.tracker.countManualRestart(), delay: 0 }, run.pid);
+      this.startNext({ attempt: this.tracker.countManualRestart(), delay: 0 }, run.pid);
     } else if (intent === undefined) {
       this.supervise(this.tracker.onExit(end.exit, uptime), end.exit, run.pid);
     } else {
@@ -243,18 +242,27 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     }
   }
 
-  private supervise(decision: RestartDecision, lastExit: ExitInfo, previousPid: number, lastError?: Error): void {
+  private supervise(decision: RestartDecision, lastExit: ExitInfo, previousPid: number): void {
     if (this.ending || decision.action === 'none') {
       this.finish(lastExit);
       return;
     }
     if (decision.action === 'giveup') {
       this.finish(lastExit);
-      this.emit('giveup', { restarts: decision.restarts, reason: decision.reason, lastExit, lastError });
+      this.emit('giveup', { restarts: decision.restarts, reason: decision.reason, lastExit, lastError: this.lastStartError });
       return;
     }
+    this.startNext(decision, previousPid);
+  }
+
+  private startNext(decision: { attempt: number; delay: number }, previousPid: number): void {
     this.phase = 'restarting';
-    this.next = this.restartAfter(decision, previousPid);
+    const next = this.restartAfter(decision, previousPid);
+    this.next = next;
+    // a newer attempt may have replaced this one meanwhile (the new child crashed in onRestart)
+    void next.finally(() => {
+      if (this.next === next) this.next = undefined;
+    });
   }
 
   private async restartAfter(decision: { attempt: number; delay: number }, previousPid: number): Promise<ChildRun | undefined> {
@@ -268,30 +276,31 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     });
     this.cancelBackoff = undefined;
     if (this.ending) {
-      this.next = undefined;
       this.finish(this.run.exitInfo ?? { code: null, signal: null });
       return undefined;
     }
     let run: ChildRun;
     try {
       run = await ChildRun.start(this.opts);
-      this.lastStartError = undefined;
     } catch (error) {
-      this.next = undefined;
       this.lastStartError = error as Error;
       // a child that cannot start counts as one that crashed at once
       const failed: ExitInfo = { code: null, signal: null };
-      this.supervise(this.tracker.onExit(failed, 0), this.run.exitInfo ?? failed, previousPid, error as Error);
-      return this.next ?? undefined;
+      const self = this.next;
+      this.supervise(this.tracker.onExit(failed, 0), this.run.exitInfo ?? failed, previousPid);
+      // the next attempt, if the policy made one: whoever waits for this one waits for that
+      return this.next !== self ? this.next : undefined;
     }
     this.adopt(run);
     try {
       await this.afterRestart(run, { ...decision, previousPid });
-    } catch {
-      // onRestart failed: the new child is not usable; its exit drives the next decision
+    } catch (error) {
+      // onRestart failed: the new child lacks its state; its exit drives the next decision
+      this.lastStartError = error as Error;
       run.signal('SIGKILL');
+      return undefined;
     }
-    this.next = undefined;
+    this.lastStartError = undefined;
     return run;
   }
 

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { NotFoundError, ProcessExitedError } from '../../src/errors.js';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NotFoundError, ProcessExitedError, SpawnError } from '../../src/errors.js';
 import type { ProcessGiveupEvent, ProcessHandle, ProcessRestartEvent } from '../../src/process/handle.js';
 import { spawn } from '../../src/process/spawner.js';
 import { Supervisor } from '../../src/process/supervisor.js';
@@ -46,6 +49,54 @@ describe('restart policy', () => {
     expect(proc.state).toBe('finished');
     expect(await proc.wait()).toEqual({ code: null, signal: 'SIGKILL' });
     expect(await waitGone(pids, 2000)).toEqual([]);
+  });
+
+  test('restarts that fail to start count as quick crashes, and giveup carries the start error', async () => {
+    const flag = join(tmpdir(), `zeroproc-flag-${process.pid}-${Date.now()}`);
+    try {
+      const proc = await spawn({
+        name: 'cannot-restart',
+        env: { ZEROPROC_FIXTURE_FLAG: flag },
+        preload: [fixture('fails-if-flagged.mjs')],
+        restart: { policy: 'on-failure', maxRestarts: 2, minUptime: 60_000, backoff: { initial: 5, factor: 3 } },
+      });
+      started.push(proc);
+      let restarted = 0;
+      proc.on('restart', () => restarted++);
+      const giveup = next(proc, 'giveup') as Promise<ProcessGiveupEvent>;
+      writeFileSync(flag, '');
+      process.kill(proc.pid, 'SIGKILL');
+      const event = await giveup;
+      expect(restarted).toBe(0);
+      expect(event.restarts).toBe(2);
+      expect(event.lastExit).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(event.lastError).toBeInstanceOf(SpawnError);
+      expect(event.lastError!.message).toContain('flag file present');
+      await expect(proc.import('node:os')).rejects.toBeInstanceOf(ProcessExitedError);
+    } finally {
+      rmSync(flag, { force: true });
+    }
+  });
+
+  test('a failing onRestart hook discards that child and the policy tries again', async () => {
+    let calls = 0;
+    const proc = await spawn({
+      name: 'hook-fails-once',
+      restart: { policy: 'on-failure', backoff: { initial: 0 } },
+      onRestart: () => {
+        if (++calls === 1) throw new Error('state could not be rebuilt');
+      },
+    });
+    started.push(proc);
+    const exits: (string | null)[] = [];
+    proc.on('exit', (e) => exits.push(e.signal));
+    const restarted = next(proc, 'restart') as Promise<ProcessRestartEvent>;
+    process.kill(proc.pid, 'SIGKILL');
+    expect(await restarted).toMatchObject({ attempt: 2 });
+    expect(calls).toBe(2);
+    expect(exits).toEqual(['SIGKILL', 'SIGKILL']);
+    const p = await proc.import<typeof import('node:process')>('node:process');
+    expect(await p.pid).toBe(proc.pid);
   });
 
   test('on-failure: the client follows the new child; proxies into the dead one keep failing', async () => {
