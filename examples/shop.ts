@@ -1,0 +1,44 @@
+/**
+ * Shop (after Pyro's autoproxy example): a shop in a child process hands out carts. A cart is a
+ * class instance, so it comes back as a proxy automatically; the customer fills it remotely,
+ * then gives it back at checkout, where it turns into the shop's own object again.
+ * Run: npx tsx examples/shop.ts
+ */
+import { isProxy, release, RemoteError, spawn, type Remote } from 'zeroproc';
+import type { Cart } from './modules/shop.js';
+
+type ShopModule = typeof import('./modules/shop.js');
+
+await using shopProc = await spawn({ name: 'shop' });
+const { Shop } = await shopProc.import<ShopModule>(new URL('./modules/shop.ts', import.meta.url).href);
+const shop = await new Shop();
+
+// Two customers shop at the same time; each gets a proxy to a cart living in the shop.
+// (TypeScript types the result as what enter() returns in the shop, a Cart; it arrives as a
+// proxy, whose methods return Promises: say so.)
+const alice = (await shop.enter('alice')) as unknown as Remote<Cart>;
+const bob = (await shop.enter('bob')) as unknown as Remote<Cart>;
+console.log(`alice's cart is a proxy: ${isProxy(alice)}; customer: ${await alice.customer}`);
+await Promise.all([alice.purchase('bread'), alice.purchase('cheese'), bob.purchase('coffee')]);
+await alice.purchase('apple');
+await bob.purchase('milk');
+try {
+  await bob.purchase('caviar');
+} catch (err) {
+  if (!(err instanceof RemoteError)) throw err;
+  console.log(`bob is refused: ${err.message}`); // the remote RangeError, and where it happened
+}
+console.log(`inside: ${(await shop.customersInside()).join(', ')}; alice has ${(await alice.contents()).join(', ')}`);
+
+// Checkout: the proxy travels back to the shop, which receives its own Cart object.
+console.log(`receipt: ${await shop.checkout(alice)}`);
+console.log(`receipt: ${await shop.checkout(bob)}`);
+console.log(`inside after checkout: ${(await shop.customersInside()).length} customer(s)`);
+console.log(`ledger: ${JSON.stringify(await shop.salesLedger())}`);
+
+// The customers let go of their carts: the shop's server frees them.
+console.log(`objects the shop holds for us: ${await shop.heldObjects()}`);
+release(alice);
+release(bob);
+await new Promise((resolve) => setImmediate(resolve)); // releases leave at the end of the tick
+console.log(`after releasing the carts: ${await shop.heldObjects()}`);
