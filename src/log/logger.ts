@@ -5,12 +5,18 @@
 import winston from 'winston';
 import { TransportBase } from './transport-base.js';
 import { InvalidArgumentError } from '../errors.js';
-import { LOG_ADDRESS_ENV, LOG_LEVEL_ENV } from '../process/output-sink.js';
+import { LOG_ADDRESS_ENV, LOG_LEVEL_ENV, PROCESS_NAME_ENV } from '../process/output-sink.js';
+import { makeStdioSynchronous } from './child-stdio.js';
 import { recordFromInfo } from './context.js';
 import { formatRecord, wantsColors } from './format.js';
 import { currentLocalSink } from './local.js';
 import { isLogLevel, levelPasses, type LogLevel, type LogRecord } from './record.js';
 import { LogSender } from './sender.js';
+
+// A process the spawner started (it names it in the environment) has its stdout and stderr read
+// through pipes by its parent: make them synchronous as soon as the log layer loads, so the
+// lines it writes just before process.exit() or a crash are not left queued and lost.
+if (process.env[PROCESS_NAME_ENV]) makeStdioSynchronous();
 
 const loggers = new Map<string, winston.Logger>();
 const senders = new Map<string, LogSender>();
@@ -89,9 +95,9 @@ export function setLogLevel(level: LogLevel): void {
 }
 
 /**
- * Resolves once every record logged so far has been handed to ZeroMQ. Call it before a
- * deliberate `process.exit()` when the last records matter (they are also handed over
- * synchronously at exit, but that cannot wait for a busy socket).
+ * Resolves once every record logged so far has been handed to ZeroMQ. Not needed before
+ * `process.exit()`: at exit the senders hand over what is queued and wait (at most their
+ * `linger`) until ZeroMQ's connection has taken it.
  */
 export async function flushLogs(): Promise<void> {
   await Promise.all([...senders.values()].map((s) => s.flush()));

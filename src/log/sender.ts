@@ -24,10 +24,28 @@ export interface LogSenderOptions {
   /** Most records in one message. Default 1 000. */
   maxBatch?: number;
   /**
-   * How long, in ms, the process may wait at exit to deliver records already handed to ZeroMQ
-   * when the server is slow or gone. Default 1 000.
+   * How long, in ms, the process may wait at exit for ZeroMQ to take the records still waiting
+   * (in this sender or in ZeroMQ) when the server is slow or gone. Default 1 000.
    */
   linger?: number;
+}
+
+/**
+ * ZeroMQ holds at most one message of a sender; the sender's own queue holds the rest. With a
+ * high-water mark of 1, ZeroMQ's low-water mark is 1 too, so the socket turns writable again
+ * exactly when its connection has taken the message: `socket.writable` says "nothing of ours is
+ * left in ZeroMQ's queue", which is what the exit has to wait for.
+ */
+const SEND_HIGH_WATER_MARK = 1;
+
+/** Delays, in ms, of the retries while ZeroMQ still holds the previous message: 1, 2, 4, ... 20. */
+const RETRY_FIRST_MS = 1;
+const RETRY_MAX_MS = 20;
+
+/** Blocks the thread for `ms` (used only at exit, when the event loop no longer runs). */
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 /** Senders that still hold records the process must try to deliver before it exits. */
@@ -41,11 +59,16 @@ function flushAllAtExit(): void {
 /**
  * A winston transport that sends records to a log server.
  *
- * It never blocks the process: `log()` only queues; records queued in the same event-loop turn
- * leave together as one message; the socket sends without waiting (`sendTimeout: 0`), and when
- * ZeroMQ's own queue is full the sender retries on an unref'd timer, so a missing server never
- * keeps the process alive. At exit the records still queued are handed to ZeroMQ
- * synchronously, and ZeroMQ delivers them within `linger` ms.
+ * It never blocks the process while it runs: `log()` only queues; records queued in the same
+ * event-loop turn leave together as one message; the socket sends without waiting
+ * (`sendTimeout: 0`), and while ZeroMQ still holds the previous message the sender retries on an
+ * unref'd timer, so a missing server never keeps the process alive.
+ *
+ * At exit (`process.exit()`, an uncaught exception, or the end of the event loop) it blocks,
+ * at most `linger` ms, until ZeroMQ's connection has taken every record: the queued ones and the
+ * message ZeroMQ still held. ZeroMQ's own linger does not cover the first two cases: Node ends
+ * the process there without closing the sockets, and whatever the I/O thread had not yet written
+ * is lost.
  */
 export class LogSender extends TransportBase {
   /** The server's PULL endpoint. */
@@ -61,6 +84,7 @@ export class LogSender extends TransportBase {
   private scheduled = false;
   private draining = false;
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = RETRY_FIRST_MS;
   private shut = false;
   private idleWaiters: Array<() => void> = [];
   private sendErrorReported = false;
@@ -78,7 +102,7 @@ export class LogSender extends TransportBase {
     this.maxQueue = positiveInt('maxQueue', options.maxQueue, 10_000);
     this.maxBatch = positiveInt('maxBatch', options.maxBatch, 1_000);
     this.lingerMs = options.linger ?? 1_000;
-    this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0 });
+    this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK });
     this.socket.connect(this.address);
     if (!exitHookInstalled) {
       exitHookInstalled = true;
@@ -123,19 +147,35 @@ export class LogSender extends TransportBase {
   }
 
   /**
-   * Hands every queued record to ZeroMQ at once, without waiting; what ZeroMQ cannot take now
-   * is lost. Used at process exit, when nothing asynchronous runs any more.
+   * Hands every queued record to ZeroMQ and blocks until ZeroMQ's connection has taken them all
+   * (and the message it already held), at most `linger` ms in all. Used at process exit, when
+   * nothing asynchronous runs any more; returns at once when nothing is waiting. What is left
+   * when the time is up is dropped, and ZeroMQ is told not to wait for it again.
    */
   flushSync(): void {
-    if (this.shut || this.queue.length === 0) return;
+    if (this.shut) return;
     if (this.droppedSinceNotice > 0) this.queueDropNotice();
-    const batch = this.queue;
-    this.queue = [];
-    try {
-      this.socket.send(msgpack.encode(batch)).catch(() => undefined);
-    } catch {
-      // the socket was busy: nothing more can be done synchronously
+    const deadline = Date.now() + this.lingerMs;
+    for (;;) {
+      // writable: ZeroMQ holds nothing of ours (its high-water mark is one message)
+      if (this.socket.writable) {
+        if (this.queue.length === 0) return;
+        const batch = this.queue.splice(0, this.maxBatch);
+        try {
+          // sendTimeout 0: the message is queued (or refused) before send() returns
+          this.socket.send(msgpack.encode(batch)).catch(() => undefined);
+        } catch {
+          return; // closed under us: nothing more can be done
+        }
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      sleepSync(Math.min(1, left));
     }
+    // the server is gone or stuck: do not let ZeroMQ wait a second time at the end of the process
+    this.queue = [];
+    this.socket.linger = 0;
   }
 
   /**
@@ -175,6 +215,7 @@ export class LogSender extends TransportBase {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
           await this.socket.send(msgpack.encode(batch));
+          this.retryDelay = RETRY_FIRST_MS;
         } catch (err) {
           if ((err as { code?: string }).code === 'EAGAIN') {
             this.queue.unshift(...batch);
@@ -191,13 +232,18 @@ export class LogSender extends TransportBase {
     }
   }
 
-  /** ZeroMQ's queue is full (server slow or gone): try again later without holding the process. */
+  /**
+   * ZeroMQ still holds the previous message (its connection has not taken it yet, or the server
+   * is slow or gone): try again soon, backing off to every 20 ms, without holding the process.
+   */
   private retryLater(): void {
     if (this.retryTimer) return;
+    const delay = this.retryDelay;
+    this.retryDelay = Math.min(delay * 2, RETRY_MAX_MS);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.drain();
-    }, 20);
+    }, delay);
     this.retryTimer.unref();
   }
 
