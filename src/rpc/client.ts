@@ -90,8 +90,7 @@ export class RPCClient implements RefClient {
     this.link = new DealerLink(address, this.codec, resolveKey(options.authkey), {
       batch: (b) => this.onBatch(b),
       rejected: (err, frames) => this.onRejected(err, frames),
-      disconnected: () => void this.onDisconnect(),
-      connected: () => {},
+      lost: (why) => void this.onLost(why),
       sendFailed: (err, n) => report('warn', `client of ${address}: could not send ${n} message(s)`, err),
     }, options.link);
     const every = options.heartbeat ?? 5_000;
@@ -215,6 +214,19 @@ export class RPCClient implements RefClient {
     void Promise.race([this.link.flushed(), new Promise<void>((r) => setTimeout(r, 100).unref())]).then(() => this.link.close());
   }
 
+  private addPending(id: number, p: Pending): void {
+    this.pending.set(id, p);
+  }
+
+  /** Removes and returns a pending call (undefined if it is not pending any more). */
+  private takePending(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    if (!p) return undefined;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    return p;
+  }
+
   private rejectPending(error: Error): void {
     const calls = [...this.pending.values()];
     this.pending.clear();
@@ -224,17 +236,27 @@ export class RPCClient implements RefClient {
     }
   }
 
-  private async onDisconnect(): Promise<void> {
+  private async onLost(why: 'disconnected' | 'unreachable'): Promise<void> {
     if (this.failure || this.pending.size === 0) return;
-    let error: Error | undefined;
-    if (this.explainDisconnect) {
-      error = await Promise.race([
-        this.explainDisconnect().catch(() => undefined),
-        new Promise<undefined>((r) => setTimeout(() => r(undefined), EXPLAIN_WAIT).unref()),
-      ]);
-    }
+    const error = await this.explainLoss();
     if (this.failure) return;
-    this.rejectPending(error ?? new DisconnectedError(`lost the connection to ${this.server?.name ?? 'server'} at ${this.address}`));
+    const what = why === 'disconnected' ? 'lost the connection to' : 'nothing answers as';
+    this.rejectPending(error ?? new DisconnectedError(`${what} ${this.server?.name ?? 'server'} at ${this.address}`));
+  }
+
+  /** What the owner says ended the connection (a process exit), if it can say it within a second. */
+  private async explainLoss(): Promise<Error | undefined> {
+    if (!this.explainDisconnect) return undefined;
+    return Promise.race([
+      this.explainDisconnect().catch(() => undefined),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), EXPLAIN_WAIT).unref()),
+    ]);
+  }
+
+  /** The server said it closes: fail this client, with the owner's explanation when it has one. */
+  private async onClosing(): Promise<void> {
+    const error = await this.explainLoss();
+    this.fail(error ?? new DisconnectedError(`server ${this.server?.name ?? ''} at ${this.address} closed`.replace('  ', ' ')));
   }
 
   // ----- sending
@@ -275,20 +297,16 @@ export class RPCClient implements RefClient {
   private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
     const timeout = options.timeout || this.timeout;
     const timer = setTimeout(() => {
-      if (!this.pending.delete(id)) return;
+      if (!this.takePending(id)) return;
       this.enqueue({ type: 'cancel', call: id });
       reject(new TimeoutError(`${describeRequest(request)} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${timeout} ms`));
     }, timeout);
-    this.pending.set(id, { resolve, reject, timer, hold });
+    this.addPending(id, { resolve, reject, timer, hold });
     this.enqueue(request);
   }
 
   private cancel(id: number): void {
-    const p = this.pending.get(id);
-    if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    this.enqueue({ type: 'cancel', call: id });
+    if (this.takePending(id)) this.enqueue({ type: 'cancel', call: id });
   }
 
   /** @internal Queues a release; all releases of one tick leave as one message. */
@@ -385,10 +403,8 @@ export class RPCClient implements RefClient {
 
   private failMessage(message: Request, err: unknown): void {
     const id = 'id' in message ? message.id : 0;
-    const p = id ? this.pending.get(id) : undefined;
+    const p = id ? this.takePending(id) : undefined;
     if (p) {
-      this.pending.delete(id);
-      clearTimeout(p.timer);
       p.reject(err instanceof ZeroprocError || err instanceof TypeError ? err : new ProtocolError(`could not send ${describeRequest(message)}: ${String(err)}`, { cause: err }));
     } else {
       report('error', `could not send ${describeRequest(message)} to ${this.address}`, err);
@@ -432,17 +448,15 @@ export class RPCClient implements RefClient {
     switch (reply.type) {
       case 'ok':
       case 'err': {
-        const p = this.pending.get(reply.id);
+        const p = this.takePending(reply.id);
         if (!p) return; // timed out or cancelled already; a reference in it is released by GC
-        this.pending.delete(reply.id);
-        clearTimeout(p.timer);
         if (bad) return p.reject(new ProtocolError(`the reply could not be decoded: ${String((bad.error as Error)?.message ?? bad.error)}`, { cause: bad.error }));
         if (reply.type === 'ok') p.resolve(reply.value);
         else p.reject(errorFromReply(reply.error, reply.sys, this.origin()));
         return;
       }
       case 'closing':
-        this.fail(new DisconnectedError(`server ${this.server?.name ?? ''} at ${this.address} closed`.replace('  ', ' ')));
+        void this.onClosing();
         return;
       case 'autherr':
         this.rejectPending(new AuthError(`server at ${this.address} rejected our messages: ${reply.message}`));

@@ -11,16 +11,20 @@ export interface DealerEvents {
   batch(batch: ReceivedBatch): void;
   /** A batch that failed its checks (garbage, bad signature), with its frames; it was dropped. */
   rejected(error: unknown, frames: Buffer[] | undefined): void;
-  /** The connection to the server dropped (ZeroMQ keeps trying to reconnect). */
-  disconnected(): void;
-  connected(): void;
+  /**
+   * The connection is lost (`disconnected`) or nothing answers at the address (`unreachable`:
+   * a connection attempt failed). ZeroMQ keeps trying to reconnect either way.
+   */
+  lost(why: 'disconnected' | 'unreachable'): void;
   /** A batch could not be sent. */
   sendFailed(error: unknown, messages: number): void;
 }
 
 /**
- * A client's connection: one DEALER socket to one server address, its send queue and its
- * receive loop. A stable routing id lets the server recognise the client across reconnects.
+ * A client's connection: one DEALER socket to one server address, its send queue, its receive
+ * loop and a watch on the connection. A stable routing id lets the server recognise the client
+ * across reconnects. Like any open socket in Node, an open link keeps the process alive until
+ * it is closed (a zeromq.js socket offers no unref, and a monitor cannot be restarted).
  */
 export class DealerLink {
   readonly socket: Dealer;
@@ -71,8 +75,8 @@ export class DealerLink {
   private async watchConnection(): Promise<void> {
     try {
       for await (const event of this.socket.events) {
-        if (event.type === 'disconnect') this.events.disconnected();
-        else if (event.type === 'handshake') this.events.connected();
+        if (event.type === 'disconnect') this.events.lost('disconnected');
+        else if (event.type === 'connect:retry') this.events.lost('unreachable');
       }
     } catch {
       // the observer ends with the socket
