@@ -6,7 +6,7 @@ import winston from 'winston';
 import { TransportBase } from './transport-base.js';
 import { InvalidArgumentError } from '../errors.js';
 import { LOG_ADDRESS_ENV, LOG_LEVEL_ENV, PROCESS_NAME_ENV } from '../process/output-sink.js';
-import { makeStdioSynchronous } from './child-stdio.js';
+import { makeStdioSynchronous } from '../process/child-stdio.js';
 import { recordFromInfo } from './context.js';
 import { formatRecord, wantsColors } from './format.js';
 import { currentLocalSink } from './local.js';

@@ -8,6 +8,7 @@
 import { RPCServer } from '../rpc/server.js';
 import { setDefaultAuthkey, setLocalServer } from '../rpc/local.js';
 import { BOOTSTRAP_TAG, isChildConfig, type ChildConfig, type ChildMessage } from './bootstrap-protocol.js';
+import { makeStdioSynchronous } from './child-stdio.js';
 import { createModuleLoader } from './module-loader.js';
 import { watchParent } from './parent-watch.js';
 
@@ -40,6 +41,8 @@ function startupError(error: unknown): ChildMessage {
 
 /** Runs the child; resolves once it reported ready. Exits the process on a start-up error. */
 export async function runChild(): Promise<void> {
+  // before anything is written: lines printed just before an exit or a crash must reach the parent
+  makeStdioSynchronous();
   const config = await receiveConfig();
   process.title = `zeroproc: ${config.name}`;
   // the server's socket may not hold the loop open by itself; the child lives until its server closes
