@@ -78,7 +78,8 @@ export class RPCClient implements RefClient {
   /** Made by `forReference` rather than by `connect`: closed by itself once it holds nothing. */
   private implicit = false;
   private lastSent = 0;
-  private readonly heartbeat: NodeJS.Timeout;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private heartbeatEvery = Infinity;
   private failure: Error | undefined;
   private readonly reportRejected = rateLimited('warn');
 
@@ -93,9 +94,7 @@ export class RPCClient implements RefClient {
       lost: (why) => void this.onLost(why),
       sendFailed: (err, n) => report('warn', `client of ${address}: could not send ${n} message(s)`, err),
     }, options.link);
-    const every = options.heartbeat ?? 5_000;
-    this.heartbeat = setInterval(() => this.keepAlive(every), every);
-    this.heartbeat.unref();
+    this.startHeartbeat(options.heartbeat ?? 5_000);
   }
 
   /**
@@ -129,13 +128,24 @@ export class RPCClient implements RefClient {
       client = new RPCClient(address, {}, serverId);
       client.implicit = true;
       clients.set(key, client);
+      // no reply needed: the server learns which process holds what it hands out
+      client.enqueue({ type: 'hello', id: 0, peer: selfInfo() });
     }
     return client;
   }
 
   private async hello(timeout: number): Promise<void> {
-    const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo;
+    const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo & { heartbeat?: number };
     this.server = info;
+    // keep-alives must come well within the server's peer timeout, whatever ours was
+    if (typeof info.heartbeat === 'number' && info.heartbeat > 0 && info.heartbeat < this.heartbeatEvery) this.startHeartbeat(info.heartbeat);
+  }
+
+  private startHeartbeat(every: number): void {
+    clearInterval(this.heartbeat);
+    this.heartbeatEvery = every;
+    this.heartbeat = setInterval(() => this.keepAlive(every), every);
+    this.heartbeat.unref();
   }
 
   private origin(): ErrorOrigin {
@@ -369,9 +379,11 @@ export class RPCClient implements RefClient {
       const attachments: Buffer[] = [];
       let data: Buffer;
       try {
+        item.encoder.rewind();
         data = this.codec.encode(item.message, { hooks: item.encoder, attachments });
       } catch (err) {
         this.unsent.shift();
+        item.encoder.abandon();
         this.failMessage(item.message, err);
         continue;
       }
@@ -385,6 +397,7 @@ export class RPCClient implements RefClient {
           (err) => {
             this.preparing = false;
             this.unsent.shift();
+            item.encoder!.abandon();
             this.failMessage(item.message, err);
             this.drainUnsent();
           },
@@ -396,6 +409,7 @@ export class RPCClient implements RefClient {
         this.link.send({ data, attachments });
         this.lastSent = Date.now();
       } catch (err) {
+        item.encoder.abandon();
         this.failMessage(item.message, err);
       }
     }

@@ -44,6 +44,9 @@ export type Reply =
 export type TargetedRequest = Extract<Request, { obj: number; path: string[] }>;
 
 const requestTypes = new Set(['hello', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'release', 'claim', 'cancel', 'ping', 'hb', 'bye', 'close']);
+/** Requests that carry an `id` (0 when no reply is wanted). */
+const withId = new Set(['hello', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'ping', 'close']);
+const returnTypes = new Set(['auto', 'proxy', 'value']);
 
 function isIntArray(v: unknown): v is number[] {
   return Array.isArray(v) && v.every((x) => Number.isInteger(x));
@@ -54,7 +57,8 @@ export function requestProblem(m: unknown): string | undefined {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) return 'a message must be a map';
   const r = m as Record<string, unknown>;
   if (typeof r.type !== 'string' || !requestTypes.has(r.type)) return `unknown request type ${JSON.stringify(r.type)}`;
-  if ('id' in r && !Number.isInteger(r.id)) return `${r.type}: id must be an integer`;
+  if (withId.has(r.type) && !(Number.isInteger(r.id) && (r.id as number) >= 0)) return `${r.type}: id must be an integer >= 0`;
+  if ('ret' in r && !returnTypes.has(r.ret as string)) return `${r.type}: ret must be 'auto', 'proxy' or 'value'`;
   switch (r.type) {
     case 'call':
     case 'new':

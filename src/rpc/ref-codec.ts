@@ -7,7 +7,6 @@ import type { RefDecodeHooks, RefEncodeHooks, RefWire } from '../wire/refs.js';
 import type { ReturnType } from './messages.js';
 import { ensureLocalServer, isMarkedByRef, serverById } from './local.js';
 import { proxyState, type ProxyState } from './proxy.js';
-import type { RemoteRef } from './remote-ref.js';
 import type { RPCServer } from './server.js';
 import { RPCClient } from './client.js';
 
@@ -31,82 +30,104 @@ function nameOf(value: object): string {
 
 const PLACEHOLDER: RefWire = { server: '', address: '', obj: 0, ticket: 0, path: [], callable: false, name: '' };
 
+/** One reference an encoder handed out, in the order the codec asked for them. */
+type Occurrence =
+  | { kind: 'ready'; ref: RefWire; undo?: () => void }
+  /** a local object waiting for this process's callback server to start */
+  | { kind: 'local'; value: object }
+  /** a proxy to a third process's object, waiting for a ticket from its owner */
+  | { kind: 'forward'; proxy: ProxyState };
+
 /**
- * The encode-side hooks for one message. When a reference needs something asynchronous first (a
- * callback server to start, a ticket from a third process), the message is encoded with
- * placeholders, `complete` is false, and after `prepare()` it is encoded again with the same
- * encoder, which reuses what it already decided.
+ * The encode-side hooks for one message. Every occurrence of a reference is counted once (the
+ * receiver makes one proxy per occurrence and releases each). When a reference needs something
+ * asynchronous first (the callback server to start, a ticket from a third process), the message
+ * is encoded with placeholders, `complete` is false, and after `prepare()` it is encoded again:
+ * `rewind()` before each pass hands out the same references in the same order.
  */
 export class RefEncoder implements RefEncodeHooks {
-  private readonly local = new Map<object, RefWire>();
-  private readonly tickets = new Map<RemoteRef, number>();
-  private missingTickets: ProxyState[] = [];
-  private needServer = false;
+  private readonly occurrences: Occurrence[] = [];
+  private cursor = 0;
+  private waiting = 0;
 
   constructor(private readonly opts: RefEncoderOptions) {}
 
   /** Whether the last encode had everything it needed. */
   get complete(): boolean {
-    return !this.needServer && this.missingTickets.length === 0;
+    return this.waiting === 0;
+  }
+
+  /** Starts an encode pass. */
+  rewind(): void {
+    this.cursor = 0;
   }
 
   toRef(value: object, byValue: boolean): RefWire | undefined {
     const proxy = proxyState(value);
-    if (proxy) return this.proxyRef(proxy);
-    const forced = value === this.opts.forceRef || isMarkedByRef(value);
-    if (!forced) {
-      if (byValue) return undefined;
-      if (this.opts.returnType === 'value' && typeof value !== 'function') return undefined;
+    if (proxy) {
+      proxy.ref.check();
+      // a reference going home needs no counting: its owner resolves it to the object
+      if (proxy.ref.server === this.opts.destination) return { ...proxyWire(proxy), ticket: 0 };
+    } else {
+      const forced = value === this.opts.forceRef || isMarkedByRef(value);
+      if (!forced && (byValue || (this.opts.returnType === 'value' && typeof value !== 'function'))) return undefined;
     }
-    return this.localRef(value);
+    let occ = this.occurrences[this.cursor];
+    if (!occ) {
+      occ = proxy ? this.forward(proxy) : this.local(value);
+      this.occurrences.push(occ);
+    }
+    this.cursor++;
+    return occ.kind === 'ready' ? occ.ref : PLACEHOLDER;
   }
 
-  private proxyRef(p: ProxyState): RefWire {
-    const { ref } = p;
-    ref.check();
-    const base = { server: ref.server, address: ref.client.address, obj: ref.obj, path: [...p.path], callable: ref.callable, name: ref.name };
-    if (ref.server === this.opts.destination) return { ...base, ticket: 0 };
-    const ticket = this.tickets.get(ref);
-    if (ticket === undefined) {
-      this.missingTickets.push(p);
-      return PLACEHOLDER;
-    }
-    return { ...base, ticket };
+  private forward(proxy: ProxyState): Occurrence {
+    this.waiting++;
+    return { kind: 'forward', proxy };
   }
 
-  private localRef(value: object): RefWire {
-    const known = this.local.get(value);
-    if (known) return known;
+  private local(value: object): Occurrence {
     const owner = this.opts.owner;
     if (!owner) {
-      this.needServer = true;
-      return PLACEHOLDER;
+      this.waiting++;
+      return { kind: 'local', value };
     }
-    let obj: number;
-    let ticket = 0;
-    if (this.opts.peer !== undefined) obj = owner.table.grant(value, this.opts.peer);
-    else ({ obj, ticket } = owner.table.issueTicket(value));
-    const ref: RefWire = { server: owner.id, address: owner.address, obj, ticket, path: [], callable: typeof value === 'function', name: nameOf(value) };
-    this.local.set(value, ref);
-    return ref;
+    const base = { server: owner.id, address: owner.advertisedAddress, path: [], callable: typeof value === 'function', name: nameOf(value) };
+    const peer = this.opts.peer;
+    if (peer !== undefined) {
+      const obj = owner.table.grant(value, peer);
+      return { kind: 'ready', ref: { ...base, obj, ticket: 0 }, undo: () => owner.table.release(obj, peer, 1) };
+    }
+    const { obj, ticket } = owner.table.issueTicket(value);
+    return { kind: 'ready', ref: { ...base, obj, ticket }, undo: () => owner.table.consumeTicket(ticket) };
   }
 
   /** Gets what the last encode lacked: the callback server, tickets for forwarded proxies. */
   async prepare(): Promise<void> {
-    if (this.needServer) {
-      this.opts.owner = await ensureLocalServer();
-      this.needServer = false;
-    }
-    const missing = this.missingTickets;
-    this.missingTickets = [];
+    if (this.occurrences.some((o) => o.kind === 'local')) this.opts.owner ??= await ensureLocalServer();
     await Promise.all(
-      missing.map(async ({ ref }) => {
-        if (this.tickets.has(ref)) return;
-        const client = ref.client as RPCClient;
-        this.tickets.set(ref, await client.requestTicket(ref));
+      this.occurrences.map(async (occ, i) => {
+        if (occ.kind === 'local') {
+          this.occurrences[i] = this.local(occ.value);
+        } else if (occ.kind === 'forward') {
+          const ticket = await (occ.proxy.ref.client as RPCClient).requestTicket(occ.proxy.ref);
+          this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket } };
+        }
       }),
     );
+    this.waiting = 0;
   }
+
+  /** Gives back what this encoder reserved here: the message will not be sent. */
+  abandon(): void {
+    for (const occ of this.occurrences) if (occ.kind === 'ready') occ.undo?.();
+    this.occurrences.length = 0;
+  }
+}
+
+function proxyWire(p: ProxyState): Omit<RefWire, 'ticket'> {
+  const { ref } = p;
+  return { server: ref.server, address: ref.client.address, obj: ref.obj, path: [...p.path], callable: ref.callable, name: ref.name };
 }
 
 /** The decode-side hooks: references become proxies, or objects when they come home. */

@@ -9,13 +9,13 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
 import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
-import { checkAddress, isLocalOnly } from '../transport/endpoint.js';
+import { advertisedAddress, checkAddress, isLocalOnly } from '../transport/endpoint.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
-import type { ReceivedBatch } from '../wire/frames.js';
+import { PROTOCOL_VERSION, type ReceivedBatch } from '../wire/frames.js';
 import { msgpackCodec } from '../wire/msgpack-codec.js';
 import type { Authkey } from '../wire/signing.js';
-import { findUndecodable } from '../wire/values.js';
+import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { runInCall } from './call-context.js';
 import { registerServer, resolveKey, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
 import { requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
@@ -55,16 +55,24 @@ export interface RPCServerOptions {
 }
 
 interface Peer {
+  /** The codec of the peer's latest batch (for notices that answer no request). */
   codec: Codec;
   lastSeen: number;
   info: PeerInfo | undefined;
   calls: Map<number, AbortController>;
 }
 
+/** Who sent a batch, and the codec to answer that batch in. */
+interface Caller {
+  id: string;
+  peer: Peer;
+  codec: Codec;
+}
+
 /** Path segments a client may not walk through: they lead to constructors and from there to code execution. */
 const forbiddenSegments = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 
-const PROTOCOL_NAME = 'zeroproc/1';
+const PROTOCOL_NAME = `zeroproc/${PROTOCOL_VERSION}`;
 
 function fail(error: ZeroprocError): never {
   throw new SystemFailure(error);
@@ -101,6 +109,7 @@ export class RPCServer {
   private readonly peerTimeout: number;
   private readonly sweeper: NodeJS.Timeout;
   private markClosed!: () => void;
+  private advertised: string | undefined;
   private closing = false;
   private readonly reportBadMessage = rateLimited('warn');
   private readonly reportBadSignature = rateLimited('warn');
@@ -134,7 +143,7 @@ export class RPCServer {
     try {
       server.link = await RouterLink.bind(address, key, {
         batch: (peer, batch) => server.onBatch(peer, batch),
-        rejected: (peer, err) => server.onRejected(peer, err),
+        rejected: (peer, err, codec) => server.onRejected(peer, err, codec),
         sendFailed: (peer, err, n) => server.onSendFailed(peer, err, n),
       }, options.link);
     } catch (err) {
@@ -146,9 +155,14 @@ export class RPCServer {
     return server;
   }
 
-  /** The address clients connect to (with the real port when bound to `*`). */
+  /** The address the server is bound to (with the real port when bound to `*`). */
   get address(): string {
     return this.link.address;
+  }
+
+  /** The address references to this server's objects carry: `address`, with a wildcard host made reachable. */
+  get advertisedAddress(): string {
+    return this.advertised ??= advertisedAddress(this.link.address);
   }
 
   /** Number of objects currently held by clients (published objects not counted until handed out). */
@@ -181,7 +195,7 @@ export class RPCServer {
     this.closing = true;
     clearInterval(this.sweeper);
     unregisterServer(this);
-    for (const [id, peer] of this.peers) this.send(id, peer.codec, { type: 'closing' });
+    for (const [id, peer] of this.peers) this.sendPlain({ id, peer, codec: peer.codec }, { type: 'closing' });
     for (const peer of this.peers.values()) for (const c of peer.calls.values()) c.abort();
     await Promise.race([this.link.flushed(), new Promise((r) => setTimeout(r, 200).unref())]);
     this.link.close();
@@ -214,6 +228,8 @@ export class RPCServer {
     }
     peer.codec = batch.codec;
     peer.lastSeen = Date.now();
+    // replies go back in the codec of the batch that asked, whatever the peer uses later
+    const caller: Caller = { id: peerId, peer, codec: batch.codec };
     const state = { hooks: new RefDecoder(undefined), attachments: batch.attachments, next: 0, failures: 0 };
     let messages: unknown[];
     try {
@@ -224,90 +240,98 @@ export class RPCServer {
     }
     for (const message of messages) {
       const bad = state.failures > 0 ? findUndecodable(message) : undefined;
-      this.handle(peerId, peer, message, bad?.error);
+      this.handle(caller, message, bad);
     }
   }
 
-  private handle(peerId: string, peer: Peer, message: unknown, undecodable: unknown): void {
+  private handle(caller: Caller, message: unknown, undecodable: Undecodable | undefined): void {
     const problem = requestProblem(message);
-    const id = (message as { id?: unknown })?.id;
-    if (problem || undecodable !== undefined) {
-      const error = new ProtocolError(problem ?? `a value in the request could not be decoded: ${(undecodable as Error)?.message ?? undecodable}`);
-      if (Number.isInteger(id) && (id as number) > 0) this.replyError(peerId, peer, id as number, new SystemFailure(error));
-      else this.reportBadMessage(`${this.name}: dropped a bad message from ${this.describePeer(peerId)}`, error);
+    if (problem || undecodable) {
+      const id = (message as { id?: unknown })?.id;
+      const cause = undecodable?.error;
+      const error = cause instanceof SystemFailure ? cause : new SystemFailure(new ProtocolError(problem ?? `a value in the request could not be decoded: ${(cause as Error)?.message ?? cause}`));
+      if (Number.isInteger(id) && (id as number) > 0) this.replyError(caller, id as number, error);
+      else this.reportBadMessage(`${this.name}: dropped a bad message from ${this.describePeer(caller.id)}`, error.error);
       return;
     }
     const m = message as Request;
     switch (m.type) {
       case 'hello':
-        peer.info = m.peer;
-        return this.reply(peerId, peer, m.id, { name: this.name, pid: process.pid, host: hostname(), server: this.id, protocol: PROTOCOL_NAME }, 'value');
+        caller.peer.info = m.peer;
+        return this.answer(caller, m.id, 'value', () => ({
+          name: this.name, pid: process.pid, host: hostname(), server: this.id, protocol: PROTOCOL_NAME,
+          heartbeat: Math.max(50, Math.min(5_000, Math.floor(this.peerTimeout / 3))),
+        }));
       case 'call':
       case 'new':
       case 'get':
       case 'set':
-        return this.execute(peerId, peer, m);
+        return this.execute(caller, m);
       case 'published':
-        return this.answer(peerId, peer, m.id, 'proxy', () => {
+        return this.answer(caller, m.id, 'proxy', () => {
           const obj = this.published.get(m.name);
           if (!obj) fail(new NotFoundError(`nothing is published as ${JSON.stringify(m.name)} on ${this.name}`));
           return obj;
         });
       case 'import':
-        return this.answer(peerId, peer, m.id, 'proxy', () => {
+        return this.answer(caller, m.id, 'proxy', () => {
           if (!this.allowImport(m.specifier)) fail(new AuthError(`importing ${JSON.stringify(m.specifier)} is not allowed on ${this.name}`));
           return this.importModule(m.specifier);
         });
       case 'ticket':
-        return this.answer(peerId, peer, m.id, 'value', () => this.table.issueTicketFor(m.obj));
+        return this.answer(caller, m.id, 'value', () => {
+          this.lookup(m.obj);
+          return this.table.issueTicketFor(m.obj);
+        });
       case 'release':
-        for (let i = 0; i < m.refs.length; i += 2) this.table.release(m.refs[i]!, peerId, m.refs[i + 1]!);
+        for (let i = 0; i < m.refs.length; i += 2) this.table.release(m.refs[i]!, caller.id, m.refs[i + 1]!);
         return;
       case 'claim':
-        for (const t of m.tickets) this.table.claim(t, peerId);
+        for (const t of m.tickets) this.table.claim(t, caller.id);
         return;
       case 'cancel':
-        peer.calls.get(m.call)?.abort(new Error('cancelled by the caller'));
+        caller.peer.calls.get(m.call)?.abort(new Error('cancelled by the caller'));
         return;
       case 'ping':
-        return this.reply(peerId, peer, m.id, { time: Date.now() }, 'value');
+        return this.answer(caller, m.id, 'value', () => ({ time: Date.now() }));
       case 'hb':
         return;
       case 'bye':
-        this.forget(peerId);
+        this.forget(caller.id);
         return;
       case 'close':
-        this.reply(peerId, peer, m.id, null, 'value');
+        this.answer(caller, m.id, 'value', () => null);
         void this.close();
         return;
     }
   }
 
-  /** Runs `fn` and replies with its (awaited) result or error. */
-  private answer(peerId: string, peer: Peer, id: number, ret: ReturnType, fn: () => unknown): void {
+  /** Runs `fn` and, unless `id` is 0, replies with its (awaited) result or error. */
+  private answer(caller: Caller, id: number, ret: ReturnType, fn: () => unknown): void {
     let result: unknown;
     try {
       result = fn();
     } catch (err) {
-      if (id) this.replyError(peerId, peer, id, err);
+      if (id) this.replyError(caller, id, err);
       else report('error', `${this.name}: a request without reply failed`, err);
       return;
     }
     if (!isThenable(result)) {
-      if (id) this.reply(peerId, peer, id, result, ret);
+      if (id) this.reply(caller, id, result, ret);
       return;
     }
     Promise.resolve(result).then(
-      (value) => id && this.reply(peerId, peer, id, value, ret),
-      (err) => (id ? this.replyError(peerId, peer, id, err) : report('error', `${this.name}: an 'off' call failed`, err)),
+      (value) => id && this.reply(caller, id, value, ret),
+      (err) => (id ? this.replyError(caller, id, err) : report('error', `${this.name}: an 'off' call failed`, err)),
     );
   }
 
-  private execute(peerId: string, peer: Peer, m: TargetedRequest): void {
+  private execute(caller: Caller, m: TargetedRequest): void {
+    const { peer } = caller;
     const controller = new AbortController();
     if (m.id) peer.calls.set(m.id, controller);
     const done = () => void (m.id && peer.calls.delete(m.id));
-    this.answer(peerId, peer, m.id, m.type === 'set' ? 'value' : m.ret, () => {
+    this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {
       let result: unknown;
       try {
         result = runInCall({ signal: controller.signal, caller: peer.info }, () => this.perform(this.lookup(m.obj), m));
@@ -360,71 +384,76 @@ export class RPCServer {
 
   // ----- replying
 
-  private reply(peerId: string, peer: Peer, id: number, value: unknown, ret: ReturnType): void {
+  private reply(caller: Caller, id: number, value: unknown, ret: ReturnType): void {
     const forceRef = ret === 'proxy' && value !== null && (typeof value === 'object' || typeof value === 'function') ? value : undefined;
-    this.sendEncoded(peerId, peer, { type: 'ok', id, value }, ret, forceRef);
+    this.sendEncoded(caller, { type: 'ok', id, value }, ret, forceRef);
   }
 
-  private replyError(peerId: string, peer: Peer, id: number, err: unknown): void {
+  private replyError(caller: Caller, id: number, err: unknown): void {
     if (err instanceof SystemFailure) {
-      this.sendEncoded(peerId, peer, { type: 'err', id, error: encodableError(err.error), sys: err.error.code }, 'value');
+      this.sendEncoded(caller, { type: 'err', id, error: encodableError(err.error), sys: err.error.code }, 'value');
     } else {
-      this.sendEncoded(peerId, peer, { type: 'err', id, error: err instanceof Error ? err : encodableError(err) }, 'value');
+      this.sendEncoded(caller, { type: 'err', id, error: err instanceof Error ? err : encodableError(err) }, 'value');
     }
   }
 
-  private sendEncoded(peerId: string, peer: Peer, reply: Reply, ret: ReturnType, forceRef?: unknown): void {
-    const encoder = new RefEncoder({ owner: this, peer: peerId, destination: peer.info?.server ?? '', returnType: ret, forceRef });
+  /**
+   * Encodes and sends a reply. A reply whose references need something first (a ticket from a
+   * third process) is sent once it has it; one that cannot be encoded gives back the references
+   * it reserved and becomes an error reply.
+   */
+  private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnType, forceRef?: unknown): void {
+    const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: caller.peer.info?.server ?? '', returnType: ret, forceRef });
+    const unsendable = (err: unknown): void => {
+      encoder.abandon();
+      if (reply.type === 'ok') this.replyError(caller, reply.id, new TypeError(`the result could not be sent: ${(err as Error)?.message ?? err}`));
+      else if (reply.type === 'err') this.sendPlain(caller, { type: 'err', id: reply.id, error: encodableError(reply.error) });
+    };
     const attempt = (): boolean => {
       const attachments: Buffer[] = [];
       let data: Buffer;
       try {
-        data = peer.codec.encode(reply, { hooks: encoder, attachments });
+        encoder.rewind();
+        data = caller.codec.encode(reply, { hooks: encoder, attachments });
       } catch (err) {
-        if (reply.type === 'err') {
-          this.send(peerId, peer.codec, { type: 'err', id: reply.id, error: encodableError(reply.error) });
-        } else if (reply.type === 'ok') {
-          this.replyError(peerId, peer, reply.id, new TypeError(`the result could not be sent: ${(err as Error).message}`));
-        }
+        unsendable(err);
         return true;
       }
       if (!encoder.complete) return false;
-      this.sendRaw(peerId, peer.codec, data, attachments);
+      this.sendRaw(caller, data, attachments);
       return true;
     };
     if (attempt()) return;
-    encoder.prepare().then(
-      () => void attempt(),
-      (err) => reply.type === 'ok' && this.replyError(peerId, peer, reply.id, err),
-    );
+    encoder.prepare().then(() => void attempt(), unsendable);
   }
 
   /** Sends a reply that holds no references. */
-  private send(peerId: string, codec: Codec, reply: Reply): void {
+  private sendPlain(caller: Caller, reply: Reply): void {
     const attachments: Buffer[] = [];
-    this.sendRaw(peerId, codec, codec.encode(reply, { hooks: undefined, attachments }), attachments);
+    this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments);
   }
 
-  private sendRaw(peerId: string, codec: Codec, data: Buffer, attachments: Buffer[]): void {
+  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[]): void {
     try {
-      this.link.send(peerId, codec, { data, attachments });
+      this.link.send(caller.id, caller.codec, { data, attachments });
     } catch (err) {
-      report('error', `${this.name}: could not queue a reply to ${this.describePeer(peerId)}`, err);
+      report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
     }
   }
 
   // ----- peers
 
-  private onRejected(peerId: string | undefined, err: unknown): void {
+  private onRejected(peerId: string | undefined, err: unknown, codec: Codec | undefined): void {
     if (err instanceof AuthError && peerId) {
       this.reportBadSignature(`${this.name}: dropped a message from ${this.describePeer(peerId)}: ${err.message}`);
       // tell the sender once a second at most, unsigned, so a client with the wrong key fails fast
       const now = Date.now();
       if (now - (this.authNoticeSent.get(peerId) ?? 0) < 1_000) return;
       this.authNoticeSent.set(peerId, now);
+      const replyCodec = codec ?? msgpackCodec;
       const attachments: Buffer[] = [];
-      const data = msgpackCodec.encode({ type: 'autherr', message: err.message }, { hooks: undefined, attachments });
-      this.link.sendUnsigned(peerId, msgpackCodec, { data, attachments });
+      const data = replyCodec.encode({ type: 'autherr', message: err.message }, { hooks: undefined, attachments });
+      this.link.sendUnsigned(peerId, replyCodec, { data, attachments });
       return;
     }
     this.reportBadMessage(`${this.name}: dropped a malformed message${peerId ? ` from ${this.describePeer(peerId)}` : ''}`, err);
@@ -459,6 +488,7 @@ export class RPCServer {
       if (now - peer.lastSeen > this.peerTimeout && peer.calls.size === 0) this.forget(id);
     }
     this.table.expireTickets(now);
+    for (const [id, sent] of this.authNoticeSent) if (now - sent > 1_000) this.authNoticeSent.delete(id);
   }
 }
 

@@ -42,7 +42,7 @@ export class DealerLink {
   ) {
     checkAddress(address);
     this.routingId = randomBytes(8).toString('hex');
-    this.socket = new Dealer({ ...zmqOptions(options), routingId: this.routingId });
+    this.socket = new Dealer({ ...zmqOptions(options, address), routingId: this.routingId });
     this.dest = { key: '', route: [], codec, authkey };
     this.outbox = new Outbox(
       (frames) => this.socket.send(frames),

@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
 
 const loopbackHosts = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\]|::1)$/i;
@@ -24,4 +25,17 @@ export function isLocalOnly(address: string): boolean {
   const host = tcpHost(address);
   if (host === undefined) return /^(ipc|inproc):\/\//.test(address);
   return loopbackHosts.test(host);
+}
+
+/**
+ * The address to give others for a server bound at `bound`: a wildcard host (`0.0.0.0`, `*`,
+ * `::`) is replaced by this machine's first external IPv4 address, which other hosts can reach.
+ */
+export function advertisedAddress(bound: string): string {
+  const m = /^tcp:\/\/(0\.0\.0\.0|\*|\[::\]):(\d+)$/.exec(bound);
+  if (!m) return bound;
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return `tcp://${a.address}:${m[2]}`;
+  }
+  return `tcp://127.0.0.1:${m[2]}`;
 }

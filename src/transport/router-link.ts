@@ -1,6 +1,6 @@
 import { Router } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
-import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { headerCodec, unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import { checkAddress } from './endpoint.js';
 import { Outbox, type Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
@@ -8,8 +8,11 @@ import { zmqOptions, type LinkOptions } from './socket-options.js';
 /** What a RouterLink reports to its owner. */
 export interface RouterEvents {
   batch(peer: string, batch: ReceivedBatch): void;
-  /** A batch that failed its checks; `peer` is the sender's routing id when there was one. */
-  rejected(peer: string | undefined, error: unknown): void;
+  /**
+   * A batch that failed its checks; `peer` is the sender's routing id when there was one, `codec`
+   * the codec its header named when it was readable.
+   */
+  rejected(peer: string | undefined, error: unknown, codec: Codec | undefined): void;
   /** A batch for `peer` could not be sent (peer gone, or its queue stayed full). */
   sendFailed(peer: string, error: unknown, messages: number): void;
 }
@@ -32,12 +35,13 @@ export class RouterLink {
   address = '';
 
   private constructor(
+    address: string,
     private readonly authkey: Buffer | undefined,
     private readonly events: RouterEvents,
     options: RouterLinkOptions,
   ) {
     this.socket = new Router({
-      ...zmqOptions(options),
+      ...zmqOptions(options, address),
       mandatory: true,
       handover: true,
       sendTimeout: options.sendTimeout ?? 5_000,
@@ -51,7 +55,7 @@ export class RouterLink {
   /** Binds a ROUTER to `address` and starts receiving. */
   static async bind(address: string, authkey: Buffer | undefined, events: RouterEvents, options: RouterLinkOptions = {}): Promise<RouterLink> {
     checkAddress(address);
-    const link = new RouterLink(authkey, events, options);
+    const link = new RouterLink(address, authkey, events, options);
     try {
       await link.socket.bind(address);
     } catch (err) {
@@ -96,13 +100,13 @@ export class RouterLink {
           if (!peer) throw new Error('message without routing id');
           batch = unpackFrames(frames, this.authkey);
         } catch (err) {
-          this.events.rejected(peer, err);
+          this.events.rejected(peer, err, headerCodec(frames));
           continue;
         }
         this.events.batch(peer, batch);
       }
     } catch (err) {
-      if (!this.closed) this.events.rejected(undefined, err);
+      if (!this.closed) this.events.rejected(undefined, err, undefined);
     }
   }
 }

@@ -17,11 +17,15 @@ export const defaultLinkOptions: Required<LinkOptions> = {
   heartbeatTimeout: 30_000,
 };
 
-/** The zeromq.js socket options for `opts`; linger 0 so a closing socket never holds the process. */
-export function zmqOptions(opts: LinkOptions) {
+/**
+ * The zeromq.js socket options for `opts` and `address`: linger 0 so a closing socket never holds
+ * the process, IPv6 when the address is a bracketed IPv6 host.
+ */
+export function zmqOptions(opts: LinkOptions, address: string) {
   const o = { ...defaultLinkOptions, ...opts };
   return {
     linger: 0,
+    ipv6: address.includes('['),
     maxMessageSize: o.maxMessageSize,
     sendHighWaterMark: o.highWaterMark,
     receiveHighWaterMark: o.highWaterMark,

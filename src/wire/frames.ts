@@ -41,6 +41,13 @@ export function packFrames(codec: Codec, messages: readonly EncodedMessage[], ke
   return [header, key ? sign(key, signed) : EMPTY, body, ...attachments];
 }
 
+/** The codec a batch's header names, if the header is readable (to answer even a bad batch in kind). */
+export function headerCodec(frames: readonly Buffer[]): Codec | undefined {
+  const header = frames[0];
+  if (!header || header.byteLength !== 4 || header[0] !== MAGIC0 || header[1] !== MAGIC1) return undefined;
+  return codecsById.get(header[3]!);
+}
+
 /** A received batch whose header was understood and whose signature was checked. */
 export interface ReceivedBatch {
   codec: Codec;

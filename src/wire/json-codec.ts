@@ -42,10 +42,8 @@ function fromTree(node: unknown, state: DecodeState): unknown {
   const obj = node as Record<string, unknown>;
   if (MARK in obj) {
     const code = obj[MARK];
-    if (code === Ext.Escaped) return plainFromTree(obj.v, state);
     if (code === Ext.Number) return Number(obj.v);
-    if (typeof code !== 'number') throw new TypeError(`malformed ${MARK} value`);
-    return decodeExt(code, fromTree(obj.v, state), state);
+    return decodeExt(typeof code === 'number' ? code : -1, () => (code === Ext.Escaped ? plainFromTree(obj.v, state) : fromTree(obj.v, state)), state);
   }
   return plainFromTree(obj, state);
 }

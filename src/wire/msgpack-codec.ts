@@ -49,9 +49,10 @@ liteCodec.encode = function encodeValue(encoder, value) {
   }
 };
 
-for (const code of Object.values(Ext)) {
+// every code gets an unpacker, so an unknown one becomes an Undecodable rather than a raw ExtBuffer
+for (let code = 0; code < 128; code++) {
   if (code === Ext.Undefined) liteCodec.addExtUnpacker(code, () => undefined);
-  else liteCodec.addExtUnpacker(code, (buf) => decodeExt(code, msgpack.decode(buf, options), decoding));
+  else liteCodec.addExtUnpacker(code, (buf) => decodeExt(code, () => msgpack.decode(buf, options), decoding));
 }
 
 function arrayHeader(length: number): Buffer {

@@ -55,10 +55,13 @@ export function findUndecodable(value: unknown, seen = new Set<unknown>()): Unde
   return undefined;
 }
 
-/** {@link fromExt}, with a failure kept as an {@link Undecodable} in place of the value. */
-export function decodeExt(code: number, payload: unknown, state: DecodeState): unknown {
+/**
+ * {@link fromExt} of the payload `readPayload` gives, with any failure (a payload that does not
+ * parse, a bad value, an unknown code) kept as an {@link Undecodable} in place of the value.
+ */
+export function decodeExt(code: number, readPayload: () => unknown, state: DecodeState): unknown {
   try {
-    return fromExt(code, payload, state);
+    return fromExt(code, readPayload(), state);
   } catch (err) {
     state.failures++;
     return new Undecodable(err);
@@ -87,9 +90,8 @@ function errorPayload(err: Error): unknown[] {
   return [err.name, err.message, err.stack ?? '', err.cause, fields];
 }
 
-function binaryExt(value: object, state: EncodeState): ExtValue | undefined {
-  const kind = binaryKind(value);
-  if (!kind) return undefined;
+function binaryExt(value: object, state: EncodeState): ExtValue {
+  const kind = binaryKind(value)!;
   const bytes = bytesOf(value as Buffer);
   if (bytes.byteLength >= ATTACHMENT_THRESHOLD) {
     state.attachments.push(bytes);
@@ -109,12 +111,14 @@ export function toExt(value: object, state: EncodeState): ExtValue | undefined {
     return { code: Ext.Ref, payload: refToPayload(ref) };
   }
   const user = userTypeOf(value);
-  const special = user ? undefined : binaryExt(value, state) ?? builtinExt(value);
-  const byValue = Array.isArray(value) || isPlainObject(value) || user !== undefined || special !== undefined;
+  const binary = user ? undefined : binaryKind(value);
+  const builtin = user || binary ? undefined : builtinExt(value);
+  const byValue = user !== undefined || binary !== undefined || builtin !== undefined || Array.isArray(value) || isPlainObject(value);
   const ref = state.hooks?.toRef(value, byValue);
   if (ref) return { code: Ext.Ref, payload: refToPayload(ref) };
   if (user) return { code: Ext.User, payload: [user.name, user.encode(value)] };
-  return special;
+  // only once it is sure to go by value may a binary value claim an attachment frame
+  return binary ? binaryExt(value, state) : builtin;
 }
 
 function builtinExt(value: object): ExtValue | undefined {
@@ -151,6 +155,8 @@ function asPair(p: unknown, what: string): [unknown, unknown] {
 /** Turns a decoded extension payload back into its value. Throws TypeError on malformed input. */
 export function fromExt(code: number, payload: unknown, state: DecodeState): unknown {
   switch (code) {
+    case Ext.Escaped:
+      return payload;
     case Ext.Undefined:
       return undefined;
     case Ext.BigInt:

@@ -45,6 +45,13 @@ class Service {
   callMe<T>(fn: () => T): T {
     return fn();
   }
+  shared = new Counter(0);
+  twice(): [Counter, Counter] {
+    return [this.shared, this.shared];
+  }
+  big(fill: number): Buffer {
+    return Buffer.alloc(4096, fill);
+  }
   offLog: number[] = [];
   record(n: number): void {
     this.offLog.push(n);
@@ -194,6 +201,25 @@ describe('calls', () => {
       await client.ping();
     }
     expect(server.objectCount).toBe(base);
+  });
+
+  test('the same object twice in one reply gives two references, each released on its own', async () => {
+    const s = await svc();
+    const base = server.objectCount;
+    const [a, b] = (await s.twice()) as unknown as [Remote<Counter>, Remote<Counter>];
+    expect(sameObject(a, b)).toBe(true);
+    release(a);
+    expect(await b.add(2)).toBe(2);
+    release(b);
+    await until(() => server.objectCount, base);
+  });
+
+  test('a binary value sent by reference takes no attachment frame from the values after it', async () => {
+    const s = await svc();
+    const [asProxy, asValue] = await Promise.all([withOptions(s, { returnType: 'proxy' }).big(7), s.big(9)]);
+    expect(isProxy(asProxy)).toBe(true);
+    expect(Buffer.isBuffer(asValue)).toBe(true);
+    expect(asValue.every((b) => b === 9)).toBe(true);
   });
 
   test('two proxies to one object compare equal with sameObject', async () => {

@@ -153,6 +153,38 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
   });
 });
 
+describe('bad values fail only their own message', () => {
+  function decodeWithExt(code: number, payload: Buffer): { out: unknown[]; failures: number } {
+    // a batch of two messages: [ {v: ext(code, payload)}, "next" ]
+    const ext = Buffer.concat([Buffer.of(0xc7, payload.length, code), payload]);
+    const body = Buffer.concat([Buffer.of(0x92, 0x81, 0xa1, 0x76), ext, Buffer.of(0xa4), Buffer.from('next')]);
+    const state = { hooks: undefined, attachments: [], next: 0, failures: 0 };
+    const out = msgpackCodec.decodeBatch(body, state);
+    return { out, failures: state.failures };
+  }
+
+  test('an unknown extension code becomes Undecodable', () => {
+    const { out, failures } = decodeWithExt(99, Buffer.of(0xc0));
+    expect(failures).toBe(1);
+    expect((out[0] as { v: unknown }).v).toBeInstanceOf(Undecodable);
+    expect(out[1]).toBe('next');
+  });
+
+  test('an extension payload that is not MessagePack becomes Undecodable', () => {
+    const { out, failures } = decodeWithExt(3, Buffer.of(0xc1));
+    expect(failures).toBe(1);
+    expect(out[1]).toBe('next');
+  });
+
+  test('a JSON extension with a non-numeric code becomes Undecodable', () => {
+    const state = { hooks: undefined, attachments: [], next: 0, failures: 0 };
+    const out = jsonCodec.decodeBatch(Buffer.from('[{"v":{"$zp":"x","v":1}},"next"]'), state);
+    expect(state.failures).toBe(1);
+    expect((out[0] as { v: unknown }).v).toBeInstanceOf(Undecodable);
+    expect(out[1]).toBe('next');
+  });
+});
+
 describe('JSON specifics', () => {
   test('an object with a "$zp" key is not mistaken for an extension', () => {
     expect(roundTrip(jsonCodec, { $zp: 3, v: 'x' }).value).toEqual({ $zp: 3, v: 'x' });
