@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { SpawnError, TimeoutError, type ExitInfo } from '../errors.js';
 import { RPCClient } from '../rpc/client.js';
 import { BOOTSTRAP_TAG, NAME_ARG, type ChildConfig } from './bootstrap-protocol.js';
+import { dropClientsOfProcess } from '../rpc/local.js';
 import { exitError, watchExit, type ChildEnd } from './child-exit.js';
 import { ChildOutput } from './child-output.js';
 import { handshake } from './handshake.js';
@@ -146,7 +147,11 @@ export class ChildRun {
 
   /** Connects the child's fate to its client and lets the parent exit without waiting for it. */
   private wire(detached: boolean): void {
-    void this.ended.then((end) => this.client.fail(exitError(this.name, this.pid, end)));
+    void this.ended.then((end) => {
+      this.client.fail(exitError(this.name, this.pid, end));
+      // what the child held of this process's objects is freed now, not at the peer timeout
+      dropClientsOfProcess(this.pid, this.client.server?.server);
+    });
     this.client.explainDisconnect = async () =>
       (await within(this.ended, EXPLAIN_DISCONNECT_MS)) && this.end ? exitError(this.name, this.pid, this.end) : undefined;
     // a parent that has nothing left to do exits (its exit handler ends attached children);

@@ -8,6 +8,7 @@ import { keyBytes, type Authkey } from '../wire/signing.js';
 import type { PeerInfo } from './messages.js';
 import type { RPCServer } from './server.js';
 
+const host = hostname();
 let defaultKey: Buffer | undefined;
 let local: RPCServer | undefined;
 let starting: Promise<RPCServer> | undefined;
@@ -67,6 +68,15 @@ export function unregisterServer(server: RPCServer): void {
   if (local === server) local = undefined;
 }
 
+/**
+ * Drops, in every server of this process, the references held by clients in process `pid` (on
+ * this host) and the tickets sent to its server `serverId`: the spawner calls it when a child
+ * ends, so what it held does not wait for the peer timeout or the ticket expiry to be freed.
+ */
+export function dropClientsOfProcess(pid: number, serverId = ''): void {
+  for (const server of servers.values()) server.dropClientsOf(pid, host, serverId);
+}
+
 /** @internal The server of this process whose id is `id`. */
 export function serverById(id: string): RPCServer | undefined {
   return servers.get(id);
@@ -86,7 +96,6 @@ export function isMarkedByRef(obj: object): boolean {
   return marked.has(obj);
 }
 
-const host = hostname();
 
 /** @internal How this process introduces itself to servers. */
 export function selfInfo(): PeerInfo {

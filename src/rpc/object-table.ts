@@ -11,6 +11,8 @@ interface Entry {
 interface Ticket {
   entry: Entry;
   expires: number;
+  /** Id of the server the ticket was sent to, when known ('' otherwise). */
+  destination: string;
 }
 
 /**
@@ -71,11 +73,14 @@ export class ObjectTable {
     return entry.id;
   }
 
-  /** Holds `obj` for a reference in transit to a process not known yet; returns id and ticket. */
-  issueTicket(obj: object, now = Date.now()): { obj: number; ticket: number } {
+  /**
+   * Holds `obj` for a reference in transit to a process that will claim it; returns id and
+   * ticket. `destination` names the server the reference is sent to, when known.
+   */
+  issueTicket(obj: object, destination = '', now = Date.now()): { obj: number; ticket: number } {
     const entry = this.entryFor(obj);
     const ticket = this.nextTicket++;
-    this.tickets.set(ticket, { entry, expires: now + this.ticketTtl });
+    this.tickets.set(ticket, { entry, expires: now + this.ticketTtl, destination });
     this.add(entry, `ticket:${ticket}`, 1);
     return { obj: entry.id, ticket };
   }
@@ -114,6 +119,12 @@ export class ObjectTable {
       const n = entry.holders.get(peer);
       if (n) this.remove(entry, peer, n);
     }
+  }
+
+  /** Drops the tickets sent to server `destination` (its process is gone and will claim nothing). */
+  dropTicketsFor(destination: string): void {
+    if (!destination) return;
+    for (const [ticket, t] of this.tickets) if (t.destination === destination) this.consumeTicket(ticket);
   }
 
   /** Drops tickets nobody claimed in time. */

@@ -98,7 +98,7 @@ export class RefEncoder implements RefEncodeHooks {
       const obj = owner.table.grant(value, peer);
       return { kind: 'ready', ref: { ...base, obj, ticket: 0 }, undo: () => owner.table.release(obj, peer, 1) };
     }
-    const { obj, ticket } = owner.table.issueTicket(value);
+    const { obj, ticket } = owner.table.issueTicket(value, this.opts.destination);
     return { kind: 'ready', ref: { ...base, obj, ticket }, undo: () => owner.table.consumeTicket(ticket) };
   }
 

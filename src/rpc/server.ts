@@ -182,11 +182,15 @@ export class RPCServer {
     this.published.delete(name);
   }
 
-  /** Drops every reference held by clients in process `pid` (the spawner calls it when a child dies). */
-  dropClientsOf(pid: number, host = hostname()): void {
+  /**
+   * Drops every reference held by clients in process `pid` on `host`, and the tickets sent to its
+   * server `serverId` that it can no longer claim (the spawner calls it when a child ends).
+   */
+  dropClientsOf(pid: number, host = hostname(), serverId = ''): void {
     for (const [id, peer] of this.peers) {
       if (peer.info?.pid === pid && peer.info.host === host) this.forget(id);
     }
+    this.table.dropTicketsFor(serverId);
   }
 
   /** Closes the server: connected clients are told, and their pending calls reject with DisconnectedError. */
