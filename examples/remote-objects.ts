@@ -3,8 +3,7 @@
  * and references, read and write attributes, and release proxies so the child frees the objects.
  * Run: npx tsx examples/remote-objects.ts
  */
-import { getValue, isProxy, release, setAttr, spawn, withOptions, NotFoundError, type Remote } from 'zeroproc';
-import type { Shelf } from './modules/inventory.js';
+import { getValue, isProxy, release, setAttr, spawn, withOptions, NotFoundError } from 'zeroproc';
 
 type Inventory = typeof import('./modules/inventory.js');
 
@@ -25,9 +24,7 @@ console.log(`shelf.label = ${await shelf.label}`);
 // Values vs references ('auto'): plain data comes back by value, class instances by reference.
 const summary = await shelf.summary(); // a plain object: a local copy
 console.log(`summary() by value: ${JSON.stringify(summary)}`);
-// (TypeScript types a result as what the method returns in the child, a Shelf; say that it
-// arrives as a proxy.)
-const half = (await shelf.split('more fruit')) as unknown as Remote<Shelf>; // stays in the child
+const half = await shelf.split('more fruit'); // a Shelf: a Remote<Shelf> that stays in the child
 console.log(`split() -> isProxy: ${isProxy(half)}, its items: ${(await half.items).join(', ')}`);
 
 // returnType forces one or the other. 'value' copies a class instance as plain data...
@@ -53,9 +50,7 @@ warehouse[Symbol.dispose](); // same as release(warehouse)
   using temp = await new inv.Shelf('temporary'); // `using`: released at the end of this block
   await temp.add('x');
 }
-// Releases are batched and leave at the end of the current tick, so a request made in the same
-// tick can overtake them (reported as a zeroproc issue); let the tick end before counting.
-await new Promise((resolve) => setImmediate(resolve));
+// Releases are batched, and leave before any later request.
 console.log(`objects held by the child after release: ${await inv.objectCount()}`);
 
 // A released proxy refuses to be used.

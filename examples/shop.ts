@@ -4,8 +4,7 @@
  * then gives it back at checkout, where it turns into the shop's own object again.
  * Run: npx tsx examples/shop.ts
  */
-import { isProxy, release, RemoteError, spawn, type Remote } from 'zeroproc';
-import type { Cart } from './modules/shop.js';
+import { isProxy, release, RemoteError, spawn } from 'zeroproc';
 
 type ShopModule = typeof import('./modules/shop.js');
 
@@ -13,11 +12,9 @@ await using shopProc = await spawn({ name: 'shop' });
 const { Shop } = await shopProc.import<ShopModule>(new URL('./modules/shop.ts', import.meta.url).href);
 const shop = await new Shop();
 
-// Two customers shop at the same time; each gets a proxy to a cart living in the shop.
-// (TypeScript types the result as what enter() returns in the shop, a Cart; it arrives as a
-// proxy, whose methods return Promises: say so.)
-const alice = (await shop.enter('alice')) as unknown as Remote<Cart>;
-const bob = (await shop.enter('bob')) as unknown as Remote<Cart>;
+// Two customers shop at the same time; each gets a proxy (a Remote<Cart>) to a cart living in the shop.
+const alice = await shop.enter('alice');
+const bob = await shop.enter('bob');
 console.log(`alice's cart is a proxy: ${isProxy(alice)}; customer: ${await alice.customer}`);
 await Promise.all([alice.purchase('bread'), alice.purchase('cheese'), bob.purchase('coffee')]);
 await alice.purchase('apple');
@@ -40,5 +37,4 @@ console.log(`ledger: ${JSON.stringify(await shop.salesLedger())}`);
 console.log(`objects the shop holds for us: ${await shop.heldObjects()}`);
 release(alice);
 release(bob);
-await new Promise((resolve) => setImmediate(resolve)); // releases leave at the end of the tick
 console.log(`after releasing the carts: ${await shop.heldObjects()}`);

@@ -19,6 +19,13 @@ export class Vec2 {
 
 // The name identifies the type on the wire: the same in every process. `encode` turns a value
 // into plain data; `decode` rebuilds it on the other side.
+// Tell the types too that a Vec2 arrives as a Vec2, not as a proxy.
+declare module 'zeroproc' {
+  interface ValueTypes {
+    vec2: Vec2;
+  }
+}
+
 registerType<Vec2>({
   name: 'examples.Vec2',
   type: Vec2,

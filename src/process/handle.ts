@@ -169,10 +169,15 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
    * not restart, or after `giveup`. Keeps this process alive while waiting (a handle alone does
    * not: a script that finished exits and takes its children with it).
    */
-  async wait(): Promise<ExitInfo> {
+  wait(): Promise<ExitInfo> {
+    return this.keepingAlive(this.final);
+  }
+
+  /** Awaits `promise` with this process kept alive: somebody is waiting on this handle. */
+  private async keepingAlive<T>(promise: Promise<T>): Promise<T> {
     if (this.waiters++ === 0 && this.phase !== 'finished') this.keepAlive = setInterval(() => undefined, 2 ** 30);
     try {
-      return await this.final;
+      return await promise;
     } finally {
       if (--this.waiters === 0) clearInterval(this.keepAlive);
     }
@@ -199,10 +204,10 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     await this.stop();
   }
 
-  /** The run calls should go to, waiting out a restart in progress. */
+  /** The run calls should go to, waiting out a restart in progress (and keeping the process alive meanwhile). */
   private async current(): Promise<ChildRun> {
     if (this.phase === 'restarting' && this.next) {
-      const run = await this.next;
+      const run = await this.keepingAlive(this.next);
       if (run) return run;
     }
     return this.run;

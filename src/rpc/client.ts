@@ -3,6 +3,7 @@
  * It numbers requests, matches replies, enforces timeouts, batches releases, and rejects every
  * pending call at once when the server goes away.
  */
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   AuthError, DisconnectedError, InvalidArgumentError, ProtocolError, TimeoutError, ZeroprocError,
@@ -77,13 +78,15 @@ export class RPCClient implements RefClient {
   private heldRefs = 0;
   /** Made by `forReference` rather than by `connect`: closed by itself once it holds nothing. */
   private implicit = false;
+  /** How many `connect()` calls returned this client and have not closed it yet. */
+  private users = 0;
   private lastSent = 0;
   private heartbeat: NodeJS.Timeout | undefined;
   private heartbeatEvery = Infinity;
   private failure: Error | undefined;
   private readonly reportRejected = rateLimited('warn');
 
-  private constructor(readonly address: string, private readonly options: ClientOptions, serverId = '') {
+  private constructor(readonly address: string, options: ClientOptions, serverId = '') {
     if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${options.timeout}`);
     this.codec = codecNamed(options.codec ?? 'msgpack');
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
@@ -99,16 +102,18 @@ export class RPCClient implements RefClient {
 
   /**
    * Connects to the server at `address` and waits for its answer. Clients are shared: a second
-   * connect to the same address with the same codec returns the same client.
+   * connect to the same address with the same codec and key returns the same client, which then
+   * closes only when each of them called `close()`.
    */
   static async connect(address: string, options: ClientOptions = {}): Promise<RPCClient> {
-    const key = `${address}|${options.codec ?? 'msgpack'}`;
+    const key = poolKey(address, options.codec ?? 'msgpack', resolveKey(options.authkey));
     let client = clients.get(key);
     if (!client || client.failure) {
       client = new RPCClient(address, options);
       clients.set(key, client);
     }
     client.implicit = false;
+    client.users++;
     if (!client.server?.pid) {
       try {
         await client.hello(options.timeout ?? DEFAULT_TIMEOUT);
@@ -122,7 +127,7 @@ export class RPCClient implements RefClient {
 
   /** @internal The client for a reference's server, created without waiting for a connection. */
   static forReference(address: string, serverId: string): RPCClient {
-    const key = `${address}|msgpack`;
+    const key = poolKey(address, 'msgpack', resolveKey(undefined));
     let client = clients.get(key);
     if (!client || client.failure) {
       client = new RPCClient(address, {}, serverId);
@@ -196,9 +201,13 @@ export class RPCClient implements RefClient {
     this.close();
   }
 
-  /** Closes this client: pending calls reject with DisconnectedError; the server drops its references. */
+  /**
+   * Closes this client: pending calls reject with DisconnectedError; the server drops its
+   * references. A client shared by several `connect()` calls closes at the last `close()`.
+   */
   close(): void {
     if (this.failure) return;
+    if (--this.users > 0) return;
     this.flushReleases();
     this.enqueue({ type: 'bye' });
     this.shutdown(new DisconnectedError(`client of ${this.address} was closed`));
@@ -368,6 +377,9 @@ export class RPCClient implements RefClient {
    * callback server, a ticket) holds back the ones after it until it can be encoded.
    */
   private enqueue(message: Request): void {
+    // releases and claims queued earlier in this tick go first: a request must not overtake them
+    if (message.type !== 'release' && this.releases.length > 0) this.flushReleases();
+    if (message.type !== 'claim' && this.claims.length > 0) this.flushClaims();
     this.unsent.push({ message, encoder: undefined });
     if (!this.preparing) this.drainUnsent();
   }
@@ -485,6 +497,11 @@ export class RPCClient implements RefClient {
     this.heldRefs++;
     return makeProxy({ ref: new RemoteRef(this, ref.server, ref.obj, ref.callable, ref.name), path: ref.path, options: defaultCallOptions });
   }
+}
+
+/** Clients are shared per address, codec and key: a client with another key is another client. */
+function poolKey(address: string, codec: string, key: Buffer | undefined): string {
+  return `${address}|${codec}|${key ? createHash('sha256').update(key).digest('hex') : ''}`;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

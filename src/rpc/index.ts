@@ -7,4 +7,4 @@ export { byRef, setDefaultAuthkey, getDefaultAuthkey, setLocalServer, getLocalSe
 export { currentCall, type CallContext } from './call-context.js';
 export { DEFAULT_TIMEOUT, type CallMode, type CallOptions } from './options.js';
 export type { ReturnType, PeerInfo } from './messages.js';
-export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote } from './types.js';
+export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote, Returned, ValueTypes } from './types.js';

@@ -1,6 +1,7 @@
 /**
  * `Remote<T>`: the type of a proxy to a remote `T`. Methods return a Promise of their awaited
- * result (a Future in `'async'` mode, nothing in `'off'` mode), properties are awaitable values
+ * result (a Future in `'async'` mode, nothing in `'off'` mode), a class instance or function
+ * result being itself a `Remote`; properties are awaitable values
  * that also lead further down (`await p.a.b`), classes become remote constructors, and the root
  * proxy is not thenable so it can be returned from async functions.
  */
@@ -15,8 +16,38 @@ type Brand<T, M extends CallMode> = { readonly [REMOTE]?: [T, M] };
 type AnyFunction = (...args: never[]) => unknown;
 type AnyConstructor = abstract new (...args: never[]) => unknown;
 
+/**
+ * Classes registered with `registerType` travel by value although they have methods. Tell the
+ * types so by augmenting this interface (the keys do not matter):
+ * ```ts
+ * declare module 'zeroproc' { interface ValueTypes { vec2: Vec2 } }
+ * ```
+ */
+export interface ValueTypes {}
+
+/** Values `returnType: 'auto'` sends by value although they have methods. */
+type ValueObject =
+  | Date | RegExp | Error | Map<unknown, unknown> | Set<unknown> | ArrayBuffer | ArrayBufferView | readonly unknown[]
+  | ValueTypes[keyof ValueTypes];
+
+type HasMethods<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[keyof T] extends never ? false : true;
+
+/**
+ * What a returned `R` arrives as with `returnType: 'auto'`: functions and objects with methods
+ * (class instances) as proxies, data as itself.
+ */
+export type Returned<R> = R extends ValueObject
+  ? R
+  : R extends AnyFunction | AnyConstructor
+    ? Remote<R>
+    : R extends object
+      ? HasMethods<R> extends true
+        ? Remote<R>
+        : R
+      : R;
+
 /** What a call returns in mode `M`. */
-export type RemoteResult<R, M extends CallMode> = M extends 'async' ? Future<Awaited<R>> : M extends 'off' ? void : Promise<Awaited<R>>;
+export type RemoteResult<R, M extends CallMode> = M extends 'async' ? Future<Returned<Awaited<R>>> : M extends 'off' ? void : Promise<Returned<Awaited<R>>>;
 
 type Callable<T, M extends CallMode> = T extends (...args: infer A) => infer R ? (...args: A) => RemoteResult<R, M> : unknown;
 

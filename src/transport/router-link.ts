@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { Router } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { headerCodec, unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
@@ -89,6 +90,8 @@ export class RouterLink {
     this.closed = true;
     this.outbox.close();
     this.socket.close();
+    // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
+    if (this.address.startsWith('ipc://')) rmSync(this.address.slice('ipc://'.length), { force: true });
   }
 
   private async receiveLoop(): Promise<void> {

@@ -13,6 +13,18 @@ class Counter {
   async later(ms: number): Promise<string> {
     return String(ms);
   }
+  snapshot(): { total: number } {
+    return { total: this.total };
+  }
+  when(): Date {
+    return new Date();
+  }
+  history(): number[] {
+    return [];
+  }
+  clone(): Counter {
+    return new Counter();
+  }
   static create(start: number): Counter {
     return Object.assign(new Counter(), { total: start });
   }
@@ -36,7 +48,15 @@ export async function checks(): Promise<void> {
   // classes become remote constructors resolving to proxies
   const c2 = await new mod.Counter();
   assertType<Promise<number>>(c2.add(2));
-  assertType<Promise<Counter>>(mod.Counter.create(3));
+  // a class instance comes back as a proxy, data as itself
+  const created = await mod.Counter.create(3);
+  assertType<Promise<number>>(created.add(1));
+  assertType<Promise<{ total: number }>>(counter.snapshot());
+  assertType<Promise<Date>>(counter.when());
+  assertType<Promise<number[]>>(counter.history());
+  assertType<Promise<number>>((await counter.clone()).add(1));
+  // @ts-expect-error a returned class instance is a proxy: its methods return Promises
+  assertType<number>((await counter.clone()).add(1));
   // modes change what calls return
   const asyncCounter = withOptions(counter, { mode: 'async' });
   assertType<Future<number>>(asyncCounter.add(1));
