@@ -4,6 +4,7 @@
  */
 import winston from 'winston';
 import { TransportBase } from './transport-base.js';
+import { setDiagnosticSink } from '../diagnostics.js';
 import { InvalidArgumentError } from '../errors.js';
 import { LOG_ADDRESS_ENV, LOG_LEVEL_ENV, PROCESS_NAME_ENV } from '../process/output-sink.js';
 import { makeStdioSynchronous } from '../process/child-stdio.js';
@@ -83,6 +84,13 @@ export function getLogger(name = ''): winston.Logger {
   }
   return logger;
 }
+
+// What the library reports on its own (a failed 'off' call, a dropped bad message) goes to the
+// aggregated log like any record, stack included, once the log layer is loaded.
+setDiagnosticSink((level, message, error) => {
+  const stack = error instanceof Error ? error.stack : error === undefined ? undefined : String(error);
+  getLogger('zeroproc').log({ level, message, ...(stack ? { stack } : {}) });
+});
 
 /**
  * Sets the level of every logger made by {@link getLogger}, now and later; children spawned

@@ -310,14 +310,18 @@ export class RPCServer {
     }
   }
 
-  /** Runs `fn` and, unless `id` is 0, replies with its (awaited) result or error. */
-  private answer(caller: Caller, id: number, ret: ReturnType, fn: () => unknown): void {
+  /**
+   * Runs `fn` and replies with its (awaited) result or error; with `id` 0 nobody waits for the
+   * answer, so a failure is reported here, described by `what`.
+   */
+  private answer(caller: Caller, id: number, ret: ReturnType, fn: () => unknown, what = 'a request without reply'): void {
+    const failedUnheard = (err: unknown) => report('error', `${this.name}: ${what} failed (called by ${this.describePeer(caller.id)})`, err);
     let result: unknown;
     try {
       result = fn();
     } catch (err) {
       if (id) this.replyError(caller, id, err);
-      else report('error', `${this.name}: a request without reply failed`, err);
+      else failedUnheard(err);
       return;
     }
     if (!isThenable(result)) {
@@ -326,7 +330,7 @@ export class RPCServer {
     }
     Promise.resolve(result).then(
       (value) => id && this.reply(caller, id, value, ret),
-      (err) => (id ? this.replyError(caller, id, err) : report('error', `${this.name}: an 'off' call failed`, err)),
+      (err) => (id ? this.replyError(caller, id, err) : failedUnheard(err)),
     );
   }
 
@@ -348,7 +352,7 @@ export class RPCServer {
         return result;
       }
       return Promise.resolve(result).finally(done);
-    });
+    }, `'off' ${m.type} of ${m.path.join('.') || `object #${m.obj}`}`);
   }
 
   private lookup(obj: number): object {
