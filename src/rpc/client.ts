@@ -213,6 +213,11 @@ export class RPCClient implements RefClient {
     this.shutdown(new DisconnectedError(`client of ${this.address} was closed`));
   }
 
+  /** Closes the client (`using client = await RPCClient.connect(...)`). */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   /** Rejects every pending and later call with `error`, and closes the client. */
   fail(error: Error): void {
     if (this.failure) return;
