@@ -137,6 +137,7 @@ test('a proxy that comes back to its owner is the original object again', async 
 
 test('the clock offset to another process on this machine is small', async () => {
   const client = await RPCClient.connect(b.address);
+  clients.push(client);
   const { offset, rtt } = await client.measureClockDiff(5);
   expect(rtt).toBeGreaterThan(0);
   // same machine, same clock: the estimate is within its own round trip
