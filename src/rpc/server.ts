@@ -141,7 +141,7 @@ export class RPCServer {
     }
     const server = new RPCServer(options);
     try {
-      server.link = await RouterLink.bind(address, key, {
+      server.link = await RouterLink.open(address, key, {
         batch: (peer, batch) => server.onBatch(peer, batch),
         rejected: (peer, err, codec) => server.onRejected(peer, err, codec),
         sendFailed: (peer, err, n) => server.onSendFailed(peer, err, n),

@@ -3,7 +3,8 @@ import { Dealer } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import { checkAddress } from './endpoint.js';
-import { Outbox, type Destination } from './outbox.js';
+import { Link } from './link.js';
+import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
 
 /** What a DealerLink reports to its owner. */
@@ -26,12 +27,8 @@ export interface DealerEvents {
  * across reconnects. Like any open socket in Node, an open link keeps the process alive until
  * it is closed (a zeromq.js socket offers no unref, and a monitor cannot be restarted).
  */
-export class DealerLink {
-  readonly socket: Dealer;
-  readonly routingId: string;
-  private readonly outbox: Outbox;
+export class DealerLink extends Link<Dealer> {
   private readonly dest: Destination;
-  private closed = false;
 
   constructor(
     readonly address: string,
@@ -39,15 +36,11 @@ export class DealerLink {
     authkey: Buffer | undefined,
     private readonly events: DealerEvents,
     options: LinkOptions = {},
+    readonly routingId = randomBytes(8).toString('hex'),
   ) {
     checkAddress(address);
-    this.routingId = randomBytes(8).toString('hex');
-    this.socket = new Dealer({ ...zmqOptions(options, address), routingId: this.routingId });
+    super(new Dealer({ ...zmqOptions(options, address), routingId }), (err, _dest, n) => events.sendFailed(err, n));
     this.dest = { key: '', route: [], codec, authkey };
-    this.outbox = new Outbox(
-      (frames) => this.socket.send(frames),
-      (err, _dest, n) => events.sendFailed(err, n),
-    );
     this.socket.connect(address);
     void this.receiveLoop();
     void this.watchConnection();
@@ -56,18 +49,6 @@ export class DealerLink {
   /** Queues a message for the server (QueueFullError when the queue is at its limit). */
   send(message: EncodedMessage): void {
     this.outbox.push(this.dest, message);
-  }
-
-  /** Resolves when everything queued so far was handed to ZeroMQ. */
-  flushed(): Promise<void> {
-    return this.outbox.whenIdle();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.outbox.close();
-    this.socket.close();
   }
 
   // The observer is read as an async iterator: its event-emitter mode captures `require` from the

@@ -3,7 +3,8 @@ import { Router } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { headerCodec, unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import { checkAddress } from './endpoint.js';
-import { Outbox, type Destination } from './outbox.js';
+import { Link } from './link.js';
+import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
 
 /** What a RouterLink reports to its owner. */
@@ -28,10 +29,7 @@ export interface RouterLinkOptions extends LinkOptions {
  * A server's socket: one ROUTER bound to an address, a send queue shared by all peers (a batch
  * per peer per drain) and the receive loop. Peers are named by their routing id, as hex.
  */
-export class RouterLink {
-  readonly socket: Router;
-  private readonly outbox: Outbox;
-  private closed = false;
+export class RouterLink extends Link<Router> {
   /** The resolved endpoint (a `*` port replaced by the real one). */
   address = '';
 
@@ -41,20 +39,17 @@ export class RouterLink {
     private readonly events: RouterEvents,
     options: RouterLinkOptions,
   ) {
-    this.socket = new Router({
+    const socket = new Router({
       ...zmqOptions(options, address),
       mandatory: true,
       handover: true,
       sendTimeout: options.sendTimeout ?? 5_000,
     });
-    this.outbox = new Outbox(
-      (frames) => this.socket.send(frames),
-      (err, dest, n) => events.sendFailed(dest.key, err, n),
-    );
+    super(socket, (err, dest, n) => events.sendFailed(dest.key, err, n));
   }
 
   /** Binds a ROUTER to `address` and starts receiving. */
-  static async bind(address: string, authkey: Buffer | undefined, events: RouterEvents, options: RouterLinkOptions = {}): Promise<RouterLink> {
+  static async open(address: string, authkey: Buffer | undefined, events: RouterEvents, options: RouterLinkOptions = {}): Promise<RouterLink> {
     checkAddress(address);
     const link = new RouterLink(address, authkey, events, options);
     try {
@@ -80,17 +75,8 @@ export class RouterLink {
     this.outbox.push(dest, message);
   }
 
-  /** Resolves when everything queued so far was handed to ZeroMQ. */
-  flushed(): Promise<void> {
-    return this.outbox.whenIdle();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.outbox.close();
-    this.socket.close();
-    // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
+  // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
+  protected override afterClose(): void {
     if (this.address.startsWith('ipc://')) rmSync(this.address.slice('ipc://'.length), { force: true });
   }
 
