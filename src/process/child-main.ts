@@ -65,6 +65,6 @@ export async function runChild(): Promise<void> {
   if (!config.detached) {
     watchParent({ watchdog: config.watchdog, onParentGone: () => process.exit(0) });
   }
-  await send({ tag: BOOTSTRAP_TAG, type: 'ready', address: server.address, pid: process.pid });
+  await send({ tag: BOOTSTRAP_TAG, type: 'ready', address: server.advertisedAddress, pid: process.pid });
   if (config.detached) process.channel?.unref();
 }

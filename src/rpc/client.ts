@@ -78,6 +78,8 @@ export class RPCClient implements RefClient {
   private heldRefs = 0;
   /** Made by `forReference` rather than by `connect`: closed by itself once it holds nothing. */
   private implicit = false;
+  /** Whether the server answered our hello. */
+  private connected = false;
   /** How many `connect()` calls returned this client and have not closed it yet. */
   private users = 0;
   private lastSent = 0;
@@ -114,7 +116,7 @@ export class RPCClient implements RefClient {
     }
     client.implicit = false;
     client.users++;
-    if (!client.server?.pid) {
+    if (!client.connected) {
       try {
         await client.hello(options.timeout ?? DEFAULT_TIMEOUT);
       } catch (err) {
@@ -133,8 +135,9 @@ export class RPCClient implements RefClient {
       client = new RPCClient(address, {}, serverId);
       client.implicit = true;
       clients.set(key, client);
-      // no reply needed: the server learns which process holds what it hands out
-      client.enqueue({ type: 'hello', id: 0, peer: selfInfo() });
+      // not awaited: the server learns which process holds what it hands out, and this client
+      // the keep-alive interval the server needs
+      client.hello(DEFAULT_TIMEOUT).catch(() => undefined);
     }
     return client;
   }
@@ -142,6 +145,7 @@ export class RPCClient implements RefClient {
   private async hello(timeout: number): Promise<void> {
     const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo & { heartbeat?: number };
     this.server = info;
+    this.connected = true;
     // keep-alives must come well within the server's peer timeout, whatever ours was
     if (typeof info.heartbeat === 'number' && info.heartbeat > 0 && info.heartbeat < this.heartbeatEvery) this.startHeartbeat(info.heartbeat);
   }
@@ -347,14 +351,16 @@ export class RPCClient implements RefClient {
     this.claims.push(ticket);
   }
 
-  /** @internal A ticket that lets a third process take over a reference we hold. */
-  async requestTicket(ref: RemoteRef): Promise<number> {
+  /** @internal A ticket that lets a third process (whose server is `destination`) take over a reference we hold. */
+  async requestTicket(ref: RemoteRef, destination: string): Promise<number> {
     ref.check();
-    return (await this.send({ type: 'ticket', obj: ref.obj })) as number;
+    return (await this.send({ type: 'ticket', obj: ref.obj, for: destination })) as number;
   }
 
   private flushReleases(): void {
     if (this.releases.length === 0 || this.failure) return;
+    // a reference must be claimed before it is released
+    this.flushClaims();
     const refs = this.releases;
     this.releases = [];
     this.enqueue({ type: 'release', refs });
@@ -383,8 +389,8 @@ export class RPCClient implements RefClient {
    */
   private enqueue(message: Request): void {
     // releases and claims queued earlier in this tick go first: a request must not overtake them
-    if (message.type !== 'release' && this.releases.length > 0) this.flushReleases();
     if (message.type !== 'claim' && this.claims.length > 0) this.flushClaims();
+    if (message.type !== 'release' && message.type !== 'claim' && this.releases.length > 0) this.flushReleases();
     this.unsent.push({ message, encoder: undefined });
     if (!this.preparing) this.drainUnsent();
   }

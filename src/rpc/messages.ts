@@ -24,7 +24,7 @@ export type Request =
   | { type: 'set'; id: number; obj: number; path: string[]; value: unknown }
   | { type: 'published'; id: number; name: string }
   | { type: 'import'; id: number; specifier: string }
-  | { type: 'ticket'; id: number; obj: number }
+  | { type: 'ticket'; id: number; obj: number; for?: string }
   | { type: 'release'; refs: number[] }
   | { type: 'claim'; tickets: number[] }
   | { type: 'cancel'; call: number }

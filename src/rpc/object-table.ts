@@ -85,9 +85,9 @@ export class ObjectTable {
     return { obj: entry.id, ticket };
   }
 
-  /** A ticket for an object already in the table (a peer forwarding its reference). */
-  issueTicketFor(id: number): number {
-    return this.issueTicket(this.get(id)).ticket;
+  /** A ticket for an object already in the table (a peer forwarding its reference to server `destination`). */
+  issueTicketFor(id: number, destination = ''): number {
+    return this.issueTicket(this.get(id), destination).ticket;
   }
 
   /** Moves a ticket's reference to `peer`. Unknown or expired tickets are ignored. */

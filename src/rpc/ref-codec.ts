@@ -110,7 +110,7 @@ export class RefEncoder implements RefEncodeHooks {
         if (occ.kind === 'local') {
           this.occurrences[i] = this.local(occ.value);
         } else if (occ.kind === 'forward') {
-          const ticket = await (occ.proxy.ref.client as RPCClient).requestTicket(occ.proxy.ref);
+          const ticket = await (occ.proxy.ref.client as RPCClient).requestTicket(occ.proxy.ref, this.opts.destination);
           this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket } };
         }
       }),

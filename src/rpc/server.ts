@@ -253,7 +253,10 @@ export class RPCServer {
     if (problem || undecodable) {
       const id = (message as { id?: unknown })?.id;
       const cause = undecodable?.error;
-      const error = cause instanceof SystemFailure ? cause : new SystemFailure(new ProtocolError(problem ?? `a value in the request could not be decoded: ${(cause as Error)?.message ?? cause}`));
+      const error =
+        cause instanceof SystemFailure ? cause
+        : !problem && cause instanceof ZeroprocError ? new SystemFailure(cause)
+        : new SystemFailure(new ProtocolError(problem ?? `a value in the request could not be decoded: ${(cause as Error)?.message ?? cause}`));
       if (Number.isInteger(id) && (id as number) > 0) this.replyError(caller, id as number, error);
       else this.reportBadMessage(`${this.name}: dropped a bad message from ${this.describePeer(caller.id)}`, error.error);
       return;
@@ -285,7 +288,7 @@ export class RPCServer {
       case 'ticket':
         return this.answer(caller, m.id, 'value', () => {
           this.lookup(m.obj);
-          return this.table.issueTicketFor(m.obj);
+          return this.table.issueTicketFor(m.obj, typeof m.for === 'string' ? m.for : '');
         });
       case 'release':
         for (let i = 0; i < m.refs.length; i += 2) this.table.release(m.refs[i]!, caller.id, m.refs[i + 1]!);
@@ -428,7 +431,7 @@ export class RPCServer {
         return true;
       }
       if (!encoder.complete) return false;
-      this.sendRaw(caller, data, attachments);
+      if (!this.sendRaw(caller, data, attachments)) encoder.abandon();
       return true;
     };
     if (attempt()) return;
@@ -441,11 +444,14 @@ export class RPCServer {
     this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments);
   }
 
-  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[]): void {
+  /** Queues an encoded reply; false when the send queue refused it. */
+  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[]): boolean {
     try {
       this.link.send(caller.id, caller.codec, { data, attachments });
+      return true;
     } catch (err) {
       report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
+      return false;
     }
   }
 

@@ -42,8 +42,11 @@ function fromTree(node: unknown, state: DecodeState): unknown {
   const obj = node as Record<string, unknown>;
   if (MARK in obj) {
     const code = obj[MARK];
-    if (code === Ext.Number) return Number(obj.v);
-    return decodeExt(typeof code === 'number' ? code : -1, () => (code === Ext.Escaped ? plainFromTree(obj.v, state) : fromTree(obj.v, state)), state);
+    return decodeExt(typeof code === 'number' ? code : -1, () => {
+      if (typeof code !== 'number') throw new TypeError(`${MARK} must be a number, got ${JSON.stringify(code)}`);
+      if (code === Ext.Number) return specialNumber(obj.v);
+      return code === Ext.Escaped ? plainFromTree(obj.v, state) : fromTree(obj.v, state);
+    }, state);
   }
   return plainFromTree(obj, state);
 }
@@ -57,6 +60,14 @@ function plainFromTree(node: unknown, state: DecodeState): Record<string, unknow
     else out[k] = fromTree(v, state);
   }
   return out;
+}
+
+const specialNumbers: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+
+function specialNumber(v: unknown): number {
+  const n = typeof v === 'string' ? specialNumbers[v] : undefined;
+  if (n === undefined) throw new TypeError(`malformed number ${JSON.stringify(v)}: expected "NaN", "Infinity" or "-Infinity"`);
+  return n;
 }
 
 const comma = Buffer.from(',');

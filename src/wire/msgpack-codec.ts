@@ -50,8 +50,16 @@ liteCodec.encode = function encodeValue(encoder, value) {
 };
 
 // every code gets an unpacker, so an unknown one becomes an Undecodable rather than a raw ExtBuffer
-for (let code = 0; code < 128; code++) {
+for (let code = -128; code < 128; code++) {
   if (code === Ext.Undefined) liteCodec.addExtUnpacker(code, () => undefined);
+  // the escape and number codes exist only in JSON
+  else if (code === Ext.Escaped || code === Ext.Number) {
+    liteCodec.addExtUnpacker(code, () =>
+      decodeExt(code, () => {
+        throw new TypeError(`extension type ${code} exists only in JSON bodies`);
+      }, decoding),
+    );
+  }
   else liteCodec.addExtUnpacker(code, (buf) => decodeExt(code, () => msgpack.decode(buf, options), decoding));
 }
 

@@ -156,6 +156,7 @@ function asPair(p: unknown, what: string): [unknown, unknown] {
 export function fromExt(code: number, payload: unknown, state: DecodeState): unknown {
   switch (code) {
     case Ext.Escaped:
+    case Ext.Number:
       return payload;
     case Ext.Undefined:
       return undefined;

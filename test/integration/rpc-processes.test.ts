@@ -13,6 +13,7 @@ interface Peer {
   bounce(n: number, other: unknown): Promise<number>;
   hang(): Promise<never>;
   isSelf(x: unknown): boolean;
+  releaseAtOnce(proxy: unknown): void;
   callAndForget(fn: () => Promise<number>): Promise<number>;
   collect(): Promise<void>;
   exit(code: number): void;
@@ -159,4 +160,15 @@ test('the callback server started for a callback closes itself once nothing refe
   }
   expect(closed).toBe(true);
   expect(getLocalServer()).not.toBe(server);
+});
+
+test('a forwarded proxy its receiver releases at once is freed at its owner', async () => {
+  const pb = await connect(b);
+  const pc = await connect(c);
+  const base = await pb.objectCount();
+  const counter = await pb.make(1);
+  // C claims its reference and releases it in the same turn: the claim must leave first
+  await pc.releaseAtOnce(counter);
+  release(counter);
+  await until(() => pb.objectCount(), base);
 });
