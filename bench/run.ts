@@ -1,6 +1,9 @@
 /**
  * npx tsx bench/run.ts [--quick] [--case TEXT]... [--pin | --no-pin] [--list] [--markdown]
  *
+ * --quick: 3 runs, shorter warm-up and smaller samples, and no baseline self-checks (unless a
+ * --case filter names them).
+ *
  * Runs every case registered under bench/cases/ (each file exports `cases: BenchCase[]`) once per
  * CPU placement, prints one JSON line per case and placement on stdout and a table on stderr.
  *
@@ -77,8 +80,15 @@ async function loadCases(): Promise<BenchCase[]> {
   return all;
 }
 
-const selected = (cases: BenchCase[], filters: string[]) =>
-  filters.length === 0 ? cases : cases.filter((c) => filters.some((f) => c.name.toLowerCase().includes(f)));
+/**
+ * The cases a run measures: those matching a `--case` filter; without filters every case, except
+ * that `--quick` leaves out the baseline self-checks (`selfcheck:` cases, which compare baselines
+ * with each other) to stay under a minute.
+ */
+function selected(cases: BenchCase[], options: Pick<Options, 'filters' | 'quick'>): BenchCase[] {
+  if (options.filters.length > 0) return cases.filter((c) => options.filters.some((f) => c.name.toLowerCase().includes(f)));
+  return options.quick ? cases.filter((c) => !c.name.startsWith('selfcheck:')) : cases;
+}
 
 async function worker(placement: Placement, options: Options): Promise<number> {
   // a socket that still holds undelivered messages must not keep the worker alive
@@ -89,11 +99,13 @@ async function worker(placement: Placement, options: Options): Promise<number> {
     process.stderr.write(`warning: "unpinned" worker is restricted to CPU ${cpus} by its caller\n`);
   }
   let failed = 0;
-  for (const c of selected(await loadCases(), options.filters)) {
+  for (const c of selected(await loadCases(), options)) {
     process.stderr.write(`[${placement}] ${c.name}\n`);
+    const started = performance.now();
     let line: CaseResult | CaseError;
     try {
       line = await runCase(c, { quick: options.quick, placement }, (l) => process.stderr.write(`${l}\n`));
+      process.stderr.write(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
     } catch (error) {
       failed++;
       line = { case: c.name, placement, error: error instanceof Error ? error.message : String(error) };
@@ -139,7 +151,7 @@ async function orchestrate(options: Options, forward: string[]): Promise<number>
     for (const c of cases) process.stdout.write(`${c.name}  (baseline ${c.baseline?.name ?? 'none'})\n`);
     return 0;
   }
-  if (selected(cases, options.filters).length === 0) throw new Error(`no case matches ${options.filters.join(', ')}`);
+  if (selected(cases, options).length === 0) throw new Error(`no case matches ${options.filters.join(', ')}`);
   let placements = options.placements;
   if (placements.includes('pinned-cpu0') && spawnSync('taskset', ['-V']).error) {
     if (placements.length === 1) throw new Error('--pin needs taskset (util-linux), which is not installed');

@@ -1,5 +1,5 @@
-// Sequential round trips. zeroproc case 1 pairs with zmqEchoSequential; until then the two
-// request/reply baselines are run against each other.
+// Sequential round trips, self-check: the two request/reply baselines against each other (Node's
+// IPC pipe against a zmq TCP round trip). zeroproc case 1 is in rpc.ts.
 import { forkIpcPingPong, zmqEchoSequential } from '../baselines.js';
 import { info, type BenchCase } from '../harness.js';
 

@@ -1,5 +1,5 @@
-// Throughput. zeroproc case 2 pairs with zmqEchoPipelined and case 3 with zmqPushPull; until
-// then the pipelined echo is run against one-way PUSH/PULL (what the replies cost).
+// Throughput self-check: the pipelined echo against one-way PUSH/PULL (what the replies cost).
+// zeroproc cases 2 and 3 are in rpc.ts.
 import { zmqEchoPipelined, zmqPushPull } from '../baselines.js';
 import { info, type BenchCase } from '../harness.js';
 

@@ -1,0 +1,67 @@
+// zeroproc cases 1-3: calls through a proxy to a child, against the raw zeromq.js baselines.
+// The child imports bench/peers/zp-target.mjs (plain JS: the child stays on bare node).
+import { withOptions } from '../../src/rpc/proxy.js';
+import { oneWayCount, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoSequential, zmqPushPull } from '../baselines.js';
+import { atLeast, opsPerSecond, type BenchCase } from '../harness.js';
+import { childFixture, within, type Target } from '../zeroproc.js';
+
+export const cases: BenchCase[] = [
+  {
+    // 1. one call in flight at a time, tiny argument, as zmq-echo-seq sends one 27-byte message
+    name: 'rpc: sequential calls',
+    issueCase: 1,
+    target: atLeast(0.9, 'raw zeromq.js echo'),
+    baseline: zmqEchoSequential,
+    measure: (ctx) =>
+      childFixture<Target>('seq', 'zp-target.mjs', (_proc, mod) => {
+        const n = sequentialCount(ctx);
+        return () =>
+          opsPerSecond(n, async () => {
+            for (let i = 0; i < n; i++) await mod.echo(i);
+          });
+      }),
+  },
+  {
+    // 2. 10,000 'async'-mode calls issued in one go (Futures), then all awaited
+    name: 'rpc: pipelined calls (10,000 async)',
+    issueCase: 2,
+    target: atLeast(1.0, 'raw zeromq.js pipelined echo'),
+    baseline: zmqEchoPipelined,
+    measure: () =>
+      childFixture<Target>('pipe', 'zp-target.mjs', (_proc, mod) => {
+        const pipelined = withOptions(mod, { mode: 'async' });
+        return () =>
+          opsPerSecond(PIPELINED, async () => {
+            const futures = new Array<PromiseLike<unknown>>(PIPELINED);
+            for (let i = 0; i < PIPELINED; i++) futures[i] = pipelined.echo(i);
+            const results = await within(Promise.all(futures), 30_000, `${PIPELINED} async calls`);
+            if (results[PIPELINED - 1] !== PIPELINED - 1) throw new Error(`wrong echo: ${results[PIPELINED - 1]}`);
+          });
+      }),
+  },
+  {
+    // 3. 'off' calls, counted and timed by the callee. The clock runs from the caller's first call
+    // to the callee's execution of the last one (process.hrtime is CLOCK_MONOTONIC, shared by
+    // both processes), so the time spent encoding and queueing on the caller's side is counted.
+    // zmq-push-pull's receiver times from its first message to its last, which misses only
+    // one message's latency out of the whole sample.
+    name: 'rpc: oneway calls executed',
+    issueCase: 3,
+    target: atLeast(1.0, 'raw PUSH/PULL messages/s'),
+    baseline: zmqPushPull,
+    measure: (ctx) =>
+      childFixture<Target>('off', 'zp-target.mjs', (_proc, mod) => {
+        const count = oneWayCount(ctx);
+        const off = withOptions(mod, { mode: 'off' });
+        return async () => {
+          await mod.arm(count);
+          const start = process.hrtime.bigint();
+          for (let i = 0; i < count; i++) off.hit();
+          // calls from one client run in order, so this reply comes after the last hit ran
+          const seen = await within(mod.seen(), 30_000, `${count} oneway calls`);
+          if (seen.count !== count) throw new Error(`the callee executed ${seen.count} of ${count} oneway calls`);
+          return count / (Number(BigInt(seen.last) - start) / 1e9);
+        };
+      }),
+  },
+];

@@ -1,0 +1,2 @@
+/** Types of zp-logger.mjs. */
+export declare function burst(count: number, chunk?: number): Promise<number>;

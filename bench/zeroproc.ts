@@ -1,0 +1,121 @@
+/**
+ * What the zeroproc cases share: starting a child (and never leaving it behind), importing a
+ * bench module in it, and knowing which bootstrap the child runs.
+ *
+ * The cases import the library's modules directly (src/process/spawner.js and friends) rather
+ * than src/index.js, so they only depend on the modules they use.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { planLaunch } from '../src/process/launch-plan.js';
+import { spawn } from '../src/process/spawner.js';
+import type { ProcessHandle } from '../src/process/handle.js';
+import type { SpawnOptions } from '../src/process/options.js';
+import type { Remote } from '../src/rpc/types.js';
+import { peerScript, type Fixture } from './harness.js';
+
+export type { ProcessHandle, Remote };
+export { spawn };
+
+/** Typed module namespaces of the bench modules a zeroproc child imports. */
+export type Target = typeof import('./peers/zp-target.mjs');
+export type TsTarget = typeof import('./peers/zp-target.js');
+export type Logger = typeof import('./peers/zp-logger.mjs');
+
+let warned = false;
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Checks which bootstrap `spawn()` will run. A child runs the compiled `dist/children/bootstrap.js`
+ * whenever it exists (the sources under tsx only without a build), so:
+ * - without a build, children load tsx (~2.5x the start time, ~30 MB more RSS): the start and RSS
+ *   cases (`strict`) refuse to run, the others warn;
+ * - with a build older than src/ or children/, children run old code while this process runs the
+ *   current sources: every case warns (run `npm run build`).
+ */
+export function checkCompiledChild(strict: boolean): void {
+  const plan = planLaunch('auto');
+  let why: string | undefined;
+  if (plan.tsxLoaded) {
+    why = `zeroproc children would run ${plan.entry} under tsx: there is no build. Run \`npm run build\` first.`;
+    if (strict) throw new Error(why);
+  } else {
+    const root = join(dirname(plan.entry), '..', '..');
+    const built = statSync(plan.entry).mtimeMs;
+    const newest = Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'children')));
+    if (built < newest) {
+      why = `${plan.entry} is older than the sources: children run the last build, this process the current sources. Run \`npm run build\` first.`;
+    }
+  }
+  if (why && !warned) {
+    warned = true;
+    process.stderr.write(`warning: ${why}\n`);
+  }
+}
+
+let children = 0;
+
+/** Spawns a child named after the case; the bench's children are told apart by a counter. */
+export function spawnBench(label: string, options: SpawnOptions = {}): Promise<ProcessHandle> {
+  return spawn({ name: `bench-${label}-${++children}`, ...options });
+}
+
+/**
+ * Ends a child at once (SIGKILL) and waits for its exit. Never throws: closing a fixture must
+ * not hide the error that made a case fail.
+ */
+export async function killQuietly(proc: ProcessHandle | undefined): Promise<void> {
+  if (!proc) return;
+  try {
+    await proc.kill();
+  } catch (error) {
+    process.stderr.write(`warning: could not kill child ${proc.pid}: ${String(error)}\n`);
+  }
+}
+
+/**
+ * Opens a fixture around one child that has imported a bench module: `open` gets the child and
+ * the module proxy and returns the sample function. The child is killed on close and on every
+ * failure during setup.
+ */
+export async function childFixture<T>(
+  label: string,
+  module: string,
+  open: (proc: ProcessHandle, mod: Remote<T>) => Promise<() => Promise<number>> | (() => Promise<number>),
+  options: SpawnOptions = {},
+): Promise<Fixture> {
+  checkCompiledChild(false);
+  let proc: ProcessHandle | undefined;
+  try {
+    proc = await spawnBench(label, options);
+    const mod = await proc.import<T>(peerScript(module));
+    const sample = await open(proc, mod);
+    const owned = proc;
+    return { sample, close: () => killQuietly(owned) };
+  } catch (error) {
+    await killQuietly(proc);
+    throw error;
+  }
+}
+
+/** Rejects with a clear error if `promise` does not settle within `ms` (a hang must not stall the run). */
+export async function within<T>(promise: PromiseLike<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve(promise), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
