@@ -19,6 +19,33 @@ export function currentCall(): CallContext | undefined {
   return storage.getStore();
 }
 
+/**
+ * @internal The context of one call: its AbortController is made only when the method asks for
+ * the signal (most never do, and one per call is measurable).
+ */
+export class CallState implements CallContext {
+  private controller: AbortController | undefined;
+  private abortReason: unknown;
+  private aborted = false;
+
+  constructor(readonly caller: PeerInfo | undefined) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
 /** @internal Runs `fn` as the handler of a remote call. */
 export function runInCall<T>(context: CallContext, fn: () => T): T {
   return storage.run(context, fn);

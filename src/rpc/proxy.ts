@@ -35,6 +35,8 @@ function readValue(s: ProxyState, returnType = s.options.returnType): PromiseLik
 export function makeProxy(state: ProxyState): unknown {
   // A function target makes the proxy callable and constructible.
   const target = function remote() {};
+  // `proxy.method(...)` reads an attribute on every call: reuse the child proxies
+  let children: Map<string, unknown> | undefined;
   const proxy = new Proxy(target, {
     get(_t, prop) {
       if (typeof prop === 'symbol') {
@@ -47,7 +49,13 @@ export function makeProxy(state: ProxyState): unknown {
         if (state.path.length === 0) return undefined;
         return (resolve: (v: unknown) => unknown, reject: (e: unknown) => unknown) => readValue(state).then(resolve, reject);
       }
-      return makeProxy({ ...state, path: [...state.path, prop] });
+      children ??= new Map();
+      let child = children.get(prop);
+      if (!child) {
+        child = makeProxy({ ...state, path: [...state.path, prop] });
+        children.set(prop, child);
+      }
+      return child;
     },
     set(_t, prop, value) {
       if (typeof prop === 'symbol') return false;

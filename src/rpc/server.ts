@@ -16,7 +16,7 @@ import { PROTOCOL_VERSION, type ReceivedBatch } from '../wire/frames.js';
 import { msgpackCodec } from '../wire/msgpack-codec.js';
 import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
-import { runInCall } from './call-context.js';
+import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
 import { requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
 import { ObjectTable } from './object-table.js';
@@ -59,7 +59,7 @@ interface Peer {
   codec: Codec;
   lastSeen: number;
   info: PeerInfo | undefined;
-  calls: Map<number, AbortController>;
+  calls: Map<number, CallState>;
 }
 
 /** Who sent a batch, and the codec to answer that batch in. */
@@ -200,7 +200,7 @@ export class RPCServer {
     clearInterval(this.sweeper);
     unregisterServer(this);
     for (const [id, peer] of this.peers) this.sendPlain({ id, peer, codec: peer.codec }, { type: 'closing' });
-    for (const peer of this.peers.values()) for (const c of peer.calls.values()) c.abort();
+    for (const peer of this.peers.values()) for (const c of peer.calls.values()) c.abort(new Error('the server is closing'));
     await Promise.race([this.link.flushed(), new Promise((r) => setTimeout(r, 200).unref())]);
     this.link.close();
     this.markClosed();
@@ -339,13 +339,13 @@ export class RPCServer {
 
   private execute(caller: Caller, m: TargetedRequest): void {
     const { peer } = caller;
-    const controller = new AbortController();
-    if (m.id) peer.calls.set(m.id, controller);
+    const call = new CallState(peer.info);
+    if (m.id) peer.calls.set(m.id, call);
     const done = () => void (m.id && peer.calls.delete(m.id));
     this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {
       let result: unknown;
       try {
-        result = runInCall({ signal: controller.signal, caller: peer.info }, () => this.perform(this.lookup(m.obj), m));
+        result = runInCall(call, () => this.perform(this.lookup(m.obj), m));
       } catch (err) {
         done();
         throw err;

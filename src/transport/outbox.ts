@@ -36,7 +36,10 @@ interface Pending {
 export class Outbox {
   private pending = new Map<string, Pending>();
   private queued = 0;
+  /** A drain is scheduled or running. */
   private draining = false;
+  /** The drain loop is running (it may be awaiting a send). */
+  private sending = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -65,7 +68,10 @@ export class Outbox {
     }
     entry.messages.push(message);
     this.queued++;
-    if (!this.draining) {
+    if (entry.messages.length >= this.limits.maxBatch && !this.sending) {
+      // a producer in a long synchronous loop: let full batches leave while it goes on
+      void this.drain();
+    } else if (!this.draining) {
       this.draining = true;
       queueMicrotask(() => void this.drain());
     }
@@ -85,6 +91,9 @@ export class Outbox {
   }
 
   private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    this.draining = true;
     while (this.pending.size > 0 && !this.closed) {
       const batch = this.pending;
       this.pending = new Map();
@@ -100,6 +109,7 @@ export class Outbox {
         }
       }
     }
+    this.sending = false;
     this.draining = false;
     for (const wake of this.idleWaiters.splice(0)) wake();
   }

@@ -1,4 +1,5 @@
 import msgpack from 'msgpack-lite';
+import { EncodeBuffer } from 'msgpack-lite/lib/encode-buffer.js';
 import { ExtBuffer } from 'msgpack-lite/lib/ext-buffer.js';
 import type { Codec } from './codec.js';
 import { Ext } from './ext-codes.js';
@@ -72,6 +73,22 @@ function arrayHeader(length: number): Buffer {
   return b;
 }
 
+// msgpack.encode() allocates a fresh buffer per call; one long-lived encoder hands out slices of
+// a buffer it reuses until full (a slice is never written again once handed out).
+const topLevel = new EncodeBuffer(options);
+
+function encodeTopLevel(value: unknown): Buffer {
+  try {
+    topLevel.write(value);
+    return topLevel.read();
+  } catch (err) {
+    // drop the partly written message
+    topLevel.start = topLevel.offset;
+    if (topLevel.buffers) topLevel.buffers.length = 0;
+    throw err;
+  }
+}
+
 /** MessagePack body codec (msgpack-lite plus zeroproc's extension types). */
 export const msgpackCodec: Codec = {
   name: 'msgpack',
@@ -80,7 +97,7 @@ export const msgpackCodec: Codec = {
     const outer = encoding;
     encoding = state;
     try {
-      return msgpack.encode(value, options);
+      return encodeTopLevel(value);
     } finally {
       encoding = outer;
     }

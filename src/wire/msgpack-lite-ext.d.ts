@@ -1,4 +1,15 @@
 // msgpack-lite's ExtBuffer is not in its published typings; the codec builds ext values with it.
+declare module 'msgpack-lite/lib/encode-buffer.js' {
+  export class EncodeBuffer {
+    constructor(options: { codec: unknown });
+    write(value: unknown): void;
+    read(): Buffer;
+    start: number;
+    offset: number;
+    buffers?: Buffer[];
+  }
+}
+
 declare module 'msgpack-lite/lib/ext-buffer.js' {
   export class ExtBuffer {
     constructor(buffer: Buffer, type: number);

@@ -215,6 +215,14 @@ describe('frames and signing', () => {
     expect(() => unpackFrames(tampered, key)).toThrow(AuthError);
   });
 
+  test.each([['a short key', Buffer.from('k')], ['a key longer than a block', Buffer.alloc(100, 7)]])('signatures are HMAC-SHA256 of the length-prefixed frames, with %s', async (_n, k) => {
+    const { createHmac } = await import('node:crypto');
+    const frames = [Buffer.from('header'), Buffer.from('body')];
+    const expected = createHmac('sha256', k).update(Buffer.of(0, 0, 0, 6)).update(frames[0]!).update(Buffer.of(0, 0, 0, 4)).update(frames[1]!).digest();
+    expect(sign(k, frames).equals(expected)).toBe(true);
+    expect(sign(k, frames).equals(expected)).toBe(true);
+  });
+
   test('moving bytes between frames changes the signature', () => {
     const a = [Buffer.from('ab'), Buffer.from('c')];
     const b = [Buffer.from('a'), Buffer.from('bc')];
