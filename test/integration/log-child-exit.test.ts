@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '../../src/log/record.js';
 import { startLogServer, type LogServer } from '../../src/log/server.js';
 import { LineSplitter } from '../../src/process/line-splitter.js';
-import { getLogAddress, getOutputSink, LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from '../../src/process/output-sink.js';
+import { getLogAddress, LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from '../../src/process/output-sink.js';
+import { feedLines } from '../helpers/child-lines.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/log/burst-child.ts', import.meta.url));
 const LATE_FIXTURE = fileURLToPath(new URL('../fixtures/log/late-server-child.ts', import.meta.url));
@@ -52,24 +53,14 @@ function runSlowlyRead(name: string, count: number, ending: 'exit' | 'crash'): P
   children.push(child);
   const pid = child.pid!;
   const closed = new Promise<{ code: number | null }>((resolve) => child.on('close', (code) => resolve({ code })));
-  const read = (stream: NodeJS.ReadableStream, which: 'stdout' | 'stderr'): void => {
-    const splitter = new LineSplitter();
-    const deliver = (lines: ReturnType<LineSplitter['push']>): void => {
-      for (const { line, continued } of lines) {
-        getOutputSink()?.({ process: name, pid, stream: which, line, time: Date.now(), ...(continued ? { continued } : {}) });
-      }
-    };
-    stream.on('data', (chunk: Buffer) => deliver(splitter.push(chunk)));
-    stream.on('end', () => deliver(splitter.end()));
-  };
   let timer: NodeJS.Timeout | undefined;
   let reading = false;
   const startReading = (): void => {
     if (reading) return;
     reading = true;
     clearTimeout(timer);
-    read(child.stdout!, 'stdout');
-    read(child.stderr!, 'stderr');
+    feedLines(child.stdout!, name, pid, 'stdout');
+    feedLines(child.stderr!, name, pid, 'stderr');
   };
   child.once('exit', startReading);
   child.on('message', (message) => {

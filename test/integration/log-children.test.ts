@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '../../src/log/record.js';
 import { startLogServer, type LogServer } from '../../src/log/server.js';
-import { LineSplitter } from '../../src/process/line-splitter.js';
-import { getLogAddress, getOutputSink, LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from '../../src/process/output-sink.js';
+import { getLogAddress, LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from '../../src/process/output-sink.js';
+import { feedLines } from '../helpers/child-lines.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/log/log-child.ts', import.meta.url));
 
@@ -29,18 +29,8 @@ function runChild(name: string, args: string[], env: Record<string, string | und
   });
   children.push(child);
   const pid = child.pid!;
-  const pipe = (stream: NodeJS.ReadableStream, which: 'stdout' | 'stderr'): void => {
-    const splitter = new LineSplitter();
-    const deliver = (lines: ReturnType<LineSplitter['push']>): void => {
-      for (const { line, continued } of lines) {
-        getOutputSink()?.({ process: name, pid, stream: which, line, time: Date.now(), ...(continued ? { continued } : {}) });
-      }
-    };
-    stream.on('data', (chunk: Buffer) => deliver(splitter.push(chunk)));
-    stream.on('end', () => deliver(splitter.end()));
-  };
-  pipe(child.stdout!, 'stdout');
-  pipe(child.stderr!, 'stderr');
+  feedLines(child.stdout!, name, pid, 'stdout');
+  feedLines(child.stderr!, name, pid, 'stderr');
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, pid })));
 }
 
