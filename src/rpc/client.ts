@@ -143,8 +143,9 @@ export class RPCClient implements RefClient {
   }
 
   private async hello(timeout: number): Promise<void> {
-    const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo & { heartbeat?: number };
+    const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo & { heartbeat?: number; local?: boolean };
     this.server = info;
+    this.link.setServerLocal(info.local === true);
     this.connected = true;
     // keep-alives must come well within the server's peer timeout, whatever ours was
     if (typeof info.heartbeat === 'number' && info.heartbeat > 0 && info.heartbeat < this.heartbeatEvery) this.startHeartbeat(info.heartbeat);

@@ -268,6 +268,7 @@ export class RPCServer {
         return this.answer(caller, m.id, 'value', () => ({
           name: this.name, pid: process.pid, host: hostname(), server: this.id, protocol: PROTOCOL_NAME,
           heartbeat: Math.max(50, Math.min(5_000, Math.floor(this.peerTimeout / 3))),
+          local: this.link.local,
         }));
       case 'call':
       case 'new':

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Dealer } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
-import { checkAddress } from './endpoint.js';
+import { checkAddress, isLocalOnly } from './endpoint.js';
 import { Link } from './link.js';
 import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
@@ -29,6 +29,7 @@ export interface DealerEvents {
  */
 export class DealerLink extends Link<Dealer> {
   private readonly dest: Destination;
+  private readonly localAddress: boolean;
 
   constructor(
     readonly address: string,
@@ -40,10 +41,17 @@ export class DealerLink extends Link<Dealer> {
   ) {
     checkAddress(address);
     super(new Dealer({ ...zmqOptions(options, address), routingId }), (err, _dest, n) => events.sendFailed(err, n));
-    this.dest = { key: '', route: [], codec, authkey };
+    // attachments signed by length are sent only once the server said it binds locally only
+    this.dest = { key: '', route: [], codec, authkey, localLink: false };
+    this.localAddress = isLocalOnly(address);
     this.socket.connect(address);
     void this.receiveLoop();
     void this.watchConnection();
+  }
+
+  /** Records whether the server binds loopback/ipc only (it says so in its hello reply). */
+  setServerLocal(local: boolean): void {
+    this.dest.localLink = local && this.localAddress;
   }
 
   /** Queues a message for the server (QueueFullError when the queue is at its limit). */
@@ -69,7 +77,7 @@ export class DealerLink extends Link<Dealer> {
       for await (const frames of this.socket) {
         let batch: ReceivedBatch;
         try {
-          batch = unpackFrames(frames, this.dest.authkey);
+          batch = unpackFrames(frames, this.dest.authkey, this.localAddress);
         } catch (err) {
           this.events.rejected(err, frames);
           continue;

@@ -10,6 +10,8 @@ export interface Destination {
   route: Buffer[];
   codec: Codec;
   authkey: Buffer | undefined;
+  /** Both ends are on this machine: signatures may cover attachment lengths only. */
+  localLink: boolean;
 }
 
 /** Limits of one outbox. */
@@ -102,7 +104,7 @@ export class Outbox {
           const chunk = messages.slice(i, i + this.limits.maxBatch);
           this.queued -= chunk.length;
           try {
-            await this.send([...dest.route, ...packFrames(dest.codec, chunk, dest.authkey)]);
+            await this.send([...dest.route, ...packFrames(dest.codec, chunk, dest.authkey, dest.localLink)]);
           } catch (err) {
             if (!this.closed) this.onSendError(err, dest, chunk.length);
           }

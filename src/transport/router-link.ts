@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { Router } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { headerCodec, unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
-import { checkAddress } from './endpoint.js';
+import { checkAddress, isLocalOnly } from './endpoint.js';
 import { Link } from './link.js';
 import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
@@ -32,6 +32,8 @@ export interface RouterLinkOptions extends LinkOptions {
 export class RouterLink extends Link<Router> {
   /** The resolved endpoint (a `*` port replaced by the real one). */
   address = '';
+  /** Bound to loopback or ipc only: every peer is on this machine. */
+  readonly local: boolean;
 
   private constructor(
     address: string,
@@ -46,6 +48,7 @@ export class RouterLink extends Link<Router> {
       sendTimeout: options.sendTimeout ?? 5_000,
     });
     super(socket, (err, dest, n) => events.sendFailed(dest.key, err, n));
+    this.local = isLocalOnly(address);
   }
 
   /** Binds a ROUTER to `address` and starts receiving. */
@@ -65,13 +68,13 @@ export class RouterLink extends Link<Router> {
 
   /** Queues a message for `peer` in `codec` (the codec that peer speaks). */
   send(peer: string, codec: Codec, message: EncodedMessage): void {
-    const dest: Destination = { key: peer, route: [Buffer.from(peer, 'hex')], codec, authkey: this.authkey };
+    const dest: Destination = { key: peer, route: [Buffer.from(peer, 'hex')], codec, authkey: this.authkey, localLink: this.local };
     this.outbox.push(dest, message);
   }
 
   /** Queues an unsigned message for `peer`: only for telling a peer its messages fail authentication. */
   sendUnsigned(peer: string, codec: Codec, message: EncodedMessage): void {
-    const dest: Destination = { key: `${peer}/unsigned`, route: [Buffer.from(peer, 'hex')], codec, authkey: undefined };
+    const dest: Destination = { key: `${peer}/unsigned`, route: [Buffer.from(peer, 'hex')], codec, authkey: undefined, localLink: false };
     this.outbox.push(dest, message);
   }
 
@@ -87,7 +90,7 @@ export class RouterLink extends Link<Router> {
         let batch: ReceivedBatch;
         try {
           if (!peer) throw new Error('message without routing id');
-          batch = unpackFrames(frames, this.authkey);
+          batch = unpackFrames(frames, this.authkey, this.local);
         } catch (err) {
           this.events.rejected(peer, err, headerCodec(frames));
           continue;

@@ -223,6 +223,21 @@ describe('frames and signing', () => {
     expect(sign(k, frames).equals(expected)).toBe(true);
   });
 
+  test('on a local link the signature covers attachment lengths, and only a local receiver accepts that', () => {
+    const frames = packFrames(msgpackCodec, [msg()], key, true);
+    expect(frames[0]![3]).toBe(msgpackCodec.id | 0x80);
+    expect(unpackFrames(frames, key, true).codec).toBe(msgpackCodec);
+    expect(() => unpackFrames(frames, key, false)).toThrow(/local links only/);
+    const shorter = [...frames.slice(0, 3), frames[3]!.subarray(1)];
+    expect(() => unpackFrames(shorter, key, true)).toThrow(AuthError);
+  });
+
+  test('without attachments, or without a key, nothing changes on a local link', () => {
+    const plain = { data: msgpackCodec.encode(1, { hooks: undefined, attachments: [] }), attachments: [] };
+    expect(packFrames(msgpackCodec, [plain], key, true)[0]![3]).toBe(msgpackCodec.id);
+    expect(packFrames(msgpackCodec, [msg()], undefined, true)[0]![3]).toBe(msgpackCodec.id);
+  });
+
   test('moving bytes between frames changes the signature', () => {
     const a = [Buffer.from('ab'), Buffer.from('c')];
     const b = [Buffer.from('a'), Buffer.from('bc')];
