@@ -29,7 +29,8 @@ export interface DealerEvents {
  */
 export class DealerLink extends Link<Dealer> {
   private readonly dest: Destination;
-  private readonly localAddress: boolean;
+  /** The address is loopback/ipc, or the server said it binds loopback/ipc only: both ends are here. */
+  private localLink: boolean;
 
   constructor(
     readonly address: string,
@@ -43,7 +44,7 @@ export class DealerLink extends Link<Dealer> {
     super(new Dealer({ ...zmqOptions(options, address), routingId }), (err, _dest, n) => events.sendFailed(err, n));
     // attachments signed by length are sent only once the server said it binds locally only
     this.dest = { key: '', route: [], codec, authkey, localLink: false };
-    this.localAddress = isLocalOnly(address);
+    this.localLink = isLocalOnly(address);
     this.socket.connect(address);
     void this.receiveLoop();
     void this.watchConnection();
@@ -51,7 +52,9 @@ export class DealerLink extends Link<Dealer> {
 
   /** Records whether the server binds loopback/ipc only (it says so in its hello reply). */
   setServerLocal(local: boolean): void {
-    this.dest.localLink = local && this.localAddress;
+    // a server bound to loopback/ipc can only be reached from this machine, whatever name we used
+    this.localLink ||= local;
+    this.dest.localLink = local;
   }
 
   /** Queues a message for the server (QueueFullError when the queue is at its limit). */
@@ -77,7 +80,7 @@ export class DealerLink extends Link<Dealer> {
       for await (const frames of this.socket) {
         let batch: ReceivedBatch;
         try {
-          batch = unpackFrames(frames, this.dest.authkey, this.localAddress);
+          batch = unpackFrames(frames, this.dest.authkey, this.localLink);
         } catch (err) {
           this.events.rejected(err, frames);
           continue;

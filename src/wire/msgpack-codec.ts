@@ -50,8 +50,9 @@ liteCodec.encode = function encodeValue(encoder, value) {
   }
 };
 
-// every code gets an unpacker, so an unknown one becomes an Undecodable rather than a raw ExtBuffer
-for (let code = -128; code < 128; code++) {
+// every code gets an unpacker, so an unknown one becomes an Undecodable rather than a raw
+// ExtBuffer; msgpack-lite looks unpackers up by the unsigned type byte (a negative type is 128-255)
+for (let code = 0; code < 256; code++) {
   if (code === Ext.Undefined) liteCodec.addExtUnpacker(code, () => undefined);
   // the escape and number codes exist only in JSON
   else if (code === Ext.Escaped || code === Ext.Number) {

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
 import { Dealer } from 'zeromq';
 import {
   AuthError, byRef, currentCall, DisconnectedError, Future, getValue, InvalidArgumentError, isProxy,
@@ -401,5 +403,25 @@ describe('authentication', () => {
   test('a wrong key or no key is refused with AuthError, fast', async () => {
     await expect(RPCClient.connect(keyed.address, { authkey: 'wrong key', timeout: 5_000 })).rejects.toThrow(AuthError);
     await expect(RPCClient.connect(keyed.address, { codec: 'json', timeout: 5_000 })).rejects.toThrow(AuthError);
+  });
+});
+
+describe('local links', () => {
+  test('a client that reached a loopback server by host name still accepts its length-signed attachments', async () => {
+    const keyed = await RPCServer.start({ authkey: 'k', name: 'local-blob' });
+    try {
+      keyed.publish('blob', { get: (n: number) => Buffer.alloc(n, 5) });
+      const port = keyed.address.split(':').pop();
+      // this machine's own name resolves to loopback (/etc/hosts), but does not look local
+      const name = hostname();
+      expect((await lookup(name, { family: 4 })).address).toMatch(/^127\./);
+      const c = await RPCClient.connect(`tcp://${name}:${port}`, { authkey: 'k' });
+      extraClients.push(c);
+      const blob = await (await c.get<{ get(n: number): Buffer }>('blob')).get(4096);
+      expect(blob.length).toBe(4096);
+      expect(blob.every((b) => b === 5)).toBe(true);
+    } finally {
+      await keyed.close();
+    }
   });
 });

@@ -170,6 +170,12 @@ describe('bad values fail only their own message', () => {
     expect(out[1]).toBe('next');
   });
 
+  test('a negative extension code becomes Undecodable', () => {
+    const { out, failures } = decodeWithExt(0xff, Buffer.of(0xc0));
+    expect(failures).toBe(1);
+    expect((out[0] as { v: unknown }).v).toBeInstanceOf(Undecodable);
+  });
+
   test('an extension payload that is not MessagePack becomes Undecodable', () => {
     const { out, failures } = decodeWithExt(3, Buffer.of(0xc1));
     expect(failures).toBe(1);
