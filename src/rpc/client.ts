@@ -127,11 +127,15 @@ export class RPCClient implements RefClient {
     return client;
   }
 
-  /** @internal The client for a reference's server, created without waiting for a connection. */
+  /**
+   * @internal The client for a reference's server: one this process already has for that address
+   * (whatever key it was given), else a new one with the default key, not waiting to connect.
+   */
   static forReference(address: string, serverId: string): RPCClient {
     const key = poolKey(address, 'msgpack', resolveKey(undefined));
     let client = clients.get(key);
     if (!client || client.failure) {
+      for (const c of clients.values()) if (c.address === address && !c.failure) return c;
       client = new RPCClient(address, {}, serverId);
       client.implicit = true;
       clients.set(key, client);
