@@ -305,26 +305,29 @@ export class RPCClient implements RefClient {
   }
 
   /**
-   * Sends `request` in `options.mode`. A call that cannot be sent (client failed, reference
-   * released) fails the way its mode reports failures: a rejected Promise or Future, or a throw
-   * for `'off'`, which has no other way to tell.
+   * Sends `request` in `options.mode`, giving it its id (the request object is made for this one
+   * call, so it is completed in place rather than copied). A call that cannot be sent (client
+   * failed, reference released) fails the way its mode reports failures: a rejected Promise or
+   * Future, or a throw for `'off'`, which has no other way to tell.
    */
   private invoke(request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined): unknown {
     const refused = this.failure ?? (hold?.released ? hold.releasedError() : undefined);
+    const withId = request as Request & { id: number };
     if (options.mode === 'off') {
       if (refused) throw refused;
-      this.enqueue({ ...request, id: 0 } as Request);
+      withId.id = 0;
+      this.enqueue(withId);
       return undefined;
     }
-    const id = this.nextId++;
+    const id = (withId.id = this.nextId++);
     if (options.mode === 'async') {
       const future = new Future<unknown>(() => this.cancel(id));
       if (refused) future.settle(false, refused);
-      else this.track(id, { ...request, id } as Request, options, hold, (v) => future.settle(true, v), (e) => future.settle(false, e));
+      else this.track(id, withId, options, hold, (v) => future.settle(true, v), (e) => future.settle(false, e));
       return future;
     }
     if (refused) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.track(id, { ...request, id } as Request, options, hold, resolve, reject));
+    return new Promise((resolve, reject) => this.track(id, withId, options, hold, resolve, reject));
   }
 
   private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {

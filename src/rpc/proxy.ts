@@ -63,11 +63,12 @@ export function makeProxy(state: ProxyState): unknown {
       return true;
     },
     apply(_t, _this, args) {
-      return send(state, { type: 'call', obj: state.ref.obj, path: [...state.path], args, ret: state.options.returnType });
+      // the path is never changed once a proxy exists, so requests share it rather than copy it
+      return send(state, { type: 'call', obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType });
     },
     construct(_t, args) {
       if (state.options.mode === 'off') throw new InvalidArgumentError("a remote constructor cannot be called in 'off' mode: it must return the new object");
-      return send(state, { type: 'new', obj: state.ref.obj, path: [...state.path], args, ret: state.options.returnType }) as object;
+      return send(state, { type: 'new', obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }) as object;
     },
   });
   states.set(proxy, state);

@@ -52,6 +52,11 @@ export function userTypeOf(value: object): AnyDefinition | undefined {
   return undefined;
 }
 
+/** Whether any type is recognised by a predicate (which may claim plain objects too). */
+export function hasTypePredicates(): boolean {
+  return predicates.length > 0;
+}
+
 /** The registered definition named `name`, if any. */
 export function userTypeNamed(name: string): AnyDefinition | undefined {
   return byName.get(name);

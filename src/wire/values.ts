@@ -6,7 +6,7 @@
 import { binaryKind, bytesOf, fromBytes } from './binary.js';
 import { Ext } from './ext-codes.js';
 import { refFromPayload, refToPayload, type RefDecodeHooks, type RefEncodeHooks } from './refs.js';
-import { userTypeNamed, userTypeOf } from './user-types.js';
+import { hasTypePredicates, userTypeNamed, userTypeOf } from './user-types.js';
 
 /** Binary values of at least this many bytes travel as their own ZeroMQ frame. */
 export const ATTACHMENT_THRESHOLD = 512;
@@ -109,6 +109,12 @@ export function toExt(value: object, state: EncodeState): ExtValue | undefined {
     const ref = state.hooks?.toRef(value, false);
     if (!ref) throw new TypeError(`cannot send function ${value.name || '(anonymous)'} by value`);
     return { code: Ext.Ref, payload: refToPayload(ref) };
+  }
+  // the common case, plain arrays and objects, skips the type lookups below (every message is one)
+  const proto = Object.getPrototypeOf(value);
+  if ((proto === Array.prototype || proto === Object.prototype) && !hasTypePredicates()) {
+    const ref = state.hooks?.toRef(value, true);
+    return ref ? { code: Ext.Ref, payload: refToPayload(ref) } : undefined;
   }
   const user = userTypeOf(value);
   const binary = user ? undefined : binaryKind(value);
