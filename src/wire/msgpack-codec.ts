@@ -1,4 +1,5 @@
 import msgpack from 'msgpack-lite';
+import bufferishProto from 'msgpack-lite/lib/bufferish-proto.js';
 import { EncodeBuffer } from 'msgpack-lite/lib/encode-buffer.js';
 import { ExtBuffer } from 'msgpack-lite/lib/ext-buffer.js';
 import type { Codec } from './codec.js';
@@ -11,6 +12,25 @@ interface LiteCodec {
   encode: EncodeFn;
   addExtUnpacker(type: number, unpacker: (buffer: Buffer) => unknown): void;
 }
+
+// msgpack-lite decodes every string through `toString.apply(this, arguments)` and Buffer's
+// general toString: a quarter of a server's time on small messages, whose strings (keys, types,
+// method names) are short ASCII. Those are built directly; anything else takes Node's decoder.
+const liteToString = bufferishProto.toString;
+function decodeString(this: Uint8Array, encoding: string, start: number, end: number): string {
+  if (!Buffer.isBuffer(this)) return liteToString.call(this, encoding, start, end);
+  if (end - start <= 24) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const c = this[i]!;
+      if (c >= 0x80) return this.toString('utf8', start, end);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return this.toString('utf8', start, end);
+}
+bufferishProto.toString = decodeString;
 
 const liteCodec = msgpack.createCodec() as unknown as LiteCodec & msgpack.Codec;
 const baseEncode = liteCodec.encode;

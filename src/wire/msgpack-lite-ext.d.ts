@@ -17,3 +17,8 @@ declare module 'msgpack-lite/lib/ext-buffer.js' {
     type: number;
   }
 }
+
+declare module 'msgpack-lite/lib/bufferish-proto.js' {
+  const proto: { toString: (this: Uint8Array, encoding: string, start: number, end: number) => string };
+  export default proto;
+}

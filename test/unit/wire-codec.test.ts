@@ -27,6 +27,10 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     ['large integer', 2 ** 52 + 1],
     ['string', 'héllo ✓'],
     ['empty string', ''],
+    ['short ASCII string at the fast-path limit', 'abcdefghijklmnopqrstuvwx'],
+    ['long ASCII string', 'x'.repeat(300)],
+    ['long non-ASCII string', 'ünïcödé ✓ '.repeat(20)],
+    ['keys in several scripts', { 'ключ': 1, '鍵': 2, 'clé': 3 }],
     ['array', [1, 'two', [3]]],
     ['plain object', { a: 1, b: { c: [true, null] } }],
   ])('%s round-trips', (_name, value) => {
