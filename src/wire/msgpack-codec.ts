@@ -16,6 +16,7 @@ interface LiteCodec {
 // msgpack-lite decodes every string through `toString.apply(this, arguments)` and Buffer's
 // general toString: a quarter of a server's time on small messages, whose strings (keys, types,
 // method names) are short ASCII. Those are built directly; anything else takes Node's decoder.
+// (msgpack-lite's readers and writers look these two functions up on its module at each call.)
 const liteToString = bufferishProto.toString;
 function decodeString(this: Uint8Array, encoding: string, start: number, end: number): string {
   if (!Buffer.isBuffer(this)) return liteToString.call(this, encoding, start, end);
@@ -31,6 +32,24 @@ function decodeString(this: Uint8Array, encoding: string, start: number, end: nu
   return this.toString('utf8', start, end);
 }
 bufferishProto.toString = decodeString;
+
+// The same on the way out: short ASCII strings are written byte by byte.
+const liteWrite = bufferishProto.write;
+function encodeString(this: Uint8Array, value: string, offset?: number): number {
+  // msgpack-lite also calls it without an offset (Bufferish.from(string)): that keeps its own path
+  if (!Buffer.isBuffer(this) || offset === undefined) return liteWrite.call(this, value, offset);
+  const n = value.length;
+  if (n <= 24) {
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80) return this.write(value, offset);
+      this[offset + i] = c;
+    }
+    return n;
+  }
+  return this.write(value, offset);
+}
+bufferishProto.write = encodeString;
 
 const liteCodec = msgpack.createCodec() as unknown as LiteCodec & msgpack.Codec;
 const baseEncode = liteCodec.encode;

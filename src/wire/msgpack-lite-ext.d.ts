@@ -19,6 +19,9 @@ declare module 'msgpack-lite/lib/ext-buffer.js' {
 }
 
 declare module 'msgpack-lite/lib/bufferish-proto.js' {
-  const proto: { toString: (this: Uint8Array, encoding: string, start: number, end: number) => string };
+  const proto: {
+    toString: (this: Uint8Array, encoding: string, start: number, end: number) => string;
+    write: (this: Uint8Array, value: string, offset?: number) => number;
+  };
   export default proto;
 }
