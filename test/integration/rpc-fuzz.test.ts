@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import msgpack from 'msgpack-lite';
+import { Dealer } from 'zeromq';
+import { RPCClient, RPCServer } from '../../src/index.js';
+
+/** A small seeded generator, so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let server: RPCServer;
+let client: RPCClient;
+beforeAll(async () => {
+  server = await RPCServer.start({ name: 'fuzzed' });
+  server.publish('svc', { ping: (x: number) => x });
+  client = await RPCClient.connect(server.address);
+});
+afterAll(async () => {
+  client.close();
+  await server.close();
+});
+
+const HEADER = Buffer.of(0x5a, 0x50, 1, 0x6d);
+// 'close' is left out: a well-formed close request closing the server is not a failure
+const types = ['hello', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'release', 'claim', 'cancel', 'ping', 'hb', 'bye', 'x'];
+
+function randomValue(rnd: () => number, depth = 0): unknown {
+  const k = Math.floor(rnd() * (depth > 2 ? 6 : 9));
+  switch (k) {
+    case 0: return null;
+    case 1: return Math.floor(rnd() * 2 ** 40) - 2 ** 39;
+    case 2: return rnd() * 1e6;
+    case 3: return 'x'.repeat(Math.floor(rnd() * 10));
+    case 4: return rnd() < 0.5;
+    case 5: return Buffer.from(Array.from({ length: Math.floor(rnd() * 8) }, () => Math.floor(rnd() * 256)));
+    case 6: return Array.from({ length: Math.floor(rnd() * 4) }, () => randomValue(rnd, depth + 1));
+    case 7: {
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < rnd() * 4; i++) o[['type', 'id', 'obj', 'path', 'args', 'ret', 'refs', 'name'][Math.floor(rnd() * 8)]!] = randomValue(rnd, depth + 1);
+      return o;
+    }
+    default: return { type: types[Math.floor(rnd() * types.length)], id: Math.floor(rnd() * 5) - 1, obj: randomValue(rnd, depth + 1), path: randomValue(rnd, depth + 1), args: randomValue(rnd, depth + 1) };
+  }
+}
+
+/** Raw bytes with a little MessagePack structure: ext headers, maps, arrays, and noise. */
+function randomBody(rnd: () => number): Buffer {
+  if (rnd() < 0.5) return msgpack.encode([randomValue(rnd), randomValue(rnd)]);
+  const bytes = Array.from({ length: 1 + Math.floor(rnd() * 40) }, () => Math.floor(rnd() * 256));
+  const starts = [0x91, 0x92, 0xc7, 0xd4, 0xd5, 0x81, 0xdc];
+  bytes[0] = starts[Math.floor(rnd() * starts.length)]!;
+  return Buffer.from(bytes);
+}
+
+test('a server survives a thousand malformed batches and still answers', async () => {
+  const rnd = prng(20261121);
+  const raw = new Dealer({ linger: 0 });
+  raw.connect(server.address);
+  try {
+    for (let i = 0; i < 1000; i++) {
+      const frames = [HEADER, Buffer.alloc(0), randomBody(rnd)];
+      // some batches also carry stray attachment frames
+      if (rnd() < 0.2) frames.push(Buffer.alloc(Math.floor(rnd() * 1024)));
+      await raw.send(frames);
+    }
+  } finally {
+    raw.close();
+  }
+  // well-formed random requests may have changed the objects that existed; a new one is untouched
+  server.publish('after', { ping: (x: number) => x });
+  const svc = await client.get<{ ping(x: number): number }>('after');
+  expect(await svc.ping(7)).toBe(7);
+  expect(await client.ping()).toBeGreaterThan(0);
+});
