@@ -73,6 +73,7 @@ export class RPCClient implements RefClient {
   private nextId = 1;
   private unsent: Unsent[] = [];
   private preparing = false;
+  private encodingNow = false;
   private releases: number[] = [];
   private claims: number[] = [];
   private heldRefs = 0;
@@ -404,6 +405,18 @@ export class RPCClient implements RefClient {
   }
 
   private drainUnsent(): void {
+    // user code run while encoding (a getter, a registered type's encode) may send a request:
+    // it is queued behind the message being encoded, not encoded inside it
+    if (this.encodingNow) return;
+    this.encodingNow = true;
+    try {
+      this.drainLoop();
+    } finally {
+      this.encodingNow = false;
+    }
+  }
+
+  private drainLoop(): void {
     while (this.unsent.length > 0) {
       const item = this.unsent[0]!;
       item.encoder ??= new RefEncoder({ owner: getLocalServer(), destination: this.server?.server ?? '', returnType: 'auto' });
@@ -485,7 +498,13 @@ export class RPCClient implements RefClient {
       this.reportRejected(`client of ${this.address}: dropped a reply batch that could not be decoded`, err);
       return;
     }
-    for (const reply of replies) this.onReply(reply as Reply, state.failures > 0 ? findUndecodable(reply) : undefined);
+    for (const reply of replies) {
+      try {
+        this.onReply(reply as Reply, state.failures > 0 ? findUndecodable(reply) : undefined);
+      } catch (err) {
+        report('error', `client of ${this.address}: a reply could not be handled`, err);
+      }
+    }
   }
 
   private onReply(reply: Reply, bad: Undecodable | undefined): void {

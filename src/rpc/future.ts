@@ -1,3 +1,4 @@
+import { report } from '../diagnostics.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 
 type State<T> = { kind: 'pending' } | { kind: 'resolved'; value: T } | { kind: 'rejected'; error: unknown };
@@ -21,7 +22,14 @@ export class Future<T> implements PromiseLike<T> {
   settle(ok: boolean, valueOrError: unknown): void {
     if (this.state.kind !== 'pending') return;
     this.state = ok ? { kind: 'resolved', value: valueOrError as T } : { kind: 'rejected', error: valueOrError };
-    for (const wake of this.waiters.splice(0)) wake();
+    for (const wake of this.waiters.splice(0)) {
+      try {
+        wake();
+      } catch (err) {
+        // a callback's failure belongs to its author, not to whoever settled the future
+        report('error', 'a Future callback threw', err);
+      }
+    }
   }
 
   /** Whether the call has completed (with a value or an error). */

@@ -3,6 +3,7 @@
  * proxies into references (with the transfer tickets that keep objects alive in transit), and
  * references into proxies or, at their owner, the objects themselves.
  */
+import { InvalidArgumentError } from '../errors.js';
 import type { RefDecodeHooks, RefEncodeHooks, RefWire } from '../wire/refs.js';
 import type { ReturnType } from './messages.js';
 import { ensureLocalServer, isMarkedByRef, serverById } from './local.js';
@@ -31,12 +32,16 @@ function nameOf(value: object): string {
 const PLACEHOLDER: RefWire = { server: '', address: '', obj: 0, ticket: 0, path: [], callable: false, name: '' };
 
 /** One reference an encoder handed out, in the order the codec asked for them. */
-type Occurrence =
+type Occurrence = (
   | { kind: 'ready'; ref: RefWire; undo?: () => void }
   /** a local object waiting for this process's callback server to start */
   | { kind: 'local'; value: object }
   /** a proxy to a third process's object, waiting for a ticket from its owner */
-  | { kind: 'forward'; proxy: ProxyState };
+  | { kind: 'forward'; proxy: ProxyState }
+) & {
+  /** The value it was made for: a later pass must meet the same value at the same place. */
+  value: object;
+};
 
 /**
  * The encode-side hooks for one message. Every occurrence of a reference is counted once (the
@@ -74,16 +79,18 @@ export class RefEncoder implements RefEncodeHooks {
     }
     let occ = this.occurrences[this.cursor];
     if (!occ) {
-      occ = proxy ? this.forward(proxy) : this.local(value);
+      occ = proxy ? this.forward(proxy, value) : this.local(value);
       this.occurrences.push(occ);
+    } else if (occ.value !== value) {
+      throw new InvalidArgumentError('a value sent by reference changed while the message waited to be sent; send it again');
     }
     this.cursor++;
     return occ.kind === 'ready' ? occ.ref : PLACEHOLDER;
   }
 
-  private forward(proxy: ProxyState): Occurrence {
+  private forward(proxy: ProxyState, value: object): Occurrence {
     this.waiting++;
-    return { kind: 'forward', proxy };
+    return { kind: 'forward', proxy, value };
   }
 
   private local(value: object): Occurrence {
@@ -96,10 +103,10 @@ export class RefEncoder implements RefEncodeHooks {
     const peer = this.opts.peer;
     if (peer !== undefined) {
       const obj = owner.table.grant(value, peer);
-      return { kind: 'ready', ref: { ...base, obj, ticket: 0 }, undo: () => owner.table.release(obj, peer, 1) };
+      return { kind: 'ready', ref: { ...base, obj, ticket: 0 }, undo: () => owner.table.release(obj, peer, 1), value };
     }
     const { obj, ticket } = owner.table.issueTicket(value, this.opts.destination);
-    return { kind: 'ready', ref: { ...base, obj, ticket }, undo: () => owner.table.consumeTicket(ticket) };
+    return { kind: 'ready', ref: { ...base, obj, ticket }, undo: () => owner.table.consumeTicket(ticket), value };
   }
 
   /** Gets what the last encode lacked: the callback server, tickets for forwarded proxies. */
@@ -111,7 +118,7 @@ export class RefEncoder implements RefEncodeHooks {
           this.occurrences[i] = this.local(occ.value);
         } else if (occ.kind === 'forward') {
           const ticket = await (occ.proxy.ref.client as RPCClient).requestTicket(occ.proxy.ref, this.opts.destination);
-          this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket } };
+          this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket }, value: occ.value };
         }
       }),
     );

@@ -26,7 +26,7 @@ const systemErrors: Record<string, ErrorClass> = {
 
 /** The error a caller sees for an `err` reply. */
 export function errorFromReply(error: unknown, sys: string | undefined, origin: ErrorOrigin): Error {
-  const e = error instanceof Error ? error : new Error(String(error));
+  const e = error instanceof Error ? error : new Error(describe(error));
   if (sys) {
     const Cls = systemErrors[sys] ?? ProtocolError;
     return new Cls(`${e.message} (server ${origin.server})`);
@@ -36,13 +36,25 @@ export function errorFromReply(error: unknown, sys: string | undefined, origin: 
   return new RemoteError({ name: e.name, message: e.message, stack: e.stack, cause: e.cause, fields }, origin);
 }
 
-/** A plain Error carrying what can be kept of `err` when the error itself cannot be encoded. */
+/** `String(value)`, or a description when the value refuses to be converted. */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/**
+ * A plain Error carrying what can be kept of `err` when the error itself cannot be encoded. Never
+ * throws, whatever was thrown (an object without prototype, a throwing toString...).
+ */
 export function encodableError(err: unknown): Error {
   if (err instanceof Error) {
-    const plain = new Error(err.message);
-    Object.defineProperty(plain, 'name', { value: err.name, configurable: true, writable: true });
-    plain.stack = err.stack;
+    const plain = new Error(describe(err.message));
+    Object.defineProperty(plain, 'name', { value: describe(err.name), configurable: true, writable: true });
+    plain.stack = typeof err.stack === 'string' ? err.stack : undefined;
     return plain;
   }
-  return new Error(typeof err === 'string' ? err : `non-error value thrown: ${String(err)}`);
+  return new Error(typeof err === 'string' ? err : `non-error value thrown: ${describe(err)}`);
 }

@@ -401,11 +401,17 @@ export class RPCServer {
     this.sendEncoded(caller, { type: 'ok', id, value }, ret, forceRef);
   }
 
+  /** Replies with an error; never throws, whatever was thrown. */
   private replyError(caller: Caller, id: number, err: unknown): void {
-    if (err instanceof SystemFailure) {
-      this.sendEncoded(caller, { type: 'err', id, error: encodableError(err.error), sys: err.error.code }, 'value');
-    } else {
-      this.sendEncoded(caller, { type: 'err', id, error: err instanceof Error ? err : encodableError(err) }, 'value');
+    try {
+      if (err instanceof SystemFailure) {
+        this.sendEncoded(caller, { type: 'err', id, error: encodableError(err.error), sys: err.error.code }, 'value');
+      } else {
+        this.sendEncoded(caller, { type: 'err', id, error: err instanceof Error ? err : encodableError(err) }, 'value');
+      }
+    } catch (failure) {
+      report('error', `${this.name}: an error reply could not be built`, failure);
+      this.sendPlain(caller, { type: 'err', id, error: new Error('the remote error could not be sent') });
     }
   }
 
@@ -435,8 +441,11 @@ export class RPCServer {
       if (!this.sendRaw(caller, data, attachments)) encoder.abandon();
       return true;
     };
-    if (attempt()) return;
-    encoder.prepare().then(() => void attempt(), unsendable);
+    // a second pass may meet references the first did not (the value changed meanwhile)
+    const step = (): void => {
+      if (!attempt()) encoder.prepare().then(step, unsendable);
+    };
+    step();
   }
 
   /** Sends a reply that holds no references. */

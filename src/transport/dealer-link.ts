@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Dealer } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { report } from '../diagnostics.js';
 import { checkAddress, isLocalOnly } from './endpoint.js';
 import { Link } from './link.js';
 import type { Destination } from './outbox.js';
@@ -85,7 +86,12 @@ export class DealerLink extends Link<Dealer> {
           this.events.rejected(err, frames);
           continue;
         }
-        this.events.batch(batch);
+        try {
+          this.events.batch(batch);
+        } catch (err) {
+          // a handler's failure (a user callback that threw) must not end the receive loop
+          report('error', `client of ${this.address}: a reply handler failed`, err);
+        }
       }
     } catch (err) {
       if (!this.closed) this.events.rejected(err, undefined);

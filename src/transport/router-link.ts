@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { Router } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { headerCodec, unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { report } from '../diagnostics.js';
 import { checkAddress, isLocalOnly } from './endpoint.js';
 import { Link } from './link.js';
 import type { Destination } from './outbox.js';
@@ -92,10 +93,19 @@ export class RouterLink extends Link<Router> {
           if (!peer) throw new Error('message without routing id');
           batch = unpackFrames(frames, this.authkey, this.local);
         } catch (err) {
-          this.events.rejected(peer, err, headerCodec(frames));
+          try {
+            this.events.rejected(peer, err, headerCodec(frames));
+          } catch (notified) {
+            report('error', `server at ${this.address}: answering a rejected batch failed`, notified);
+          }
           continue;
         }
-        this.events.batch(peer, batch);
+        try {
+          this.events.batch(peer, batch);
+        } catch (err) {
+          // whatever a batch did, the server goes on reading the next one
+          report('error', `server at ${this.address}: handling a batch failed`, err);
+        }
       }
     } catch (err) {
       if (!this.closed) this.events.rejected(undefined, err, undefined);

@@ -1,5 +1,6 @@
 import msgpack from 'msgpack-lite';
 import bufferishProto from 'msgpack-lite/lib/bufferish-proto.js';
+import readFormat from 'msgpack-lite/lib/read-format.js';
 import { EncodeBuffer } from 'msgpack-lite/lib/encode-buffer.js';
 import { ExtBuffer } from 'msgpack-lite/lib/ext-buffer.js';
 import type { Codec } from './codec.js';
@@ -51,7 +52,24 @@ function encodeString(this: Uint8Array, value: string, offset?: number): number 
 }
 bufferishProto.write = encodeString;
 
+// msgpack-lite fills a decoded map with `obj[key] = value`, so a key "__proto__" would set the
+// object's prototype; maps are built with own properties instead (as JSON.parse does). The map
+// reader is swapped only while this codec is created, leaving other msgpack-lite users alone.
+function decodeMap(decoder: { buffer: Uint8Array; offset: number; codec: { decode(d: unknown): unknown } }, len: number): Record<string, unknown> {
+  if (2 * len > decoder.buffer.length - decoder.offset) throw new Error('BUFFER_SHORTAGE');
+  const value: Record<string, unknown> = {};
+  for (let i = 0; i < len; i++) {
+    const key = decoder.codec.decode(decoder) as string;
+    const v = decoder.codec.decode(decoder);
+    if (key === '__proto__') Object.defineProperty(value, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else value[key] = v;
+  }
+  return value;
+}
+const liteGetReadFormat = readFormat.getReadFormat;
+readFormat.getReadFormat = (opts) => ({ ...liteGetReadFormat(opts), map: decodeMap });
 const liteCodec = msgpack.createCodec() as unknown as LiteCodec & msgpack.Codec;
+readFormat.getReadFormat = liteGetReadFormat;
 const baseEncode = liteCodec.encode;
 const options = { codec: liteCodec };
 
@@ -116,6 +134,7 @@ function arrayHeader(length: number): Buffer {
 // msgpack.encode() allocates a fresh buffer per call; one long-lived encoder hands out slices of
 // a buffer it reuses until full (a slice is never written again once handed out).
 const topLevel = new EncodeBuffer(options);
+let nesting = 0;
 
 function encodeTopLevel(value: unknown): Buffer {
   try {
@@ -136,9 +155,12 @@ export const msgpackCodec: Codec = {
   encode(value, state) {
     const outer = encoding;
     encoding = state;
+    nesting++;
     try {
-      return encodeTopLevel(value);
+      // the shared buffer holds the outer message's bytes while a nested encode runs
+      return nesting === 1 ? encodeTopLevel(value) : msgpack.encode(value, options);
     } finally {
+      nesting--;
       encoding = outer;
     }
   },

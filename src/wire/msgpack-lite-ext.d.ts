@@ -25,3 +25,15 @@ declare module 'msgpack-lite/lib/bufferish-proto.js' {
   };
   export default proto;
 }
+
+declare module 'msgpack-lite/lib/read-format.js' {
+  interface Decoder {
+    buffer: Uint8Array;
+    offset: number;
+    codec: { decode(decoder: Decoder): unknown };
+  }
+  const readFormat: {
+    getReadFormat(options: unknown): Record<string, unknown> & { map: (decoder: Decoder, len: number) => unknown };
+  };
+  export default readFormat;
+}

@@ -54,6 +54,12 @@ class Service {
   big(fill: number): Buffer {
     return Buffer.alloc(4096, fill);
   }
+  throwOdd(): never {
+    throw Object.create(null);
+  }
+  async throwOddLater(): Promise<never> {
+    throw { toString: 1 };
+  }
   offLog: number[] = [];
   record(n: number): void {
     this.offLog.push(n);
@@ -307,6 +313,22 @@ describe('errors', () => {
     f.cancel();
     await expect(f).rejects.toMatchObject({ code: 'ERR_CANCELLED' });
     await until(() => service.aborted.length, 1);
+  });
+
+  test('odd thrown values still give an error reply, and the server keeps serving', async () => {
+    const s = await svc();
+    await expect(s.throwOdd()).rejects.toBeInstanceOf(RemoteError);
+    await expect(s.throwOddLater()).rejects.toBeInstanceOf(RemoteError);
+    expect(await s.ping(3)).toBe(3);
+  });
+
+  test('a Future callback that throws does not stop the client', async () => {
+    const f = withOptions(await svc(), { mode: 'async' }).ping(1);
+    f.addCallback(() => {
+      throw new Error('careless callback');
+    });
+    expect(await f).toBe(1);
+    expect(await (await svc()).ping(2)).toBe(2);
   });
 
   test('withOptions checks its arguments', async () => {

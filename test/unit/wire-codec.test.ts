@@ -195,6 +195,14 @@ describe('bad values fail only their own message', () => {
   });
 });
 
+test('a "__proto__" key from a MessagePack peer stays data', () => {
+  const body = Buffer.concat([Buffer.of(0x91, 0x81, 0xa9), Buffer.from('__proto__'), Buffer.of(0x81, 0xa5), Buffer.from('admin'), Buffer.of(0xc3)]);
+  const [out] = msgpackCodec.decodeBatch(body, { hooks: undefined, attachments: [], next: 0, failures: 0 }) as [Record<string, unknown>];
+  expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  expect(out.admin).toBeUndefined();
+  expect(Object.keys(out)).toEqual(['__proto__']);
+});
+
 describe('JSON specifics', () => {
   test('an object with a "$zp" key is not mistaken for an extension', () => {
     expect(roundTrip(jsonCodec, { $zp: 3, v: 'x' }).value).toEqual({ $zp: 3, v: 'x' });
