@@ -32,8 +32,3 @@ export function trackChild(pid: number): void {
 export function untrackChild(pid: number): void {
   live.delete(pid);
 }
-
-/** Pids of the attached children still running. */
-export function liveChildren(): number[] {
-  return [...live];
-}

@@ -290,7 +290,8 @@ export class RPCClient implements RefClient {
   /** The server said it closes: fail this client, with the owner's explanation when it has one. */
   private async onClosing(): Promise<void> {
     const error = await this.explainLoss();
-    this.fail(error ?? new DisconnectedError(`server ${this.server?.name ?? ''} at ${this.address} closed`.replace('  ', ' ')));
+    const who = this.server?.name ? `server ${this.server.name}` : 'the server';
+    this.fail(error ?? new DisconnectedError(`${who} at ${this.address} closed`));
   }
 
   // ----- sending

@@ -52,11 +52,6 @@ export class Outbox {
     private readonly limits: OutboxLimits = defaultOutboxLimits,
   ) {}
 
-  /** Number of messages waiting to be sent. */
-  get size(): number {
-    return this.queued;
-  }
-
   /** Queues one encoded message; throws QueueFullError when the queue is at its limit. */
   push(dest: Destination, message: EncodedMessage): void {
     if (this.closed) return;

@@ -159,7 +159,7 @@ function asPair(p: unknown, what: string): [unknown, unknown] {
 }
 
 /** Turns a decoded extension payload back into its value. Throws TypeError on malformed input. */
-export function fromExt(code: number, payload: unknown, state: DecodeState): unknown {
+function fromExt(code: number, payload: unknown, state: DecodeState): unknown {
   switch (code) {
     case Ext.Escaped:
     case Ext.Number:

@@ -2,6 +2,7 @@
  * Feeds a plain child process's stdout or stderr to the output sink the way the spawner does
  * (line by line, through a LineSplitter), for log tests that start children without the spawner.
  */
+import type { ChildProcess } from 'node:child_process';
 import { LineSplitter } from '../../src/process/line-splitter.js';
 import { getOutputSink } from '../../src/process/output-sink.js';
 
@@ -14,4 +15,20 @@ export function feedLines(stream: NodeJS.ReadableStream, name: string, pid: numb
   };
   stream.on('data', (chunk: Buffer) => deliver(splitter.push(chunk)));
   stream.on('end', () => deliver(splitter.end()));
+}
+
+/**
+ * Children and clean-up steps of one test file, undone after each test: the children are killed,
+ * then the clean-ups run, last registered first.
+ */
+export function perTestCleanup(afterEach: (fn: () => Promise<void>) => void): { children: ChildProcess[]; cleanups: Array<() => unknown> } {
+  const children: ChildProcess[] = [];
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    while (cleanups.length > 0) await cleanups.pop()!();
+  });
+  return { children, cleanups };
 }

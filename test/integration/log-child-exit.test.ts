@@ -14,7 +14,7 @@
  * ends: at exit the sender must wait until ZeroMQ's connection took them.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import type { LogRecord } from '../../src/log/record.js';
 import { startLogServer, type LogServer } from '../../src/log/server.js';
 import { LineSplitter } from '../../src/process/line-splitter.js';
 import { getLogAddress, LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from '../../src/process/output-sink.js';
-import { feedLines } from '../helpers/child-lines.js';
+import { feedLines, perTestCleanup } from '../helpers/child-lines.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/log/burst-child.ts', import.meta.url));
 const LATE_FIXTURE = fileURLToPath(new URL('../fixtures/log/late-server-child.ts', import.meta.url));
@@ -31,14 +31,7 @@ const LATE_FIXTURE = fileURLToPath(new URL('../fixtures/log/late-server-child.ts
 /** How long the parent leaves a writing child's pipes unread, in ms. */
 const HOLD_MS = 2000;
 
-const children: ChildProcess[] = [];
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const { children, cleanups } = perTestCleanup(afterEach);
 
 /**
  * Starts the fixture as the spawner does (pipes, IPC, name and log address in the environment)

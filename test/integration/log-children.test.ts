@@ -1,21 +1,14 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '../../src/log/record.js';
 import { startLogServer, type LogServer } from '../../src/log/server.js';
 import { getLogAddress, LOG_ADDRESS_ENV, PROCESS_NAME_ENV } from '../../src/process/output-sink.js';
-import { feedLines } from '../helpers/child-lines.js';
+import { feedLines, perTestCleanup } from '../helpers/child-lines.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/log/log-child.ts', import.meta.url));
 
-const children: ChildProcess[] = [];
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const { children, cleanups } = perTestCleanup(afterEach);
 
 /**
  * Starts the fixture the way the spawner will: name and log address in the environment,
