@@ -5,6 +5,7 @@ import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/f
 import { report } from '../diagnostics.js';
 import { checkAddress, isLocalOnly } from './endpoint.js';
 import { Link } from './link.js';
+import { receiveEach } from './receive-each.js';
 import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
 
@@ -78,23 +79,25 @@ export class DealerLink extends Link<Dealer> {
 
   private async receiveLoop(): Promise<void> {
     try {
-      for await (const frames of this.socket) {
-        let batch: ReceivedBatch;
-        try {
-          batch = unpackFrames(frames, this.dest.authkey, this.localLink);
-        } catch (err) {
-          this.events.rejected(err, frames);
-          continue;
-        }
-        try {
-          this.events.batch(batch);
-        } catch (err) {
-          // a handler's failure (a user callback that threw) must not end the receive loop
-          report('error', `client of ${this.address}: a reply handler failed`, err);
-        }
-      }
+      await receiveEach(this.socket, (frames) => this.onFrames(frames));
     } catch (err) {
       if (!this.closed) this.events.rejected(err, undefined);
+    }
+  }
+
+  private onFrames(frames: Buffer[]): void {
+    let batch: ReceivedBatch;
+    try {
+      batch = unpackFrames(frames, this.dest.authkey, this.localLink);
+    } catch (err) {
+      this.events.rejected(err, frames);
+      return;
+    }
+    try {
+      this.events.batch(batch);
+    } catch (err) {
+      // a handler's failure (a user callback that threw) must not end the receive loop
+      report('error', `client of ${this.address}: a reply handler failed`, err);
     }
   }
 }

@@ -5,6 +5,7 @@ import { headerCodec, unpackFrames, type EncodedMessage, type ReceivedBatch } fr
 import { report } from '../diagnostics.js';
 import { checkAddress, isLocalOnly } from './endpoint.js';
 import { Link } from './link.js';
+import { receiveEach } from './receive-each.js';
 import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
 
@@ -86,29 +87,31 @@ export class RouterLink extends Link<Router> {
 
   private async receiveLoop(): Promise<void> {
     try {
-      for await (const [id, ...frames] of this.socket) {
-        const peer = id ? id.toString('hex') : undefined;
-        let batch: ReceivedBatch;
-        try {
-          if (!peer) throw new Error('message without routing id');
-          batch = unpackFrames(frames, this.authkey, this.local);
-        } catch (err) {
-          try {
-            this.events.rejected(peer, err, headerCodec(frames));
-          } catch (notified) {
-            report('error', `server at ${this.address}: answering a rejected batch failed`, notified);
-          }
-          continue;
-        }
-        try {
-          this.events.batch(peer, batch);
-        } catch (err) {
-          // whatever a batch did, the server goes on reading the next one
-          report('error', `server at ${this.address}: handling a batch failed`, err);
-        }
-      }
+      await receiveEach(this.socket, (frames) => this.onFrames(frames));
     } catch (err) {
       if (!this.closed) this.events.rejected(undefined, err, undefined);
+    }
+  }
+
+  private onFrames([id, ...frames]: Buffer[]): void {
+    const peer = id ? id.toString('hex') : undefined;
+    let batch: ReceivedBatch;
+    try {
+      if (!peer) throw new Error('message without routing id');
+      batch = unpackFrames(frames, this.authkey, this.local);
+    } catch (err) {
+      try {
+        this.events.rejected(peer, err, headerCodec(frames));
+      } catch (notified) {
+        report('error', `server at ${this.address}: answering a rejected batch failed`, notified);
+      }
+      return;
+    }
+    try {
+      this.events.batch(peer, batch);
+    } catch (err) {
+      // whatever a batch did, the server goes on reading the next one
+      report('error', `server at ${this.address}: handling a batch failed`, err);
     }
   }
 }

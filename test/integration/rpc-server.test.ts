@@ -64,6 +64,16 @@ class Service {
   record(n: number): void {
     this.offLog.push(n);
   }
+  freed: string[] = [];
+  private readonly watch = new FinalizationRegistry<string>((tag) => this.freed.push(tag));
+  /** Echoes bytes and watches for the received copy to be collected. */
+  watchedEcho(bytes: Buffer): Buffer {
+    this.watch.register(bytes, 'server');
+    return bytes;
+  }
+  watchHere(bytes: Buffer): void {
+    this.watch.register(bytes, 'client');
+  }
 }
 
 let server: RPCServer;
@@ -209,6 +219,19 @@ describe('calls', () => {
       await client.ping();
     }
     expect(server.objectCount).toBe(base);
+  });
+
+  test('a received payload is not kept alive once handled, on either side, while the link is idle', async () => {
+    const s = await svc();
+    // no message may pass during the wait: a receive loop that kept its last message alive would
+    // let it go only when the next one arrives
+    const echoed = async () => service.watchHere(await s.watchedEcho(Buffer.alloc(1 << 20, 3)));
+    await echoed();
+    for (let i = 0; i < 20 && service.freed.length < 2; i++) {
+      (globalThis as { gc?: () => void }).gc!();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(service.freed.sort()).toEqual(['client', 'server']);
   });
 
   test('the same object twice in one reply gives two references, each released on its own', async () => {
