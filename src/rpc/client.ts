@@ -20,6 +20,7 @@ import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { Future } from './future.js';
 import { getLocalServer, resolveKey, selfInfo } from './local.js';
 import type { PeerInfo, Reply, Request } from './messages.js';
+import { Deadlines } from './deadlines.js';
 import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
 import { RefDecoder, RefEncoder } from './ref-codec.js';
@@ -44,7 +45,9 @@ export interface ClientOptions {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout;
+  request: Request;
+  /** ms; the call's group in {@link Deadlines} */
+  timeout: number;
   /** Keeps the target's reference reachable (so GC cannot release it) until the reply. */
   hold: RemoteRef | undefined;
 }
@@ -69,6 +72,7 @@ export class RPCClient implements RefClient {
   private readonly link: DealerLink;
   private readonly codec: Codec;
   private readonly pending = new Map<number, Pending>();
+  private readonly deadlines = new Deadlines((id) => this.expire(id));
   private readonly timeout: number;
   private nextId = 1;
   private unsent: Unsent[] = [];
@@ -248,26 +252,27 @@ export class RPCClient implements RefClient {
     void Promise.race([this.link.flushed(), new Promise<void>((r) => setTimeout(r, 100).unref())]).then(() => this.link.close());
   }
 
-  private addPending(id: number, p: Pending): void {
-    this.pending.set(id, p);
-  }
-
   /** Removes and returns a pending call (undefined if it is not pending any more). */
   private takePending(id: number): Pending | undefined {
     const p = this.pending.get(id);
     if (!p) return undefined;
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    this.deadlines.delete(id, p.timeout);
     return p;
   }
 
   private rejectPending(error: Error): void {
     const calls = [...this.pending.values()];
     this.pending.clear();
-    for (const p of calls) {
-      clearTimeout(p.timer);
-      p.reject(error);
-    }
+    this.deadlines.clear();
+    for (const p of calls) p.reject(error);
+  }
+
+  private expire(id: number): void {
+    const p = this.takePending(id);
+    if (!p) return;
+    this.enqueue({ type: 'cancel', call: id });
+    p.reject(new TimeoutError(`${describeRequest(p.request)} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${p.timeout} ms`));
   }
 
   private async onLost(why: 'disconnected' | 'unreachable'): Promise<void> {
@@ -334,12 +339,8 @@ export class RPCClient implements RefClient {
 
   private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
     const timeout = options.timeout || this.timeout;
-    const timer = setTimeout(() => {
-      if (!this.takePending(id)) return;
-      this.enqueue({ type: 'cancel', call: id });
-      reject(new TimeoutError(`${describeRequest(request)} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${timeout} ms`));
-    }, timeout);
-    this.addPending(id, { resolve, reject, timer, hold });
+    this.pending.set(id, { resolve, reject, request, timeout, hold });
+    this.deadlines.add(id, timeout);
     this.enqueue(request);
   }
 

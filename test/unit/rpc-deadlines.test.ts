@@ -1,0 +1,57 @@
+import { afterEach, expect, test } from '@jest/globals';
+import { Deadlines } from '../../src/rpc/deadlines.js';
+
+let deadlines: Deadlines | undefined;
+afterEach(() => deadlines?.clear());
+
+/** A Deadlines whose expiries are recorded with the time they came, ms after `t0`. */
+function recorder(): { expired: Array<[number, number]>; t0: number; until(n: number): Promise<void> } {
+  const expired: Array<[number, number]> = [];
+  const t0 = performance.now();
+  let wake: (() => void) | undefined;
+  deadlines = new Deadlines((id) => {
+    expired.push([id, performance.now() - t0]);
+    wake?.();
+  });
+  return {
+    expired,
+    t0,
+    until: (n) => new Promise<void>((resolve) => {
+      const check = (): void => (expired.length >= n ? resolve() : void (wake = check));
+      check();
+    }),
+  };
+}
+
+test('calls expire no earlier than their timeout, each group in order, deleted ones never', async () => {
+  const r = recorder();
+  deadlines!.add(1, 60);
+  deadlines!.add(2, 20);
+  deadlines!.add(3, 60);
+  deadlines!.add(4, 20);
+  deadlines!.delete(3, 60);
+  await r.until(3);
+  expect(r.expired.map(([id]) => id)).toEqual([2, 4, 1]);
+  for (const [id, at] of r.expired) expect(at).toBeGreaterThanOrEqual((id === 1 ? 60 : 20) - 1);
+  // nothing else is armed: a call added now is the only one to expire
+  deadlines!.add(5, 10);
+  await r.until(4);
+  expect(r.expired.map(([id]) => id)).toEqual([2, 4, 1, 5]);
+});
+
+test('a shorter timeout added later re-arms the timer for the earlier deadline', async () => {
+  const r = recorder();
+  deadlines!.add(1, 5_000);
+  deadlines!.add(2, 10);
+  await r.until(1);
+  expect(r.expired.map(([id]) => id)).toEqual([2]);
+});
+
+test('clear forgets every call', async () => {
+  const r = recorder();
+  deadlines!.add(1, 10);
+  deadlines!.clear();
+  deadlines!.add(2, 30);
+  await r.until(1);
+  expect(r.expired.map(([id]) => id)).toEqual([2]);
+});
