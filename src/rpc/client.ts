@@ -42,9 +42,15 @@ export interface ClientOptions {
   link?: LinkOptions;
 }
 
-interface Pending {
+/** How a promise-mode call's promise is settled. */
+interface Settlers {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+}
+
+interface Pending {
+  /** An 'async' call's Future is settled directly, without closures around it. */
+  to: Future<unknown> | Settlers;
   request: Request;
   /** ms; the call's group in {@link Deadlines} */
   timeout: number;
@@ -265,14 +271,14 @@ export class RPCClient implements RefClient {
     const calls = [...this.pending.values()];
     this.pending.clear();
     this.deadlines.clear();
-    for (const p of calls) p.reject(error);
+    for (const p of calls) settle(p, false, error);
   }
 
   private expire(id: number): void {
     const p = this.takePending(id);
     if (!p) return;
     this.enqueue({ type: 'cancel', call: id });
-    p.reject(new TimeoutError(`${describeRequest(p.request)} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${p.timeout} ms`));
+    settle(p, false, new TimeoutError(`${describeRequest(p.request)} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${p.timeout} ms`));
   }
 
   private async onLost(why: 'disconnected' | 'unreachable'): Promise<void> {
@@ -330,16 +336,16 @@ export class RPCClient implements RefClient {
     if (options.mode === 'async') {
       const future = new Future<unknown>(() => this.cancel(id));
       if (refused) future.settle(false, refused);
-      else this.track(id, withId, options, hold, (v) => future.settle(true, v), (e) => future.settle(false, e));
+      else this.track(id, withId, options, hold, future);
       return future;
     }
     if (refused) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.track(id, withId, options, hold, resolve, reject));
+    return new Promise((resolve, reject) => this.track(id, withId, options, hold, { resolve, reject }));
   }
 
-  private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, resolve: (v: unknown) => void, reject: (e: unknown) => void): void {
+  private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, to: Pending['to']): void {
     const timeout = options.timeout || this.timeout;
-    this.pending.set(id, { resolve, reject, request, timeout, hold });
+    this.pending.set(id, { to, request, timeout, hold });
     this.deadlines.add(id, timeout);
     this.enqueue(request);
   }
@@ -465,7 +471,7 @@ export class RPCClient implements RefClient {
     const id = 'id' in message ? message.id : 0;
     const p = id ? this.takePending(id) : undefined;
     if (p) {
-      p.reject(err instanceof ZeroprocError || err instanceof TypeError ? err : new ProtocolError(`could not send ${describeRequest(message)}: ${String(err)}`, { cause: err }));
+      settle(p, false, err instanceof ZeroprocError || err instanceof TypeError ? err : new ProtocolError(`could not send ${describeRequest(message)}: ${String(err)}`, { cause: err }));
     } else {
       report('error', `could not send ${describeRequest(message)} to ${this.address}`, err);
     }
@@ -516,9 +522,9 @@ export class RPCClient implements RefClient {
       case 'err': {
         const p = this.takePending(reply.id);
         if (!p) return; // timed out or cancelled already; a reference in it is released by GC
-        if (bad) return p.reject(new ProtocolError(`the reply could not be decoded: ${String((bad.error as Error)?.message ?? bad.error)}`, { cause: bad.error }));
-        if (reply.type === 'ok') p.resolve(reply.value);
-        else p.reject(errorFromReply(reply.error, reply.sys, this.origin()));
+        if (bad) return settle(p, false, new ProtocolError(`the reply could not be decoded: ${String((bad.error as Error)?.message ?? bad.error)}`, { cause: bad.error }));
+        if (reply.type === 'ok') settle(p, true, reply.value);
+        else settle(p, false, errorFromReply(reply.error, reply.sys, this.origin()));
         return;
       }
       case 'closing':
@@ -537,6 +543,12 @@ export class RPCClient implements RefClient {
     this.heldRefs++;
     return makeProxy({ ref: new RemoteRef(this, ref.server, ref.obj, ref.callable, ref.name), path: ref.path, options: defaultCallOptions });
   }
+}
+
+function settle({ to }: Pending, ok: boolean, valueOrError: unknown): void {
+  if (to instanceof Future) to.settle(ok, valueOrError);
+  else if (ok) to.resolve(valueOrError);
+  else to.reject(valueOrError);
 }
 
 /** Clients are shared per address, codec and key: a client with another key is another client. */

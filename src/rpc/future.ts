@@ -3,14 +3,18 @@ import { CancelledError, TimeoutError } from '../errors.js';
 
 type State<T> = { kind: 'pending' } | { kind: 'resolved'; value: T } | { kind: 'rejected'; error: unknown };
 
+// shared: thousands of futures are pending at once in a pipelined burst
+const PENDING: State<never> = Object.freeze({ kind: 'pending' });
+
 /**
  * The result of an `'async'`-mode call: a PromiseLike that can also be polled, waited on with a
  * timeout, cancelled, and given callbacks. A failure it holds is not an unhandled rejection
  * until somebody asks for it (`then`, `result()`, `await`).
  */
 export class Future<T> implements PromiseLike<T> {
-  private state: State<T> = { kind: 'pending' };
-  private waiters: Array<() => void> = [];
+  private state: State<T> = PENDING;
+  /** Made on the first wait: most futures of a burst are awaited once, or only after they settle. */
+  private waiters: Array<() => void> | undefined;
   private readonly canceller: (() => void) | undefined;
 
   /** @internal Created by the RPC client; `cancel` tells the server to abort the call. */
@@ -22,7 +26,9 @@ export class Future<T> implements PromiseLike<T> {
   settle(ok: boolean, valueOrError: unknown): void {
     if (this.state.kind !== 'pending') return;
     this.state = ok ? { kind: 'resolved', value: valueOrError as T } : { kind: 'rejected', error: valueOrError };
-    for (const wake of this.waiters.splice(0)) {
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    for (const wake of waiters ?? []) {
       try {
         wake();
       } catch (err) {
@@ -64,7 +70,7 @@ export class Future<T> implements PromiseLike<T> {
   /** Calls `fn(this)` once done (at once if already done). */
   addCallback(fn: (future: Future<T>) => void): this {
     if (this.done()) queueMicrotask(() => fn(this));
-    else this.waiters.push(() => fn(this));
+    else (this.waiters ??= []).push(() => fn(this));
     return this;
   }
 
@@ -79,7 +85,7 @@ export class Future<T> implements PromiseLike<T> {
         else if (s.kind === 'rejected') reject(s.error);
       };
       if (this.done()) deliver();
-      else this.waiters.push(deliver);
+      else (this.waiters ??= []).push(deliver);
     });
     return settled.then(onfulfilled, onrejected);
   }
