@@ -25,6 +25,10 @@ export interface OutboxLimits {
 /** Default limits; generous, because each waiting message is already encoded and small. */
 export const defaultOutboxLimits: OutboxLimits = { maxQueued: 1_000_000, maxBatch: 4096 };
 
+// Promise.resolve().then schedules like queueMicrotask without the AsyncResource Node makes for
+// each queueMicrotask call (one per message on a quiet link)
+const settled = Promise.resolve();
+
 interface Pending {
   dest: Destination;
   messages: EncodedMessage[];
@@ -44,6 +48,7 @@ export class Outbox {
   private sending = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  private readonly drainSoon = (): void => void this.drain();
 
   constructor(
     private readonly send: (frames: Buffer[]) => Promise<void>,
@@ -70,7 +75,7 @@ export class Outbox {
       void this.drain();
     } else if (!this.draining) {
       this.draining = true;
-      queueMicrotask(() => void this.drain());
+      void settled.then(this.drainSoon);
     }
   }
 
