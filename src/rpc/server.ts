@@ -316,16 +316,15 @@ export class RPCServer {
 
   /**
    * Runs `fn` and replies with its (awaited) result or error; with `id` 0 nobody waits for the
-   * answer, so a failure is reported here, described by `what`.
+   * answer, so a failure is reported here, naming the request `m` when there is one.
    */
-  private answer(caller: Caller, id: number, ret: ReturnType, fn: () => unknown, what = 'a request without reply'): void {
-    const failedUnheard = (err: unknown) => report('error', `${this.name}: ${what} failed (called by ${this.describePeer(caller.id)})`, err);
+  private answer(caller: Caller, id: number, ret: ReturnType, fn: () => unknown, m?: TargetedRequest): void {
     let result: unknown;
     try {
       result = fn();
     } catch (err) {
       if (id) this.replyError(caller, id, err);
-      else failedUnheard(err);
+      else this.reportUnheard(caller, m, err);
       return;
     }
     if (!isThenable(result)) {
@@ -334,8 +333,14 @@ export class RPCServer {
     }
     Promise.resolve(result).then(
       (value) => id && this.reply(caller, id, value, ret),
-      (err) => (id ? this.replyError(caller, id, err) : failedUnheard(err)),
+      (err) => (id ? this.replyError(caller, id, err) : this.reportUnheard(caller, m, err)),
     );
+  }
+
+  // described only on failure: building the text for every call cost more than the call's lookup
+  private reportUnheard(caller: Caller, m: TargetedRequest | undefined, err: unknown): void {
+    const what = m ? `'off' ${m.type} of ${m.path.join('.') || `object #${m.obj}`}` : 'a request without reply';
+    report('error', `${this.name}: ${what} failed (called by ${this.describePeer(caller.id)})`, err);
   }
 
   private execute(caller: Caller, m: TargetedRequest): void {
@@ -356,7 +361,7 @@ export class RPCServer {
         return result;
       }
       return Promise.resolve(result).finally(done);
-    }, `'off' ${m.type} of ${m.path.join('.') || `object #${m.obj}`}`);
+    }, m);
   }
 
   private lookup(obj: number): object {
