@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../errors.js';
+import { dynamicImport } from './dynamic-import.js';
 
 /** How a child may treat TypeScript modules. */
 export interface ModuleLoaderOptions {
@@ -57,7 +58,7 @@ export function createModuleLoader(options: ModuleLoaderOptions): (specifier: st
         new InvalidArgumentError(`cannot import ${specifier}: this process was spawned with typescript: false`),
       );
     }
-    tsx ??= import('tsx/esm/api').then(({ register }) => {
+    tsx ??= (dynamicImport('tsx/esm/api') as Promise<typeof import('tsx/esm/api')>).then(({ register }) => {
       register();
     });
     return tsx;
@@ -67,13 +68,13 @@ export function createModuleLoader(options: ModuleLoaderOptions): (specifier: st
     const url = locate(specifier);
     if (needsTypeScript(url)) await ensureTypeScript(specifier);
     try {
-      return await import(url);
+      return await dynamicImport(url);
     } catch (error) {
       if (url !== specifier || !isMissing(error, specifier)) throw error;
       const fromCwd = locateFromCwd(specifier);
       if (fromCwd === undefined) throw error;
       if (needsTypeScript(fromCwd)) await ensureTypeScript(specifier);
-      return import(fromCwd);
+      return dynamicImport(fromCwd);
     }
   };
 }
