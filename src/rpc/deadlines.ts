@@ -4,6 +4,9 @@
  * from its front, and a call costs a map entry instead of a Node timer of its own (10,000
  * pipelined calls made 10,000 timers, a third of the caller's time went to collecting them).
  */
+/** Longest delay a Node timer takes; a longer one fires after 1 ms, with a warning. */
+const MAX_DELAY = 2 ** 31 - 1;
+
 export class Deadlines {
   /** timeout (ms) -> call id -> deadline (performance.now() ms), in the order calls were added */
   private readonly groups = new Map<number, Map<number, number>>();
@@ -25,9 +28,11 @@ export class Deadlines {
   /** Stops the clock of call `id` (answered, cancelled). */
   delete(id: number, timeout: number): void {
     const group = this.groups.get(timeout);
-    // an emptied group is dropped at the next firing, not here: a steady one-call-at-a-time
-    // caller would otherwise re-create its group for every call
-    group?.delete(id);
+    if (!group) return;
+    group.delete(id);
+    // a lone emptied group stays: a steady one-call-at-a-time caller would otherwise re-create
+    // it for every call; among several (callers passing each call its own timeout) it goes
+    if (group.size === 0 && this.groups.size > 1) this.groups.delete(timeout);
   }
 
   /** Forgets every call and stops the timer. */
@@ -43,7 +48,8 @@ export class Deadlines {
   private arm(at: number): void {
     clearTimeout(this.timer);
     this.armedFor = at;
-    this.timer = setTimeout(() => this.fire(), Math.max(0, at - performance.now()));
+    // a deadline beyond the longest delay is re-armed by fire() until it is near
+    this.timer = setTimeout(() => this.fire(), Math.min(MAX_DELAY, Math.max(0, at - performance.now())));
     this.timer.unref();
   }
 
@@ -51,7 +57,7 @@ export class Deadlines {
     this.timer = undefined;
     this.armedFor = Infinity;
     const now = performance.now();
-    const due: number[] = [];
+    const due: Array<[deadline: number, id: number]> = [];
     let next = Infinity;
     for (const [timeout, group] of this.groups) {
       for (const [id, deadline] of group) {
@@ -60,11 +66,13 @@ export class Deadlines {
           break;
         }
         group.delete(id);
-        due.push(id);
+        due.push([deadline, id]);
       }
       if (group.size === 0) this.groups.delete(timeout);
     }
     if (next < Infinity) this.arm(next);
-    for (const id of due) this.expire(id);
+    // a late wake-up (a long GC, a busy loop) finds several groups due: expire in deadline order
+    due.sort((a, b) => a[0] - b[0]);
+    for (const [, id] of due) this.expire(id);
   }
 }

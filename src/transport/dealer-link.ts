@@ -90,7 +90,11 @@ export class DealerLink extends Link<Dealer> {
     try {
       batch = unpackFrames(frames, this.dest.authkey, this.localLink);
     } catch (err) {
-      this.events.rejected(err, frames);
+      try {
+        this.events.rejected(err, frames);
+      } catch (notified) {
+        report('error', `client of ${this.address}: handling a rejected batch failed`, notified);
+      }
       return;
     }
     try {

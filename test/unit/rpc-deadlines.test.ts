@@ -1,4 +1,4 @@
-import { afterEach, expect, test } from '@jest/globals';
+import { afterEach, expect, jest, test } from '@jest/globals';
 import { Deadlines } from '../../src/rpc/deadlines.js';
 
 let deadlines: Deadlines | undefined;
@@ -23,7 +23,7 @@ function recorder(): { expired: Array<[number, number]>; t0: number; until(n: nu
   };
 }
 
-test('calls expire no earlier than their timeout, each group in order, deleted ones never', async () => {
+test('calls expire no earlier than their timeout, in deadline order, deleted ones never', async () => {
   const r = recorder();
   deadlines!.add(1, 60);
   deadlines!.add(2, 20);
@@ -45,6 +45,34 @@ test('a shorter timeout added later re-arms the timer for the earlier deadline',
   deadlines!.add(2, 10);
   await r.until(1);
   expect(r.expired.map(([id]) => id)).toEqual([2]);
+});
+
+test('a wake-up after every deadline passed expires them in deadline order, whatever their groups', async () => {
+  const r = recorder();
+  deadlines!.add(1, 40);
+  deadlines!.add(2, 10);
+  const until = performance.now() + 60;
+  while (performance.now() < until); // the event loop is busy past both deadlines
+  await r.until(2);
+  expect(r.expired.map(([id]) => id)).toEqual([2, 1]);
+});
+
+test('a timeout beyond what a Node timer can hold neither fires early nor spins', async () => {
+  const r = recorder();
+  const timers = jest.spyOn(globalThis, 'setTimeout');
+  try {
+    deadlines!.add(1, 30 * 24 * 3600 * 1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    const armed = timers.mock.calls.length;
+    deadlines!.add(2, 30);
+    await r.until(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(r.expired.map(([id]) => id)).toEqual([2]);
+    // one timer for the far deadline, one for call 2, one re-arm after it, and this test's own
+    expect(timers.mock.calls.length - armed).toBeLessThanOrEqual(4);
+  } finally {
+    timers.mockRestore();
+  }
 });
 
 test('clear forgets every call', async () => {
