@@ -153,9 +153,43 @@ await build({
 const left = dynamicImports(core, readFileSync(core, 'utf8'));
 if (left.length > 0) throw new Error(`bundle-child: ${posix(relative(root, core))} still has ${left.length} dynamic import(s)`);
 
+const facade = (i, fromFile) =>
+  `export { ${names.get(files[i]).map((n) => `${alias(i, n)} as ${n}`).join(', ')} } from '${specifierFrom(fromFile, core)}';\n`;
+
+// The bootstrap imports core.js itself rather than the re-exporting files (each is one more
+// module to resolve and load, and under tsx one more round trip to its hooks thread).
+await build({
+  entryPoints: [bootstrap],
+  absWorkingDir: root,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outfile: bootstrap,
+  allowOverwrite: true,
+  external,
+  sourcemap: true,
+  plugins: [
+    {
+      name: 'bootstrap-imports',
+      setup(b) {
+        b.onResolve({ filter: /^\./ }, (args) => {
+          if (args.namespace === 'facade') return { path: args.path, external: true };
+          const path = resolve(args.resolveDir, args.path);
+          const i = files.indexOf(path);
+          if (i >= 0) return { path: String(i), namespace: 'facade' };
+          // anything else (the log layer, loaded on demand) stays the one file it is
+          return path === bootstrap ? undefined : { path: specifierFrom(bootstrap, path), external: true };
+        });
+        b.onLoad({ filter: /.*/, namespace: 'facade' }, (args) => ({ contents: facade(Number(args.path), bootstrap), loader: 'js' }));
+      },
+    },
+  ],
+  logLevel: 'warning',
+});
+
 for (const [i, file] of files.entries()) {
-  const list = names.get(file).map((n) => `${alias(i, n)} as ${n}`).join(', ');
-  writeFileSync(file, `// bundled into dist/core.js by scripts/bundle-child.mjs\nexport { ${list} } from '${specifierFrom(file, core)}';\n`);
+  writeFileSync(file, `// bundled into dist/core.js by scripts/bundle-child.mjs\n${facade(i, file)}`);
   rmSync(`${file}.map`, { force: true });
 }
 process.stdout.write(`bundle-child: ${files.length} modules into ${posix(relative(root, core))}\n`);

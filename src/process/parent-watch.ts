@@ -4,7 +4,7 @@
  * ends, and the child sees `disconnect`; that needs the child's event loop to turn, so an
  * optional watchdog thread covers a main thread stuck in a busy loop.
  */
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 
 // CommonJS source for the watchdog thread: a reparented process has a new ppid.
 const WATCHDOG_SOURCE = `
@@ -33,6 +33,8 @@ export function watchParent(options: ParentWatchOptions): void {
   process.once('disconnect', options.onParentGone);
   process.channel?.unref();
   if (options.watchdog) {
+    // loaded only here: node:worker_threads costs ~2.5 ms of start-up that most children never use
+    const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     const worker = new Worker(WATCHDOG_SOURCE, {
       eval: true,
       workerData: { ppid: process.ppid, interval: WATCHDOG_INTERVAL },
