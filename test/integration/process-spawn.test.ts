@@ -10,6 +10,7 @@ import { alive, cmdline, fixture, waitGone } from '../fixtures/process/proc-util
 
 type Behaviours = typeof import('../fixtures/process/behaviours.mjs');
 type CounterModule = typeof import('../fixtures/process/counter.js');
+type LibraryCopy = typeof import('../fixtures/process/library-copy.mjs');
 
 const started: ProcessHandle[] = [];
 async function start(opts: Parameters<typeof spawn>[0] = {}): Promise<ProcessHandle> {
@@ -34,6 +35,13 @@ describe('spawning', () => {
     const pid = await remote.pid;
     expect(pid).toBe(proc.pid);
     expect(pid).not.toBe(process.pid);
+  });
+
+  test("user modules in a child share the bootstrap's copy of the library", async () => {
+    const proc = await start({ name: 'one-copy' });
+    const m = await proc.import<LibraryCopy>(fixture('library-copy.mjs'));
+    expect(await m.localServerAddress()).toBe(proc.address);
+    expect(await m.deepLocalServerAddress()).toBe(proc.address);
   });
 
   test('ProcessSpawner.spawn is the same entry point', async () => {
