@@ -33,7 +33,7 @@ const core = join(dist, 'core.js');
  * Stays a file of its own: tsx rewrites every file that contains a dynamic `import()`, with a
  * source map over the whole file, which costs 40-80 ms for the bundle (see dynamic-import.ts).
  */
-const dynamicImportHelper = join(dist, 'src', 'process', 'dynamic-import.js');
+const dynamicImportHelper = join(dist, 'src', 'dynamic-import.js');
 const external = ['zeromq', 'tsx', 'tsx/*'];
 /**
  * CommonJS packages the bundle loads with require() rather than import: an ES module importing
@@ -115,8 +115,8 @@ function dynamicImports(file, code) {
 }
 
 /**
- * Loads {@link requiredPackages} with require(), and routes the dynamic imports of the bundled
- * modules through the helper (same resolution: see its TSDoc).
+ * Loads {@link requiredPackages} with require(), and keeps the dynamic-import helper a file of
+ * its own (the library's import() calls all go through it).
  */
 const routePackagesAndDynamicImports = {
   name: 'route-packages-and-dynamic-imports',
@@ -129,15 +129,6 @@ const routePackagesAndDynamicImports = {
     b.onResolve({ filter: /dynamic-import\.js$/ }, (args) => {
       const path = resolve(args.resolveDir, args.path);
       return path === dynamicImportHelper ? { path: specifierFrom(core, path), external: true } : undefined;
-    });
-    b.onLoad({ filter: /\.js$/ }, (args) => {
-      if (!args.path.startsWith(dist)) return undefined;
-      let code = readFileSync(args.path, 'utf8');
-      const sites = dynamicImports(args.path, code);
-      if (sites.length === 0) return undefined;
-      for (const at of sites.reverse()) code = `${code.slice(0, at)}__zeroprocDynamicImport${code.slice(at + 'import'.length)}`;
-      const helper = JSON.stringify(specifierFrom(args.path, dynamicImportHelper));
-      return { contents: `import { dynamicImport as __zeroprocDynamicImport } from ${helper};\n${code}`, loader: 'js' };
     });
   },
 };
@@ -166,7 +157,7 @@ await build({
 });
 
 const left = dynamicImports(core, readFileSync(core, 'utf8'));
-if (left.length > 0) throw new Error(`bundle-child: ${posix(relative(root, core))} still has ${left.length} dynamic import(s)`);
+if (left.length > 0) throw new Error(`bundle-child: ${posix(relative(root, core))} has ${left.length} dynamic import(s): call dynamicImport() from src/dynamic-import.ts instead (tsx rewrites a file that has one)`);
 
 const facade = (i, fromFile) =>
   `export { ${names.get(files[i]).map((n) => `${alias(i, n)} as ${n}`).join(', ')} } from '${specifierFrom(fromFile, core)}';\n`;

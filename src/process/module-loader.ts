@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../errors.js';
-import { dynamicImport } from './dynamic-import.js';
+import { dynamicImport } from '../dynamic-import.js';
 
 /** How a child may treat TypeScript modules. */
 export interface ModuleLoaderOptions {

@@ -9,6 +9,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
 import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
+import { dynamicImport } from '../dynamic-import.js';
 import { advertisedAddress, checkAddress, isLocalOnly } from '../transport/endpoint.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
@@ -84,7 +85,7 @@ function checkSegment(segment: string): void {
 
 function defaultImport(specifier: string): Promise<unknown> {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier);
-  return import(isPath ? pathToFileURL(resolvePath(specifier)).href : specifier);
+  return dynamicImport(isPath ? pathToFileURL(resolvePath(specifier)).href : specifier);
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {

@@ -8,7 +8,8 @@
  * CommonJS interop, as a call from any other file would.
  *
  * Bare specifiers resolve from this file, that is from the package's own node_modules, like
- * those of every other module of the library.
+ * those of every other module of the library. Every `import()` of a user module in the library
+ * goes through here (the build checks that the bundle has none left).
  */
 
 /** `import(specifier)`. */
