@@ -57,6 +57,8 @@ interface CaseCommon {
   readonly runs?: number;
   /** Unrecorded warm-up time per side (default 1000 ms, 300 ms with --quick); see warmUp. */
   readonly warmupMs?: number;
+  /** Left out of `--quick` runs (unless a `--case` filter names it): too slow for a one-minute run. */
+  readonly fullOnly?: boolean;
 }
 
 /**

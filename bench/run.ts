@@ -1,8 +1,8 @@
 /**
  * npx tsx bench/run.ts [--quick] [--case TEXT]... [--pin | --no-pin] [--list] [--markdown]
  *
- * --quick: 3 runs, shorter warm-up and smaller samples, and no baseline self-checks (unless a
- * --case filter names them).
+ * --quick: 3 runs, shorter warm-up and smaller samples, no baseline self-checks and no 100 MB
+ * payload (unless a --case filter names them).
  *
  * Runs every case registered under bench/cases/ (each file exports `cases: BenchCase[]`) once per
  * CPU placement, prints one JSON line per case and placement on stdout and a table on stderr.
@@ -83,11 +83,11 @@ async function loadCases(): Promise<BenchCase[]> {
 /**
  * The cases a run measures: those matching a `--case` filter; without filters every case, except
  * that `--quick` leaves out the baseline self-checks (`selfcheck:` cases, which compare baselines
- * with each other) to stay under a minute.
+ * with each other) and the cases marked `fullOnly`, to stay under a minute.
  */
 function selected(cases: BenchCase[], options: Pick<Options, 'filters' | 'quick'>): BenchCase[] {
   if (options.filters.length > 0) return cases.filter((c) => options.filters.some((f) => c.name.toLowerCase().includes(f)));
-  return options.quick ? cases.filter((c) => !c.name.startsWith('selfcheck:')) : cases;
+  return options.quick ? cases.filter((c) => !c.name.startsWith('selfcheck:') && !c.fullOnly) : cases;
 }
 
 async function worker(placement: Placement, options: Options): Promise<number> {
