@@ -139,15 +139,19 @@ export const payloadLabel = (bytes: number, kind: PayloadKind): string =>
   `${bytes / MB} MB ${kind === 'buffer' ? 'Buffer' : 'Float64Array'}`;
 
 /**
- * Round trips averaged into one payload sample: about 32 MB of traffic, so a 1 MB sample is
- * not a single scheduler-sized blip while 100 MB stays one round trip.
+ * Round trips averaged into one payload sample: about 256 MB of traffic (64 MB with --quick),
+ * and one round trip of 100 MB or more. A received frame counts as external memory, so a full GC
+ * comes every one to three round trips of 10 MB and costs several ms: a sample of a few round
+ * trips measured mostly whether it caught one (10-33 ms per 10 MB round trip from one sample to
+ * the next, in one run). A 100 MB round trip has its own GC every time and varies little.
  */
-export function payloadRepeats(bytes: number): number {
-  return Math.max(1, Math.round((32 * MB) / bytes));
+export function payloadRepeats(bytes: number, ctx: RunContext): number {
+  if (bytes >= 100 * MB) return 1;
+  return Math.max(1, Math.round(((ctx.quick ? 64 : 256) * MB) / bytes));
 }
 
-async function perRoundTripMs(bytes: number, roundTrip: () => Promise<void>): Promise<number> {
-  const repeats = payloadRepeats(bytes);
+async function perRoundTripMs(bytes: number, ctx: RunContext, roundTrip: () => Promise<void>): Promise<number> {
+  const repeats = payloadRepeats(bytes, ctx);
   const ms = await timeMs(async () => {
     for (let i = 0; i < repeats; i++) await roundTrip();
   });
@@ -161,12 +165,12 @@ export function zmqPayloadEcho(bytes: number, kind: PayloadKind): Baseline {
     metric: `round trip of ${payloadLabel(bytes, kind)}`,
     unit: 'ms',
     better: 'lower',
-    async measure() {
+    async measure(ctx) {
       const { socket, close } = await connectTo('zmq-echo.mjs', dealer());
       const payload = makePayload(bytes, kind);
       return {
         sample: () =>
-          perRoundTripMs(bytes, async () => {
+          perRoundTripMs(bytes, ctx, async () => {
             await socket.send(payload);
             const [frame] = await socket.receive();
             checkEcho(payload, asKind(frame!, kind));
@@ -182,12 +186,12 @@ export function zmqPayloadEcho(bytes: number, kind: PayloadKind): Baseline {
  * layer that did not split binary into frames would do: what target 4 is there to rule out.
  */
 export function msgpackPayloadEcho(bytes: number, kind: PayloadKind): Measure {
-  return async () => {
+  return async (ctx) => {
     const { socket, close } = await connectTo('zmq-echo.mjs', dealer(), ['--msgpack']);
     const payload = makePayload(bytes, kind);
     return {
       sample: () =>
-        perRoundTripMs(bytes, async () => {
+        perRoundTripMs(bytes, ctx, async () => {
           await socket.send(msgpack.encode({ id: 1, method: 'echo', args: [payload] }));
           const [frame] = await socket.receive();
           const reply = msgpack.decode(frame!) as { args: [Buffer | Float64Array] };

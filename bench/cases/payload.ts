@@ -31,10 +31,10 @@ const zeroprocCases: BenchCase[] = payloads.map(([bytes, kind]) => ({
   baseline: zmqPayloadEcho(bytes, kind),
   // 100 MB round trips take most of a second each here: 15 s of a quick run for one row
   fullOnly: bytes >= 100 * MB,
-  measure: () =>
+  measure: (ctx) =>
     childFixture<Target>(`payload-${bytes / MB}mb`, 'zp-target.mjs', (_proc, mod) => {
       const payload = makePayload(bytes, kind);
-      const repeats = payloadRepeats(bytes);
+      const repeats = payloadRepeats(bytes, ctx);
       return async () => {
         const ms = await timeMs(async () => {
           for (let i = 0; i < repeats; i++) checkEcho(payload, await mod.echo(payload));
