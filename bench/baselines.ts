@@ -139,7 +139,7 @@ export const payloadLabel = (bytes: number, kind: PayloadKind): string =>
   `${bytes / MB} MB ${kind === 'buffer' ? 'Buffer' : 'Float64Array'}`;
 
 /**
- * Round trips averaged into one payload sample: about 256 MB of traffic (64 MB with --quick),
+ * Round trips averaged into one payload sample: about 256 MB of traffic (32 MB with --quick),
  * and one round trip of 100 MB or more. A received frame counts as external memory, so a full GC
  * comes every one to three round trips of 10 MB and costs several ms: a sample of a few round
  * trips measured mostly whether it caught one (10-33 ms per 10 MB round trip from one sample to
@@ -147,7 +147,7 @@ export const payloadLabel = (bytes: number, kind: PayloadKind): string =>
  */
 export function payloadRepeats(bytes: number, ctx: RunContext): number {
   if (bytes >= 100 * MB) return 1;
-  return Math.max(1, Math.round(((ctx.quick ? 64 : 256) * MB) / bytes));
+  return Math.max(1, Math.round(((ctx.quick ? 32 : 256) * MB) / bytes));
 }
 
 async function perRoundTripMs(bytes: number, ctx: RunContext, roundTrip: () => Promise<void>): Promise<number> {

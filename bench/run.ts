@@ -1,8 +1,8 @@
 /**
  * npx tsx bench/run.ts [--quick] [--case TEXT]... [--pin | --no-pin] [--list] [--markdown]
  *
- * --quick: 3 runs, shorter warm-up and smaller samples, no baseline self-checks and no 100 MB
- * payload (unless a --case filter names them).
+ * --quick: 3 runs, shorter warm-up and smaller samples, no baseline self-checks and no 1 MB or
+ * 100 MB payload (unless a --case filter names them).
  *
  * Runs every case registered under bench/cases/ (each file exports `cases: BenchCase[]`) once per
  * CPU placement, prints one JSON line per case and placement on stdout and a table on stderr.
