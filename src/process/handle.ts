@@ -9,7 +9,7 @@ import type { RPCClient } from '../rpc/client.js';
 import type { Remote } from '../rpc/types.js';
 import type { ChildEnd } from './child-exit.js';
 import { ChildRun } from './child-run.js';
-import type { ResolvedSpawnOptions } from './options.js';
+import { resolveStopTimeout, type ResolvedSpawnOptions } from './options.js';
 import { RestartTracker, type RestartDecision } from './restart-policy.js';
 
 /** Payload of the `exit` event: one child process ended. */
@@ -54,7 +54,8 @@ export interface ProcessHandleEvents {
 export interface StopOptions {
   /**
    * How long to wait for a clean exit after asking the server to close, and again after SIGTERM,
-   * before escalating (ms). Default 5000.
+   * before escalating (ms, 0 to 2^31 - 1: a longer delay would make a Node timer fire at once).
+   * Default 5000.
    */
   timeout?: number;
 }
@@ -155,7 +156,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
    * exit status (idempotent).
    */
   async stop(options: StopOptions = {}): Promise<ExitInfo> {
-    const timeout = options.timeout ?? 5000;
+    const timeout = resolveStopTimeout(options.timeout);
     return this.end((run) => run.stop(timeout));
   }
 
@@ -188,12 +189,13 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
    * (not counted against the crash-loop limit) and resolves once it answers and `onRestart` ran.
    */
   async restart(options: StopOptions = {}): Promise<void> {
+    const timeout = resolveStopTimeout(options.timeout);
     const run = await this.current();
     if (this.ending || this.phase === 'finished') {
       throw new ProcessExitedError(this.name, run.pid, run.exitInfo ?? { code: null, signal: null });
     }
     this.intent.set(run, 'restart');
-    await run.stop(options.timeout ?? 5000);
+    await run.stop(timeout);
     // onExit ran before stop() returned (it was subscribed first) and started the replacement
     const next = await this.next;
     if (!next) throw this.lastStartError ?? new ProcessExitedError(this.name, run.pid, run.exitInfo ?? { code: null, signal: null });

@@ -3,6 +3,7 @@
  * the handle (which re-uses them for every restart) and the supervisor agree.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { isDelay, MAX_DELAY_MS } from './delays.js';
 import type { ProcessHandle } from './handle.js';
 import { resolveRestartOptions, type ResolvedRestartOptions, type RestartOptions, type RestartPolicyName } from './restart-policy.js';
 
@@ -31,7 +32,7 @@ export interface SpawnOptions {
   logServer?: string | false;
   /** Lowest level the child's loggers send (given to the child as `ZEROPROC_LOG_LEVEL`). */
   logLevel?: string;
-  /** How long the child may take to report ready, in ms. Default 10 000. */
+  /** How long the child may take to report ready, in ms (at most 2^31 - 1). Default 10 000. */
   startTimeout?: number;
   /** Default timeout of calls to the child, in ms. Default: the RPC client's (10 000). */
   callTimeout?: number;
@@ -101,7 +102,7 @@ export function resolveSpawnOptions(
   const address = opts.address ?? 'tcp://127.0.0.1:*';
   if (typeof address !== 'string' || !/^(tcp|ipc):\/\/.+/.test(address)) fail('address', address);
   const startTimeout = opts.startTimeout ?? 10_000;
-  if (!Number.isFinite(startTimeout) || startTimeout <= 0) fail('startTimeout', startTimeout);
+  if (!isDelay(startTimeout) || startTimeout === 0) fail(`startTimeout (1 to ${MAX_DELAY_MS} ms)`, startTimeout);
   if (opts.callTimeout !== undefined && !(Number.isFinite(opts.callTimeout) && opts.callTimeout > 0)) fail('callTimeout', opts.callTimeout);
   const typescript = opts.typescript ?? 'auto';
   if (typescript !== 'auto' && typeof typescript !== 'boolean') fail('typescript', typescript);
@@ -133,3 +134,11 @@ export function resolveSpawnOptions(
     watchdog: opts.watchdog ?? false,
   };
 }
+
+/** The escalation timeout of `stop()` and `restart()`, checked; see `StopOptions.timeout`. */
+export function resolveStopTimeout(timeout: number | undefined): number {
+  const ms = timeout ?? 5000;
+  if (!isDelay(ms)) throw new InvalidArgumentError(`stop timeout must be 0 to ${MAX_DELAY_MS} ms, got ${String(ms)}`);
+  return ms;
+}
+

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { ProcessExitedError, SpawnError, TimeoutError } from '../../src/errors.js';
+import { InvalidArgumentError, ProcessExitedError, SpawnError, TimeoutError } from '../../src/errors.js';
 import type { ProcessHandle } from '../../src/process/handle.js';
 import { setOutputSink, type ChildLine } from '../../src/process/output-sink.js';
 import { ProcessSpawner, spawn } from '../../src/process/spawner.js';
@@ -215,6 +215,20 @@ describe('failure semantics', () => {
     const exit = await proc.stop({ timeout: 300 });
     expect(exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL').toBe(true);
     expect(await waitGone([proc.pid], 2000)).toEqual([]);
+  });
+});
+
+describe('ending a child: bad arguments', () => {
+  test('a stop timeout a Node timer cannot wait is refused, and the child is left running', async () => {
+    const proc = await start({ name: 'stop-huge-timeout' });
+    // 2^31 ms would make the escalation timers fire after 1 ms: a SIGTERM instead of a clean stop
+    for (const timeout of [2 ** 31, Infinity, -1, Number.NaN]) {
+      await expect(proc.stop({ timeout })).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(proc.restart({ timeout })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(proc.state).toBe('running');
+    expect(alive(proc.pid)).toBe(true);
+    expect(await proc.stop({ timeout: 2 ** 31 - 1 })).toEqual({ code: 0, signal: null });
   });
 });
 

@@ -36,6 +36,9 @@ describe('spawn options', () => {
     [{ name: 'a\nb' }],
     [{ address: 'http://x' }],
     [{ startTimeout: 0 }],
+    // a Node timer given more than 2^31 - 1 ms fires after 1 ms: the spawn would time out at once
+    [{ startTimeout: 2 ** 31 }],
+    [{ startTimeout: Infinity }],
     [{ callTimeout: -1 }],
     [{ typescript: 'yes' }],
     [{ authkey: '' }],
