@@ -9,7 +9,7 @@ import type { RPCClient } from '../rpc/client.js';
 import type { Remote } from '../rpc/types.js';
 import type { ChildEnd } from './child-exit.js';
 import { ChildRun } from './child-run.js';
-import { resolveStopTimeout, type ResolvedSpawnOptions } from './options.js';
+import { checkSignal, resolveStopTimeout, type ResolvedSpawnOptions } from './options.js';
 import { RestartTracker, type RestartDecision } from './restart-policy.js';
 
 /** Payload of the `exit` event: one child process ended. */
@@ -160,9 +160,13 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     return this.end((run) => run.stop(timeout));
   }
 
-  /** Sends `signal` (default SIGKILL) to end the child for good; resolves with its exit status. */
+  /**
+   * Sends `signal` (default SIGKILL) to end the child for good; resolves with its exit status.
+   * An unknown signal name throws `InvalidArgumentError` and leaves the child as it was.
+   */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitInfo> {
-    return this.end((run) => run.kill(signal));
+    const checked = checkSignal(signal);
+    return this.end((run) => run.kill(checked));
   }
 
   /**

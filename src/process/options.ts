@@ -2,6 +2,7 @@
  * The options of `spawn()`, their defaults and their validation, in one place so the spawner,
  * the handle (which re-uses them for every restart) and the supervisor agree.
  */
+import { constants } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
 import { isDelay, MAX_DELAY_MS } from './delays.js';
 import type { ProcessHandle } from './handle.js';
@@ -142,3 +143,13 @@ export function resolveStopTimeout(timeout: number | undefined): number {
   return ms;
 }
 
+/**
+ * Checks a signal name given to `kill()`: `process.kill()` throws on an unknown one, and a
+ * signal that was never sent leaves its caller waiting for an exit that never comes.
+ */
+export function checkSignal(signal: unknown): NodeJS.Signals {
+  if (typeof signal !== 'string' || !Object.prototype.hasOwnProperty.call(constants.signals, signal)) {
+    throw new InvalidArgumentError(`unknown signal ${JSON.stringify(signal)} (expected a name such as 'SIGTERM' or 'SIGKILL')`);
+  }
+  return signal as NodeJS.Signals;
+}

@@ -230,6 +230,16 @@ describe('ending a child: bad arguments', () => {
     expect(alive(proc.pid)).toBe(true);
     expect(await proc.stop({ timeout: 2 ** 31 - 1 })).toEqual({ code: 0, signal: null });
   });
+
+  test('kill() with an unknown signal name rejects at once instead of waiting for an exit forever', async () => {
+    const proc = await start({ name: 'kill-bad-signal' });
+    for (const signal of ['sigterm', 'SIGNOPE', '']) {
+      await expect(proc.kill(signal as NodeJS.Signals)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(proc.state).toBe('running');
+    expect(alive(proc.pid)).toBe(true);
+    expect(await proc.kill('SIGTERM')).toEqual({ code: null, signal: 'SIGTERM' });
+  });
 });
 
 describe('output', () => {
