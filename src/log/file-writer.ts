@@ -4,6 +4,7 @@
  */
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
 
 /** Name of the live log file inside the log directory; rotated files get `.1`, `.2`, ... */
 export const LOG_FILE_NAME = 'zeroproc.log';
@@ -14,6 +15,33 @@ export interface RotateOptions {
   maxBytes?: number;
   /** How many rotated files (`zeroproc.log.1` newest ... `.N` oldest) are kept. Default 5. */
   maxFiles?: number;
+}
+
+/** {@link RotateOptions} with the defaults filled in; no rotation is `maxBytes: Infinity`. */
+export interface ResolvedRotation {
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/**
+ * Fills in and checks rotation settings. A bad value throws {@link InvalidArgumentError} naming
+ * it: unchecked, a negative or non-numeric `maxBytes` rotated before every line and left only
+ * the last few lines on disk.
+ */
+export function resolveRotation(rotate: RotateOptions | false | undefined): ResolvedRotation {
+  if (rotate === false) return { maxBytes: Infinity, maxFiles: 0 };
+  if (rotate !== undefined && (typeof rotate !== 'object' || rotate === null)) {
+    throw new InvalidArgumentError(`rotate must be an object or false, got ${String(rotate)}`);
+  }
+  const maxBytes = rotate?.maxBytes ?? 10 * 1024 * 1024;
+  const maxFiles = rotate?.maxFiles ?? 5;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new InvalidArgumentError(`rotate.maxBytes must be a positive integer (bytes), got ${String(maxBytes)}`);
+  }
+  if (!Number.isSafeInteger(maxFiles) || maxFiles < 0) {
+    throw new InvalidArgumentError(`rotate.maxFiles must be an integer >= 0, got ${String(maxFiles)}`);
+  }
+  return { maxBytes, maxFiles };
 }
 
 /** Options of {@link RotatingFile}. */
@@ -51,9 +79,7 @@ export class RotatingFile {
   constructor(readonly dir: string, options: RotatingFileOptions) {
     this.path = join(dir, LOG_FILE_NAME);
     this.options = options;
-    const rotate = options.rotate === false ? undefined : options.rotate ?? {};
-    this.maxBytes = rotate ? rotate.maxBytes ?? 10 * 1024 * 1024 : Infinity;
-    this.maxFiles = rotate ? rotate.maxFiles ?? 5 : 0;
+    ({ maxBytes: this.maxBytes, maxFiles: this.maxFiles } = resolveRotation(options.rotate));
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
   }
 

@@ -5,6 +5,7 @@ import msgpack from 'msgpack-lite';
 import { TransportBase } from './transport-base.js';
 import { Push } from 'zeromq';
 import { InvalidArgumentError } from '../errors.js';
+import { isDelay, MAX_DELAY_MS } from '../process/delays.js';
 import { HOST_NAME, getProcessName, recordFromInfo } from './context.js';
 import { isLogLevel, type LogLevel, type LogRecord } from './record.js';
 
@@ -25,7 +26,8 @@ export interface LogSenderOptions {
   maxBatch?: number;
   /**
    * How long, in ms, the process may wait at exit for ZeroMQ to take the records still waiting
-   * (in this sender or in ZeroMQ) when the server is slow or gone. Default 1 000.
+   * (in this sender or in ZeroMQ) when the server is slow or gone. A whole number from 0 to
+   * 2^31 - 1. Default 1 000.
    */
   linger?: number;
 }
@@ -102,8 +104,18 @@ export class LogSender extends TransportBase {
     this.maxQueue = positiveInt('maxQueue', options.maxQueue, 10_000);
     this.maxBatch = positiveInt('maxBatch', options.maxBatch, 1_000);
     this.lingerMs = options.linger ?? 1_000;
+    // checked before the socket exists: zeromq.js throws a bare TypeError for a non-number and
+    // the half-made socket crashes the process at exit; a negative linger would wait forever
+    if (!isDelay(this.lingerMs) || !Number.isInteger(this.lingerMs)) {
+      throw new InvalidArgumentError(`linger must be a whole number of ms from 0 to ${MAX_DELAY_MS}, got ${String(this.lingerMs)}`);
+    }
     this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK });
-    this.socket.connect(this.address);
+    try {
+      this.socket.connect(this.address);
+    } catch (err) {
+      this.socket.close();
+      throw new InvalidArgumentError(`LogSender cannot connect to ${JSON.stringify(this.address)}: ${(err as Error).message}`, { cause: err });
+    }
     if (!exitHookInstalled) {
       exitHookInstalled = true;
       process.on('exit', flushAllAtExit);

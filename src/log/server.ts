@@ -15,7 +15,7 @@ import {
   type OutputSink,
 } from '../process/output-sink.js';
 import { HOST_NAME, getProcessName } from './context.js';
-import { RotatingFile, type RotateOptions } from './file-writer.js';
+import { RotatingFile, resolveRotation, type RotateOptions } from './file-writer.js';
 import { formatRecord, wantsColors } from './format.js';
 import { pushLocalSink } from './local.js';
 import {
@@ -137,9 +137,7 @@ export class LogServer {
 
   /** Binds the sockets and starts serving; see {@link startLogServer}. */
   static async start(options: LogServerOptions = {}): Promise<LogServer> {
-    if (options.level !== undefined && !isLogLevel(options.level)) {
-      throw new InvalidArgumentError(`unknown log level ${JSON.stringify(options.level)}`);
-    }
+    checkOptions(options);
     const pull = new Pull({ linger: 0, maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024 });
     const pub = new XPublisher({ linger: 0, sendHighWaterMark: 10_000 });
     try {
@@ -380,6 +378,27 @@ export class LogServer {
       msg,
     };
   }
+}
+
+/**
+ * Throws {@link InvalidArgumentError} naming the first bad option, before any socket exists:
+ * zeromq.js throws a bare TypeError for an option of the wrong type and the half-made socket
+ * then crashes the process at exit (a segfault), and an error after the binds would leave the
+ * sockets open.
+ */
+function checkOptions(options: LogServerOptions): void {
+  const { level, dir, console: out, maxMessageBytes } = options;
+  if (level !== undefined && !isLogLevel(level)) throw new InvalidArgumentError(`unknown log level ${JSON.stringify(level)}`);
+  if (dir !== undefined && dir !== false && typeof dir !== 'string') {
+    throw new InvalidArgumentError(`dir must be a directory path or false, got ${String(dir)}`);
+  }
+  if (out !== undefined && typeof out !== 'boolean' && typeof (out as { write?: unknown } | null)?.write !== 'function') {
+    throw new InvalidArgumentError(`console must be true, false or a writable stream, got ${String(out)}`);
+  }
+  if (maxMessageBytes !== undefined && (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)) {
+    throw new InvalidArgumentError(`maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`);
+  }
+  resolveRotation(options.rotate);
 }
 
 /**

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import winston from 'winston';
+import { InvalidArgumentError } from '../../src/errors.js';
 import type { LogRecord } from '../../src/log/record.js';
 import { LogSender } from '../../src/log/sender.js';
 import { startLogServer, type LogServer } from '../../src/log/server.js';
@@ -112,5 +113,15 @@ describe('LogSender', () => {
   test('rejects a missing address and bad limits', () => {
     expect(() => new LogSender({ address: '' })).toThrow(/needs the address/);
     expect(() => new LogSender({ address: 'tcp://127.0.0.1:1', maxQueue: 0 })).toThrow(/maxQueue/);
+  });
+
+  test('a bad linger or an address ZeroMQ cannot use is an InvalidArgumentError naming it', () => {
+    // zeromq.js threw a bare TypeError for these, and its half-made socket crashed the process at exit
+    for (const linger of ['1000', -1, 1.5, Number.NaN]) {
+      expect(() => new LogSender({ address: 'tcp://127.0.0.1:1', linger: linger as number })).toThrow(InvalidArgumentError);
+      expect(() => new LogSender({ address: 'tcp://127.0.0.1:1', linger: linger as number })).toThrow(/linger/);
+    }
+    expect(() => new LogSender({ address: 'not-an-endpoint' })).toThrow(InvalidArgumentError);
+    expect(() => new LogSender({ address: 'not-an-endpoint' })).toThrow(/"not-an-endpoint"/);
   });
 });
