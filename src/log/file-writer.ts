@@ -2,7 +2,7 @@
  * Appends lines to `<dir>/zeroproc.log` with size rotation, behind a memory queue so that a slow
  * disk never holds up whoever produces the lines.
  */
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 
@@ -72,6 +72,8 @@ export class RotatingFile {
   private pendingBytes = 0;
   private dropped = 0;
   private handle: FileHandle | undefined;
+  /** Inode of the file {@link handle} is open on. */
+  private ino = 0;
   private size = 0;
   private writing: Promise<void> | undefined;
   private failing = false;
@@ -144,6 +146,7 @@ export class RotatingFile {
   private async writeLines(lines: string[], sizes: number[]): Promise<void> {
     let i = 0;
     while (i < lines.length) {
+      await this.followOtherWriters();
       if (!this.handle) await this.openLive();
       let bytes = 0;
       let j = i;
@@ -161,10 +164,29 @@ export class RotatingFile {
     }
   }
 
+  /**
+   * Another writer on the same directory (a second LogServer, in this process or another) may
+   * have rotated the live file or appended to it since our last write: without a look, our
+   * lines would go on into a rotated file (where `zeroproc logs -f` no longer reads) and the
+   * sizes would not add up. Closes the handle when the path names another file now, and takes
+   * the size from the file itself. (Between this look and the write another writer can still
+   * rotate; that window is a few microseconds, not the rest of the run.)
+   */
+  private async followOtherWriters(): Promise<void> {
+    if (!this.handle) return;
+    const live = await stat(this.path).catch(ignoreMissing);
+    if (live && live.ino === this.ino) {
+      this.size = live.size;
+      return;
+    }
+    await this.handle.close();
+    this.handle = undefined;
+  }
+
   private async openLive(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     this.handle = await open(this.path, 'a');
-    this.size = (await this.handle.stat()).size;
+    ({ ino: this.ino, size: this.size } = await this.handle.stat());
   }
 
   /** `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the oldest. */
@@ -183,6 +205,7 @@ export class RotatingFile {
   }
 }
 
-function ignoreMissing(err: NodeJS.ErrnoException): void {
+function ignoreMissing(err: NodeJS.ErrnoException): undefined {
   if (err.code !== 'ENOENT') throw err;
+  return undefined;
 }
