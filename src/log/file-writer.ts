@@ -185,8 +185,24 @@ export class RotatingFile {
 
   private async openLive(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    this.handle = await open(this.path, 'a');
+    // 'a+' rather than 'a': the last byte is read back below
+    this.handle = await open(this.path, 'a+');
     ({ ino: this.ino, size: this.size } = await this.handle.stat());
+    await this.endPartialLine();
+  }
+
+  /**
+   * A file left ending in the middle of a line (its writer was killed mid-write, or the disk
+   * filled up) gets a line feed first: else the next line would be glued to that fragment and
+   * both lost to readers as one malformed line.
+   */
+  private async endPartialLine(): Promise<void> {
+    if (this.size === 0) return;
+    const last = Buffer.alloc(1);
+    await this.handle!.read(last, 0, 1, this.size - 1);
+    if (last[0] === 0x0a) return;
+    await this.handle!.write('\n');
+    this.size += 1;
   }
 
   /** `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the oldest. */

@@ -76,6 +76,17 @@ describe('size rotation', () => {
     expect(kept).toEqual(Array.from({ length: total }, (_, i) => record(i).msg));
   });
 
+  test('a file left ending in a partial line (a writer killed mid-write) does not swallow the next record', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'zeroproc.log'), `${lineOf(0)}${lineOf(1).slice(0, 30)}`);
+    const server = await startLogServer({ dir, console: false, register: false });
+    server.ingest(record(2));
+    await server.close();
+    const last = await readLastRecords(dir, 10);
+    expect(last.records.map((r) => r.msg)).toEqual([record(0).msg, record(2).msg]);
+    expect(last.skipped).toBe(1);
+  });
+
   test('a LogServer rotates with its rotate option and resumes an existing file', async () => {
     const dir = tmpDir();
     for (const round of [0, 1]) {
