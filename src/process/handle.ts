@@ -308,8 +308,12 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     } catch (error) {
       // onRestart failed: the new child lacks its state; its exit drives the next decision
       this.lastStartError = error as Error;
+      const self = this.next;
       run.signal('SIGKILL');
-      return undefined;
+      // onExit, subscribed when the run was adopted, has decided once this resolves; whoever
+      // waits for this attempt waits for the next one, if the policy made one
+      await run.ended;
+      return this.next !== self ? this.next : undefined;
     }
     this.lastStartError = undefined;
     return run;

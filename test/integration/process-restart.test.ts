@@ -99,6 +99,25 @@ describe('restart policy', () => {
     expect(await p.pid).toBe(proc.pid);
   });
 
+  test('import() waiting for a restart whose onRestart fails gets the child of the next attempt', async () => {
+    let calls = 0;
+    const proc = await spawn({
+      name: 'hook-fails-while-awaited',
+      restart: { policy: 'on-failure', backoff: { initial: 0 } },
+      onRestart: () => {
+        if (++calls === 1) throw new Error('state could not be rebuilt');
+      },
+    });
+    started.push(proc);
+    const exited = next(proc, 'exit');
+    process.kill(proc.pid, 'SIGKILL');
+    await exited;
+    expect(proc.state).toBe('restarting');
+    const p = await proc.import<typeof import('node:process')>('node:process');
+    expect(await p.pid).toBe(proc.pid);
+    expect(calls).toBe(2);
+  });
+
   test('on-failure: the client follows the new child; proxies into the dead one keep failing', async () => {
     const hooked: number[] = [];
     const proc = await spawn({
