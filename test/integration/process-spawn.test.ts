@@ -169,6 +169,12 @@ describe('start-up failures', () => {
     await expect(spawn({ name: 'no-cwd', cwd: '/nonexistent/zeroproc' })).rejects.toBeInstanceOf(SpawnError);
   });
 
+  test('an outputFile that cannot be opened gives SpawnError naming it', async () => {
+    const spawning = spawn({ name: 'no-output-dir', detached: true, outputFile: '/nonexistent/zeroproc/out.log' });
+    await expect(spawning).rejects.toBeInstanceOf(SpawnError);
+    await expect(spawning).rejects.toThrow(/outputFile.*\/nonexistent\/zeroproc\/out\.log/);
+  });
+
   test('a child that never reports ready is killed at startTimeout', async () => {
     const err = await spawn({ name: 'never-ready', startTimeout: 300, execArgv: ['--import', 'data:text/javascript,process.stdout.write(String(process.pid)+"\\n");while(true);'] }).catch(
       (e: unknown) => e,
