@@ -222,7 +222,9 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   private async end(how: (run: ChildRun) => Promise<ExitInfo>): Promise<ExitInfo> {
     this.ending = true;
     this.cancelBackoff?.();
-    if (this.next) await this.next;
+    // once the attempt is back to 'running' its child is adopted and only onRestart is left:
+    // the caller may be that hook, and waiting for the attempt would wait for itself
+    if (this.next && this.phase === 'restarting') await this.next;
     if (this.phase !== 'finished') {
       this.intent.set(this.run, 'stop');
       await how(this.run);

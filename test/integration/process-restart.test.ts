@@ -118,6 +118,25 @@ describe('restart policy', () => {
     expect(calls).toBe(2);
   });
 
+  test('stop() called from onRestart stops the new child instead of waiting for the hook forever', async () => {
+    const pids: number[] = [];
+    const proc = await spawn({
+      name: 'stops-in-hook',
+      restart: { policy: 'on-failure', backoff: { initial: 0 } },
+      // a hook that finds the state cannot be rebuilt and gives up on the child
+      onRestart: async (h) => {
+        pids.push(h.pid);
+        await h.stop();
+      },
+    });
+    started.push(proc);
+    process.kill(proc.pid, 'SIGKILL');
+    expect(await proc.wait()).toEqual({ code: 0, signal: null });
+    expect(proc.state).toBe('finished');
+    expect(pids).toEqual([proc.pid]);
+    expect(await waitGone(pids, 2000)).toEqual([]);
+  });
+
   test('on-failure: the client follows the new child; proxies into the dead one keep failing', async () => {
     const hooked: number[] = [];
     const proc = await spawn({
