@@ -2,6 +2,7 @@
  * Appends lines to `<dir>/zeroproc.log` with size rotation, behind a memory queue so that a slow
  * disk never holds up whoever produces the lines.
  */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
@@ -56,6 +57,14 @@ export interface RotatingFileOptions {
   onError: (err: Error) => void;
 }
 
+/** Files whose queued lines must reach the disk when the process exits. */
+const openFiles = new Set<RotatingFile>();
+let exitHookInstalled = false;
+
+function writeAllAtExit(): void {
+  for (const file of openFiles) file.flushSync();
+}
+
 /**
  * The live log file and its rotated predecessors. Lines are written in the order given; a file
  * never grows past `maxBytes` unless a single line is larger.
@@ -77,12 +86,20 @@ export class RotatingFile {
   private size = 0;
   private writing: Promise<void> | undefined;
   private failing = false;
+  /** The lines the write loop took from the queue, and how many of them it has written. */
+  private batch: string[] = [];
+  private batchWritten = 0;
 
   constructor(readonly dir: string, options: RotatingFileOptions) {
     this.path = join(dir, LOG_FILE_NAME);
     this.options = options;
     ({ maxBytes: this.maxBytes, maxFiles: this.maxFiles } = resolveRotation(options.rotate));
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', writeAllAtExit);
+    }
+    openFiles.add(this);
   }
 
   /** Queues one line (it must end with `\n`); returns at once. */
@@ -109,8 +126,37 @@ export class RotatingFile {
   /** Writes what is queued, then closes the file. */
   async close(): Promise<void> {
     await this.flush();
+    openFiles.delete(this);
     await this.handle?.close();
     this.handle = undefined;
+  }
+
+  /**
+   * Writes every line not yet written, synchronously; called at process exit. After
+   * `process.exit()` or an uncaught exception the event loop never runs the write loop again,
+   * and the lines logged last, usually the ones that say what went wrong, never reached the
+   * file. Appends to the live file without rotating (the next writer rotates). A write the loop
+   * had already started but not seen finish is written again: a line may appear twice, rather
+   * than not at all.
+   */
+  flushSync(): void {
+    const lines = [...this.batch.slice(this.batchWritten), ...this.pending];
+    this.batch = [];
+    this.pending = [];
+    this.pendingSizes = [];
+    this.pendingBytes = 0;
+    if (lines.length === 0) return;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const fd = openSync(this.path, 'a');
+      try {
+        writeSync(fd, lines.join(''));
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // the process is ending: there is nowhere left to report it
+    }
   }
 
   private push(line: string, size: number): void {
@@ -127,6 +173,8 @@ export class RotatingFile {
         this.pending = [];
         this.pendingSizes = [];
         this.pendingBytes = 0;
+        this.batch = lines;
+        this.batchWritten = 0;
         try {
           await this.writeLines(lines, sizes);
           this.failing = false;
@@ -135,6 +183,8 @@ export class RotatingFile {
           this.handle = undefined;
           if (!this.failing) this.options.onError(err as Error);
           this.failing = true;
+        } finally {
+          this.batch = [];
         }
       }
     } finally {
@@ -161,6 +211,7 @@ export class RotatingFile {
       await this.handle!.write(j - i === 1 ? lines[i]! : lines.slice(i, j).join(''));
       this.size += bytes;
       i = j;
+      this.batchWritten = i;
     }
   }
 
