@@ -93,6 +93,19 @@ function fail(what: string, value: unknown): never {
   throw new InvalidArgumentError(`spawn option ${what} is not valid: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
 }
 
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isEnv(value: unknown): value is Record<string, string | undefined> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => v === undefined || typeof v === 'string')
+  );
+}
+
 /** Validates `opts` and fills in defaults; `authkey` and `logServer` come from the spawner. */
 export function resolveSpawnOptions(
   opts: SpawnOptions,
@@ -114,6 +127,14 @@ export function resolveSpawnOptions(
   if (authkey.length === 0) fail('authkey', '(empty)');
   const detached = opts.detached ?? false;
   if (opts.outputFile !== undefined && !detached) fail('outputFile (only for detached children)', opts.outputFile);
+  // a string where a list is expected would be spread into single characters: a preload of
+  // '/' or Node flags '-', '-', 'm', ... failing the spawn with a message that names neither
+  if (opts.execArgv !== undefined && !isStringList(opts.execArgv)) fail('execArgv (a list of strings)', opts.execArgv);
+  if (opts.preload !== undefined && !isStringList(opts.preload)) fail('preload (a list of module specifiers)', opts.preload);
+  if (opts.env !== undefined && !isEnv(opts.env)) fail('env (an object of strings)', opts.env);
+  if (opts.cwd !== undefined && typeof opts.cwd !== 'string') fail('cwd', opts.cwd);
+  // a hook that is not a function would fail every restart: a crash loop up to giveup
+  if (opts.onRestart !== undefined && typeof opts.onRestart !== 'function') fail('onRestart (a function)', opts.onRestart);
   return {
     name,
     cwd: opts.cwd ?? process.cwd(),

@@ -44,6 +44,14 @@ describe('spawn options', () => {
     [{ authkey: '' }],
     [{ outputFile: '/tmp/x.log' }],
     [{ restart: { policy: 'sometimes' } }],
+    // a string where a list belongs was spread into characters; a bad hook failed every restart
+    [{ preload: './setup.js' }],
+    [{ execArgv: '--max-old-space-size=100' }],
+    [{ execArgv: [100] }],
+    [{ env: 'A=1' }],
+    [{ env: { A: 1 } }],
+    [{ cwd: 42 }],
+    [{ onRestart: 'rebuild' }],
   ])('rejects %j', (opts) => {
     expect(() => resolveSpawnOptions(opts as never, defaults)).toThrow(InvalidArgumentError);
   });
