@@ -73,6 +73,17 @@ export interface LogServerStats {
   malformed: number;
 }
 
+/** What a registered server took over from whoever held the process's registration before. */
+interface Registration {
+  sink: OutputSink;
+  address: string;
+  previousSink: OutputSink | undefined;
+  previousAddress: string | undefined;
+}
+
+/** Registrations of the running servers of this process, oldest first. */
+const registrations: Registration[] = [];
+
 /** How often at most a malformed message is reported, in ms. */
 const MALFORMED_REPORT_INTERVAL = 10_000;
 
@@ -204,16 +215,30 @@ export class LogServer {
   }
 
   private registerAsProcessLogServer(): void {
-    const previousSink = getOutputSink();
-    const previousAddress = getLogAddress();
+    const registration: Registration = {
+      sink: this.outputSink,
+      address: this.address,
+      previousSink: getOutputSink(),
+      previousAddress: getLogAddress(),
+    };
+    registrations.push(registration);
     setOutputSink(this.outputSink);
     setLogAddress(this.address);
     const removeLocal = pushLocalSink((record) => this.dispatch([record]));
     this.unregister = () => {
       removeLocal();
-      // a server started after this one and still running keeps its registration
-      if (getOutputSink() === this.outputSink) setOutputSink(previousSink);
-      if (getLogAddress() === this.address) setLogAddress(previousAddress);
+      const at = registrations.indexOf(registration);
+      registrations.splice(at, 1);
+      const later = registrations[at];
+      if (later) {
+        // a server started after this one and still running keeps its registration; what it
+        // gives back when it closes is what this one found, not this closed server
+        later.previousSink = registration.previousSink;
+        later.previousAddress = registration.previousAddress;
+        return;
+      }
+      if (getOutputSink() === this.outputSink) setOutputSink(registration.previousSink);
+      if (getLogAddress() === this.address) setLogAddress(registration.previousAddress);
     };
   }
 

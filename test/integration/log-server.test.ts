@@ -147,6 +147,19 @@ describe('LogServer', () => {
     expect(getLogAddress()).toBeUndefined();
   });
 
+  test('servers closed in the order they started leave no closed server registered', async () => {
+    const first = await startLogServer({ console: false, dir: false });
+    const second = await startLogServer({ console: false, dir: false });
+    // the first one goes while the second still runs: the second must then give back what the
+    // first had found (nothing), not the first one's address and sink
+    await first.close();
+    expect(getLogAddress()).toBe(second.address);
+    expect(getOutputSink()).toBe(second.outputSink);
+    await second.close();
+    expect(getLogAddress()).toBeUndefined();
+    expect(getOutputSink()).toBeUndefined();
+  });
+
   test('publishes records to live subscribers on its PUB socket', async () => {
     const s = await server({ dir: false });
     const sub = new Subscriber({ linger: 0 });
