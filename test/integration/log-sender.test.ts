@@ -73,6 +73,20 @@ describe('LogSender', () => {
     expect(got.records[10]).toMatchObject({ level: 'warn', logger: 'zeroproc.log', pid: process.pid });
   });
 
+  test('a burst of large records is not lost as one message over the server\'s size limit', async () => {
+    // 1 000 records of 20 KB in one tick: as one 20 MB message, past the server's 16 MiB limit,
+    // ZeroMQ dropped the connection and every record of the message with it, without a word
+    const s = await server();
+    const n = 1_000;
+    const got = waitForRecords(s, (rs) => rs.length === n);
+    const tx = sender({ address: s.address });
+    const base: LogRecord = { time: 1, host: 'h', process: 'p', pid: 1, logger: 'l', stream: 'log', level: 'info', msg: '' };
+    const padding = 'x'.repeat(20_000);
+    for (let i = 0; i < n; i++) tx.send({ ...base, msg: `r${i} ${padding}` });
+    await got.done;
+    expect(got.records.map((r) => r.msg.split(' ')[0])).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
+  });
+
   test('records logged in the same tick leave as one message', async () => {
     const s = await server();
     const batches: number[] = [];
