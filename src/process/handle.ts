@@ -245,27 +245,37 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     if (run !== this.run) return;
     const intent = this.intent.get(run);
     const uptime = performance.now() - run.startedAt;
-    this.emit('exit', { ...end.exit, pid: run.pid, uptime, requested: intent !== undefined });
+    // announced once the handle moved on: its listeners see 'restarting' or 'finished', and an
+    // import() of theirs waits for the next child instead of failing on this one
+    const announce = (): void => {
+      this.emit('exit', { ...end.exit, pid: run.pid, uptime, requested: intent !== undefined });
+    };
     if (intent === 'restart' && !this.ending) {
       this.startNext({ attempt: this.tracker.countManualRestart(), delay: 0 }, run.pid);
+      announce();
     } else if (intent === undefined) {
-      this.supervise(this.tracker.onExit(end.exit, uptime), end.exit, run.pid);
+      this.supervise(this.tracker.onExit(end.exit, uptime), end.exit, run.pid, announce);
     } else {
       this.finish(end.exit);
+      announce();
     }
   }
 
-  private supervise(decision: RestartDecision, lastExit: ExitInfo, previousPid: number): void {
+  /** Acts on a decision; `announce` emits the exit that led to it, before any `giveup`. */
+  private supervise(decision: RestartDecision, lastExit: ExitInfo, previousPid: number, announce: () => void = () => undefined): void {
     if (this.ending || decision.action === 'none') {
       this.finish(lastExit);
+      announce();
       return;
     }
     if (decision.action === 'giveup') {
       this.finish(lastExit);
+      announce();
       this.emit('giveup', { restarts: decision.restarts, reason: decision.reason, lastExit, lastError: this.lastStartError });
       return;
     }
     this.startNext(decision, previousPid);
+    announce();
   }
 
   private startNext(decision: { attempt: number; delay: number }, previousPid: number): void {

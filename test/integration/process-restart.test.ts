@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotFoundError, ProcessExitedError, SpawnError } from '../../src/errors.js';
-import type { ProcessGiveupEvent, ProcessHandle, ProcessRestartEvent } from '../../src/process/handle.js';
+import type { ProcessGiveupEvent, ProcessHandle, ProcessRestartEvent, ProcessState } from '../../src/process/handle.js';
 import { spawn } from '../../src/process/spawner.js';
 import { Supervisor } from '../../src/process/supervisor.js';
 import { fixture, waitGone } from '../fixtures/process/proc-util.js';
@@ -193,6 +193,28 @@ describe('restart policy', () => {
     const pid = await p.pid;
     expect(pid).not.toBe(firstPid);
     expect(pid).toBe(proc.pid);
+  });
+
+  test("an 'exit' listener sees what follows the exit, and an import() from it reaches the next child", async () => {
+    const proc = await spawn({ name: 'exit-listener', restart: { policy: 'on-failure', maxRestarts: 1, minUptime: 60_000, backoff: { initial: 0 } } });
+    started.push(proc);
+    const states: ProcessState[] = [];
+    proc.on('exit', () => states.push(proc.state));
+    const called = new Promise<number>((resolve, reject) => {
+      proc.once('exit', () => {
+        proc
+          .import<typeof import('node:process')>('node:process')
+          .then((p) => p.pid)
+          .then(resolve, reject);
+      });
+    });
+    process.kill(proc.pid, 'SIGKILL');
+    expect(await called).toBe(proc.pid);
+    // the second crash exceeds maxRestarts: its listeners see the handle finished
+    const gaveUp = next(proc, 'giveup');
+    process.kill(proc.pid, 'SIGKILL');
+    await gaveUp;
+    expect(states).toEqual(['restarting', 'finished']);
   });
 
   test('stop() during the back-off cancels the restart', async () => {
