@@ -1,7 +1,7 @@
 /**
  * The `zeroproc` dispatcher: finds the subcommand in {@link commands} and runs it.
  */
-import { EXIT_USAGE, UsageError, type CliIo, type Command } from './command.js';
+import { EXIT_USAGE, type CliIo, type Command } from './command.js';
 import { logsCommand } from './logs.js';
 import { ZeroprocError } from '../errors.js';
 
@@ -36,7 +36,8 @@ export async function main(argv: string[], io: CliIo = { stdout: process.stdout,
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ZeroprocError || isParseArgsError(err)) {
+    // UsageError is a ZeroprocError too
+    if (err instanceof ZeroprocError || isParseArgsError(err)) {
       const hint = isParseArgsError(err) ? `\nRun 'zeroproc ${name} --help' for usage.` : '';
       io.stderr.write(`zeroproc ${name}: ${(err as Error).message}${hint}\n`);
       return EXIT_USAGE;

@@ -1,6 +1,7 @@
 /**
  * What a `zeroproc` subcommand looks like to the dispatcher in `main.ts`.
  */
+import { InvalidArgumentError } from '../errors.js';
 
 /** The streams a command writes to (the process's own, or a test's). */
 export interface CliIo {
@@ -24,11 +25,7 @@ export const EXIT_USAGE = 2;
 
 /**
  * A problem the user can fix by running the command differently; printed as one line, without
- * a stack, and the process exits with {@link EXIT_USAGE}.
+ * a stack, and the process exits with {@link EXIT_USAGE}. An invalid argument, so its `code` is
+ * `ERR_INVALID_ARGUMENT`, like the errors of the library functions the commands call.
  */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export class UsageError extends InvalidArgumentError {}

@@ -13,6 +13,7 @@ import { formatRecord, wantsColors } from '../log/format.js';
 import { LogFollower, readLastRecords } from '../log/reader.js';
 import { isLogLevel, validateRecord, type LogLevel, type LogRecord, type LogStream } from '../log/record.js';
 import { DEFAULT_LOG_DIR, LOG_PUB_TOPIC } from '../log/server.js';
+import { MAX_DELAY_MS } from '../process/delays.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 
 const HELP = `Usage: zeroproc logs [options]
@@ -139,8 +140,9 @@ function parseCount(text: string | undefined, hasSince: boolean): number {
 
 function parseTimeout(text: string | undefined): number {
   if (text === undefined) return 5_000;
-  if (!/^\d+$/.test(text) || Number(text) === 0) {
-    throw new UsageError(`--timeout expects a positive number of milliseconds, got ${JSON.stringify(text)}`);
+  // a longer delay would make the timer fire at once, failing a server that is there
+  if (!/^\d+$/.test(text) || Number(text) === 0 || Number(text) > MAX_DELAY_MS) {
+    throw new UsageError(`--timeout expects a number of milliseconds from 1 to ${MAX_DELAY_MS}, got ${JSON.stringify(text)}`);
   }
   return Number(text);
 }

@@ -2,8 +2,10 @@
  * Appends lines to `<dir>/zeroproc.log` with size rotation, behind a memory queue so that a slow
  * disk never holds up whoever produces the lines.
  */
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
 
 /** Name of the live log file inside the log directory; rotated files get `.1`, `.2`, ... */
 export const LOG_FILE_NAME = 'zeroproc.log';
@@ -16,6 +18,33 @@ export interface RotateOptions {
   maxFiles?: number;
 }
 
+/** {@link RotateOptions} with the defaults filled in; no rotation is `maxBytes: Infinity`. */
+export interface ResolvedRotation {
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/**
+ * Fills in and checks rotation settings. A bad value throws {@link InvalidArgumentError} naming
+ * it: unchecked, a negative or non-numeric `maxBytes` rotated before every line and left only
+ * the last few lines on disk.
+ */
+export function resolveRotation(rotate: RotateOptions | false | undefined): ResolvedRotation {
+  if (rotate === false) return { maxBytes: Infinity, maxFiles: 0 };
+  if (rotate !== undefined && (typeof rotate !== 'object' || rotate === null)) {
+    throw new InvalidArgumentError(`rotate must be an object or false, got ${String(rotate)}`);
+  }
+  const maxBytes = rotate?.maxBytes ?? 10 * 1024 * 1024;
+  const maxFiles = rotate?.maxFiles ?? 5;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new InvalidArgumentError(`rotate.maxBytes must be a positive integer (bytes), got ${String(maxBytes)}`);
+  }
+  if (!Number.isSafeInteger(maxFiles) || maxFiles < 0) {
+    throw new InvalidArgumentError(`rotate.maxFiles must be an integer >= 0, got ${String(maxFiles)}`);
+  }
+  return { maxBytes, maxFiles };
+}
+
 /** Options of {@link RotatingFile}. */
 export interface RotatingFileOptions {
   /** Rotation settings, or `false` to let the file grow. */
@@ -26,6 +55,14 @@ export interface RotatingFileOptions {
   dropNotice: (count: number) => string;
   /** Told about a failed write (once per failure streak); the lines of that write are lost. */
   onError: (err: Error) => void;
+}
+
+/** Files whose queued lines must reach the disk when the process exits. */
+const openFiles = new Set<RotatingFile>();
+let exitHookInstalled = false;
+
+function writeAllAtExit(): void {
+  for (const file of openFiles) file.flushSync();
 }
 
 /**
@@ -44,17 +81,25 @@ export class RotatingFile {
   private pendingBytes = 0;
   private dropped = 0;
   private handle: FileHandle | undefined;
+  /** Inode of the file {@link handle} is open on. */
+  private ino = 0;
   private size = 0;
   private writing: Promise<void> | undefined;
   private failing = false;
+  /** The lines the write loop took from the queue, and how many of them it has written. */
+  private batch: string[] = [];
+  private batchWritten = 0;
 
   constructor(readonly dir: string, options: RotatingFileOptions) {
     this.path = join(dir, LOG_FILE_NAME);
     this.options = options;
-    const rotate = options.rotate === false ? undefined : options.rotate ?? {};
-    this.maxBytes = rotate ? rotate.maxBytes ?? 10 * 1024 * 1024 : Infinity;
-    this.maxFiles = rotate ? rotate.maxFiles ?? 5 : 0;
+    ({ maxBytes: this.maxBytes, maxFiles: this.maxFiles } = resolveRotation(options.rotate));
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', writeAllAtExit);
+    }
+    openFiles.add(this);
   }
 
   /** Queues one line (it must end with `\n`); returns at once. */
@@ -81,8 +126,37 @@ export class RotatingFile {
   /** Writes what is queued, then closes the file. */
   async close(): Promise<void> {
     await this.flush();
+    openFiles.delete(this);
     await this.handle?.close();
     this.handle = undefined;
+  }
+
+  /**
+   * Writes every line not yet written, synchronously; called at process exit. After
+   * `process.exit()` or an uncaught exception the event loop never runs the write loop again,
+   * and the lines logged last, usually the ones that say what went wrong, never reached the
+   * file. Appends to the live file without rotating (the next writer rotates). A write the loop
+   * had already started but not seen finish is written again: a line may appear twice, rather
+   * than not at all.
+   */
+  flushSync(): void {
+    const lines = [...this.batch.slice(this.batchWritten), ...this.pending];
+    this.batch = [];
+    this.pending = [];
+    this.pendingSizes = [];
+    this.pendingBytes = 0;
+    if (lines.length === 0) return;
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const fd = openSync(this.path, 'a');
+      try {
+        writeSync(fd, lines.join(''));
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // the process is ending: there is nowhere left to report it
+    }
   }
 
   private push(line: string, size: number): void {
@@ -99,6 +173,8 @@ export class RotatingFile {
         this.pending = [];
         this.pendingSizes = [];
         this.pendingBytes = 0;
+        this.batch = lines;
+        this.batchWritten = 0;
         try {
           await this.writeLines(lines, sizes);
           this.failing = false;
@@ -107,6 +183,8 @@ export class RotatingFile {
           this.handle = undefined;
           if (!this.failing) this.options.onError(err as Error);
           this.failing = true;
+        } finally {
+          this.batch = [];
         }
       }
     } finally {
@@ -118,6 +196,7 @@ export class RotatingFile {
   private async writeLines(lines: string[], sizes: number[]): Promise<void> {
     let i = 0;
     while (i < lines.length) {
+      await this.followOtherWriters();
       if (!this.handle) await this.openLive();
       let bytes = 0;
       let j = i;
@@ -132,13 +211,49 @@ export class RotatingFile {
       await this.handle!.write(j - i === 1 ? lines[i]! : lines.slice(i, j).join(''));
       this.size += bytes;
       i = j;
+      this.batchWritten = i;
     }
+  }
+
+  /**
+   * Another writer on the same directory (a second LogServer, in this process or another) may
+   * have rotated the live file or appended to it since our last write: without a look, our
+   * lines would go on into a rotated file (where `zeroproc logs -f` no longer reads) and the
+   * sizes would not add up. Closes the handle when the path names another file now, and takes
+   * the size from the file itself. (Between this look and the write another writer can still
+   * rotate; that window is a few microseconds, not the rest of the run.)
+   */
+  private async followOtherWriters(): Promise<void> {
+    if (!this.handle) return;
+    const live = await stat(this.path).catch(ignoreMissing);
+    if (live && live.ino === this.ino) {
+      this.size = live.size;
+      return;
+    }
+    await this.handle.close();
+    this.handle = undefined;
   }
 
   private async openLive(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    this.handle = await open(this.path, 'a');
-    this.size = (await this.handle.stat()).size;
+    // 'a+' rather than 'a': the last byte is read back below
+    this.handle = await open(this.path, 'a+');
+    ({ ino: this.ino, size: this.size } = await this.handle.stat());
+    await this.endPartialLine();
+  }
+
+  /**
+   * A file left ending in the middle of a line (its writer was killed mid-write, or the disk
+   * filled up) gets a line feed first: else the next line would be glued to that fragment and
+   * both lost to readers as one malformed line.
+   */
+  private async endPartialLine(): Promise<void> {
+    if (this.size === 0) return;
+    const last = Buffer.alloc(1);
+    await this.handle!.read(last, 0, 1, this.size - 1);
+    if (last[0] === 0x0a) return;
+    await this.handle!.write('\n');
+    this.size += 1;
   }
 
   /** `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the oldest. */
@@ -157,6 +272,7 @@ export class RotatingFile {
   }
 }
 
-function ignoreMissing(err: NodeJS.ErrnoException): void {
+function ignoreMissing(err: NodeJS.ErrnoException): undefined {
   if (err.code !== 'ENOENT') throw err;
+  return undefined;
 }

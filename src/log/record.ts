@@ -31,7 +31,7 @@ export const STDERR_LEVEL: LogLevel = 'warn';
 
 /** One log record. */
 export interface LogRecord {
-  /** When the source process produced it, in ms since the epoch, by the source's clock. */
+  /** When the source process produced it, in ms since the epoch (within ±8.64e15, a `Date`'s range), by the source's clock. */
   time: number;
   /** Host name of the source process. */
   host: string;
@@ -65,6 +65,9 @@ export function levelPasses(level: LogLevel, minimum: LogLevel): boolean {
 
 const STREAMS: ReadonlySet<string> = new Set(['log', 'stdout', 'stderr']);
 
+/** The largest distance from the epoch a `Date` can hold, in ms; readers format `time` as one. */
+const MAX_DATE_MS = 8.64e15;
+
 /**
  * Checks that `value` is a well-formed record and returns a clean copy of it (unknown fields are
  * dropped). Throws {@link ProtocolError} naming the first bad field.
@@ -77,7 +80,7 @@ export function validateRecord(value: unknown): LogRecord {
   const bad = (field: string, want: string): never => {
     throw new ProtocolError(`log record field "${field}" must be ${want}, got ${describe(v[field])}`);
   };
-  if (typeof v.time !== 'number' || !Number.isFinite(v.time)) bad('time', 'a finite number');
+  if (typeof v.time !== 'number' || !(Math.abs(v.time) <= MAX_DATE_MS)) bad('time', 'a number of ms within the range of a Date');
   if (typeof v.host !== 'string') bad('host', 'a string');
   if (typeof v.process !== 'string') bad('process', 'a string');
   if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || v.pid < 0) bad('pid', 'a non-negative integer');

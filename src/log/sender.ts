@@ -5,6 +5,7 @@ import msgpack from 'msgpack-lite';
 import { TransportBase } from './transport-base.js';
 import { Push } from 'zeromq';
 import { InvalidArgumentError } from '../errors.js';
+import { isDelay, MAX_DELAY_MS } from '../process/delays.js';
 import { HOST_NAME, getProcessName, recordFromInfo } from './context.js';
 import { isLogLevel, type LogLevel, type LogRecord } from './record.js';
 
@@ -21,11 +22,12 @@ export interface LogSenderOptions {
    * counted, and a `warn` record saying how many follows once there is room. Default 10 000.
    */
   maxQueue?: number;
-  /** Most records in one message. Default 1 000. */
+  /** Most records in one message (fewer when they would take more than 1 MiB). Default 1 000. */
   maxBatch?: number;
   /**
    * How long, in ms, the process may wait at exit for ZeroMQ to take the records still waiting
-   * (in this sender or in ZeroMQ) when the server is slow or gone. Default 1 000.
+   * (in this sender or in ZeroMQ) when the server is slow or gone. A whole number from 0 to
+   * 2^31 - 1. Default 1 000.
    */
   linger?: number;
 }
@@ -37,6 +39,13 @@ export interface LogSenderOptions {
  * left in ZeroMQ's queue", which is what the exit has to wait for.
  */
 const SEND_HIGH_WATER_MARK = 1;
+
+/**
+ * Largest message a sender builds from several records, in bytes. A server drops the connection
+ * of a sender whose message is over its limit (16 MiB by default), and every record of that
+ * message with it; records that fit one by one must not be lost for travelling together.
+ */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** Delays, in ms, of the retries while ZeroMQ still holds the previous message: 1, 2, 4, ... 20. */
 const RETRY_FIRST_MS = 1;
@@ -88,6 +97,11 @@ export class LogSender extends TransportBase {
   private shut = false;
   private idleWaiters: Array<() => void> = [];
   private sendErrorReported = false;
+  /**
+   * Records the next message starts from: `maxBatch`, halved while messages of large records
+   * come out too big, doubled back once they are small again.
+   */
+  private batchSize: number;
 
   constructor(options: LogSenderOptions) {
     super(options.level ? { level: options.level } : {});
@@ -101,9 +115,20 @@ export class LogSender extends TransportBase {
     this.loggerName = options.logger ?? '';
     this.maxQueue = positiveInt('maxQueue', options.maxQueue, 10_000);
     this.maxBatch = positiveInt('maxBatch', options.maxBatch, 1_000);
+    this.batchSize = this.maxBatch;
     this.lingerMs = options.linger ?? 1_000;
+    // checked before the socket exists: zeromq.js throws a bare TypeError for a non-number and
+    // the half-made socket crashes the process at exit; a negative linger would wait forever
+    if (!isDelay(this.lingerMs) || !Number.isInteger(this.lingerMs)) {
+      throw new InvalidArgumentError(`linger must be a whole number of ms from 0 to ${MAX_DELAY_MS}, got ${String(this.lingerMs)}`);
+    }
     this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK });
-    this.socket.connect(this.address);
+    try {
+      this.socket.connect(this.address);
+    } catch (err) {
+      this.socket.close();
+      throw new InvalidArgumentError(`LogSender cannot connect to ${JSON.stringify(this.address)}: ${(err as Error).message}`, { cause: err });
+    }
     if (!exitHookInstalled) {
       exitHookInstalled = true;
       process.on('exit', flushAllAtExit);
@@ -160,10 +185,10 @@ export class LogSender extends TransportBase {
       // writable: ZeroMQ holds nothing of ours (its high-water mark is one message)
       if (this.socket.writable) {
         if (this.queue.length === 0) return;
-        const batch = this.queue.splice(0, this.maxBatch);
+        const { message } = this.takeMessage();
         try {
           // sendTimeout 0: the message is queued (or refused) before send() returns
-          this.socket.send(msgpack.encode(batch)).catch(() => undefined);
+          this.socket.send(message).catch(() => undefined);
         } catch {
           return; // closed under us: nothing more can be done
         }
@@ -198,6 +223,23 @@ export class LogSender extends TransportBase {
     });
   }
 
+  /**
+   * Takes the next message off the queue: up to `maxBatch` records, fewer when their message
+   * would be over {@link MAX_MESSAGE_BYTES} (one record always goes, whatever its size).
+   */
+  private takeMessage(): { batch: LogRecord[]; message: Buffer } {
+    for (;;) {
+      const count = Math.min(this.batchSize, this.queue.length);
+      const message = msgpack.encode(this.queue.slice(0, count));
+      if (message.length > MAX_MESSAGE_BYTES && count > 1) {
+        this.batchSize = Math.ceil(count / 2);
+        continue;
+      }
+      if (message.length <= MAX_MESSAGE_BYTES / 2) this.batchSize = Math.min(this.maxBatch, this.batchSize * 2);
+      return { batch: this.queue.splice(0, count), message };
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled || this.draining || this.retryTimer) return;
     this.scheduled = true;
@@ -212,9 +254,9 @@ export class LogSender extends TransportBase {
     this.draining = true;
     try {
       while (this.queue.length > 0 && !this.shut) {
-        const batch = this.queue.splice(0, this.maxBatch);
+        const { batch, message } = this.takeMessage();
         try {
-          await this.socket.send(msgpack.encode(batch));
+          await this.socket.send(message);
           this.retryDelay = RETRY_FIRST_MS;
         } catch (err) {
           if ((err as { code?: string }).code === 'EAGAIN') {

@@ -15,7 +15,7 @@ import {
   type OutputSink,
 } from '../process/output-sink.js';
 import { HOST_NAME, getProcessName } from './context.js';
-import { RotatingFile, type RotateOptions } from './file-writer.js';
+import { RotatingFile, resolveRotation, type RotateOptions } from './file-writer.js';
 import { formatRecord, wantsColors } from './format.js';
 import { pushLocalSink } from './local.js';
 import {
@@ -72,6 +72,17 @@ export interface LogServerStats {
   /** Messages or records skipped because they were malformed. */
   malformed: number;
 }
+
+/** What a registered server took over from whoever held the process's registration before. */
+interface Registration {
+  sink: OutputSink;
+  address: string;
+  previousSink: OutputSink | undefined;
+  previousAddress: string | undefined;
+}
+
+/** Registrations of the running servers of this process, oldest first. */
+const registrations: Registration[] = [];
 
 /** How often at most a malformed message is reported, in ms. */
 const MALFORMED_REPORT_INTERVAL = 10_000;
@@ -137,9 +148,7 @@ export class LogServer {
 
   /** Binds the sockets and starts serving; see {@link startLogServer}. */
   static async start(options: LogServerOptions = {}): Promise<LogServer> {
-    if (options.level !== undefined && !isLogLevel(options.level)) {
-      throw new InvalidArgumentError(`unknown log level ${JSON.stringify(options.level)}`);
-    }
+    checkOptions(options);
     const pull = new Pull({ linger: 0, maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024 });
     const pub = new XPublisher({ linger: 0, sendHighWaterMark: 10_000 });
     try {
@@ -206,16 +215,30 @@ export class LogServer {
   }
 
   private registerAsProcessLogServer(): void {
-    const previousSink = getOutputSink();
-    const previousAddress = getLogAddress();
+    const registration: Registration = {
+      sink: this.outputSink,
+      address: this.address,
+      previousSink: getOutputSink(),
+      previousAddress: getLogAddress(),
+    };
+    registrations.push(registration);
     setOutputSink(this.outputSink);
     setLogAddress(this.address);
     const removeLocal = pushLocalSink((record) => this.dispatch([record]));
     this.unregister = () => {
       removeLocal();
-      // a server started after this one and still running keeps its registration
-      if (getOutputSink() === this.outputSink) setOutputSink(previousSink);
-      if (getLogAddress() === this.address) setLogAddress(previousAddress);
+      const at = registrations.indexOf(registration);
+      registrations.splice(at, 1);
+      const later = registrations[at];
+      if (later) {
+        // a server started after this one and still running keeps its registration; what it
+        // gives back when it closes is what this one found, not this closed server
+        later.previousSink = registration.previousSink;
+        later.previousAddress = registration.previousAddress;
+        return;
+      }
+      if (getOutputSink() === this.outputSink) setOutputSink(registration.previousSink);
+      if (getLogAddress() === this.address) setLogAddress(registration.previousAddress);
     };
   }
 
@@ -380,6 +403,27 @@ export class LogServer {
       msg,
     };
   }
+}
+
+/**
+ * Throws {@link InvalidArgumentError} naming the first bad option, before any socket exists:
+ * zeromq.js throws a bare TypeError for an option of the wrong type and the half-made socket
+ * then crashes the process at exit (a segfault), and an error after the binds would leave the
+ * sockets open.
+ */
+function checkOptions(options: LogServerOptions): void {
+  const { level, dir, console: out, maxMessageBytes } = options;
+  if (level !== undefined && !isLogLevel(level)) throw new InvalidArgumentError(`unknown log level ${JSON.stringify(level)}`);
+  if (dir !== undefined && dir !== false && typeof dir !== 'string') {
+    throw new InvalidArgumentError(`dir must be a directory path or false, got ${String(dir)}`);
+  }
+  if (out !== undefined && typeof out !== 'boolean' && typeof (out as { write?: unknown } | null)?.write !== 'function') {
+    throw new InvalidArgumentError(`console must be true, false or a writable stream, got ${String(out)}`);
+  }
+  if (maxMessageBytes !== undefined && (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 1)) {
+    throw new InvalidArgumentError(`maxMessageBytes must be a positive integer, got ${String(maxMessageBytes)}`);
+  }
+  resolveRotation(options.rotate);
 }
 
 /**

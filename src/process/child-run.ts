@@ -40,6 +40,15 @@ function childEnv(opts: ResolvedSpawnOptions): Record<string, string | undefined
   return env;
 }
 
+/** Opens a detached child's output file for appending; a failure is the spawn's failure. */
+function openOutputFile(name: string, path: string): number {
+  try {
+    return openSync(path, 'a');
+  } catch (error) {
+    throw new SpawnError(`cannot start ${name}: cannot open its outputFile: ${(error as Error).message}`, undefined, { cause: error });
+  }
+}
+
 /** A started child: answers calls through {@link client} until it exits. */
 export class ChildRun {
   readonly name: string;
@@ -71,7 +80,7 @@ export class ChildRun {
   static async start(opts: ResolvedSpawnOptions): Promise<ChildRun> {
     const deadline = performance.now() + opts.startTimeout;
     const plan = planLaunch(opts.typescript);
-    const outputFd = opts.outputFile !== undefined ? openSync(opts.outputFile, 'a') : undefined;
+    const outputFd = opts.outputFile !== undefined ? openOutputFile(opts.name, opts.outputFile) : undefined;
     // execa's option types are per literal; the streams are read as ChildProcess's (nullable) anyway
     const childStdio = (opts.detached ? (outputFd ?? 'ignore') : 'pipe') as 'pipe';
     let child: ChildProcess;

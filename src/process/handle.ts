@@ -9,7 +9,7 @@ import type { RPCClient } from '../rpc/client.js';
 import type { Remote } from '../rpc/types.js';
 import type { ChildEnd } from './child-exit.js';
 import { ChildRun } from './child-run.js';
-import type { ResolvedSpawnOptions } from './options.js';
+import { checkSignal, resolveStopTimeout, type ResolvedSpawnOptions } from './options.js';
 import { RestartTracker, type RestartDecision } from './restart-policy.js';
 
 /** Payload of the `exit` event: one child process ended. */
@@ -54,7 +54,8 @@ export interface ProcessHandleEvents {
 export interface StopOptions {
   /**
    * How long to wait for a clean exit after asking the server to close, and again after SIGTERM,
-   * before escalating (ms). Default 5000.
+   * before escalating (ms, 0 to 2^31 - 1: a longer delay would make a Node timer fire at once).
+   * Default 5000.
    */
   timeout?: number;
 }
@@ -155,13 +156,17 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
    * exit status (idempotent).
    */
   async stop(options: StopOptions = {}): Promise<ExitInfo> {
-    const timeout = options.timeout ?? 5000;
+    const timeout = resolveStopTimeout(options.timeout);
     return this.end((run) => run.stop(timeout));
   }
 
-  /** Sends `signal` (default SIGKILL) to end the child for good; resolves with its exit status. */
+  /**
+   * Sends `signal` (default SIGKILL) to end the child for good; resolves with its exit status.
+   * An unknown signal name throws `InvalidArgumentError` and leaves the child as it was.
+   */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<ExitInfo> {
-    return this.end((run) => run.kill(signal));
+    const checked = checkSignal(signal);
+    return this.end((run) => run.kill(checked));
   }
 
   /**
@@ -188,12 +193,13 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
    * (not counted against the crash-loop limit) and resolves once it answers and `onRestart` ran.
    */
   async restart(options: StopOptions = {}): Promise<void> {
+    const timeout = resolveStopTimeout(options.timeout);
     const run = await this.current();
     if (this.ending || this.phase === 'finished') {
       throw new ProcessExitedError(this.name, run.pid, run.exitInfo ?? { code: null, signal: null });
     }
     this.intent.set(run, 'restart');
-    await run.stop(options.timeout ?? 5000);
+    await run.stop(timeout);
     // onExit ran before stop() returned (it was subscribed first) and started the replacement
     const next = await this.next;
     if (!next) throw this.lastStartError ?? new ProcessExitedError(this.name, run.pid, run.exitInfo ?? { code: null, signal: null });
@@ -216,7 +222,9 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   private async end(how: (run: ChildRun) => Promise<ExitInfo>): Promise<ExitInfo> {
     this.ending = true;
     this.cancelBackoff?.();
-    if (this.next) await this.next;
+    // once the attempt is back to 'running' its child is adopted and only onRestart is left:
+    // the caller may be that hook, and waiting for the attempt would wait for itself
+    if (this.next && this.phase === 'restarting') await this.next;
     if (this.phase !== 'finished') {
       this.intent.set(this.run, 'stop');
       await how(this.run);
@@ -237,27 +245,37 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     if (run !== this.run) return;
     const intent = this.intent.get(run);
     const uptime = performance.now() - run.startedAt;
-    this.emit('exit', { ...end.exit, pid: run.pid, uptime, requested: intent !== undefined });
+    // announced once the handle moved on: its listeners see 'restarting' or 'finished', and an
+    // import() of theirs waits for the next child instead of failing on this one
+    const announce = (): void => {
+      this.emit('exit', { ...end.exit, pid: run.pid, uptime, requested: intent !== undefined });
+    };
     if (intent === 'restart' && !this.ending) {
       this.startNext({ attempt: this.tracker.countManualRestart(), delay: 0 }, run.pid);
+      announce();
     } else if (intent === undefined) {
-      this.supervise(this.tracker.onExit(end.exit, uptime), end.exit, run.pid);
+      this.supervise(this.tracker.onExit(end.exit, uptime), end.exit, run.pid, announce);
     } else {
       this.finish(end.exit);
+      announce();
     }
   }
 
-  private supervise(decision: RestartDecision, lastExit: ExitInfo, previousPid: number): void {
+  /** Acts on a decision; `announce` emits the exit that led to it, before any `giveup`. */
+  private supervise(decision: RestartDecision, lastExit: ExitInfo, previousPid: number, announce: () => void = () => undefined): void {
     if (this.ending || decision.action === 'none') {
       this.finish(lastExit);
+      announce();
       return;
     }
     if (decision.action === 'giveup') {
       this.finish(lastExit);
+      announce();
       this.emit('giveup', { restarts: decision.restarts, reason: decision.reason, lastExit, lastError: this.lastStartError });
       return;
     }
     this.startNext(decision, previousPid);
+    announce();
   }
 
   private startNext(decision: { attempt: number; delay: number }, previousPid: number): void {
@@ -302,8 +320,12 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     } catch (error) {
       // onRestart failed: the new child lacks its state; its exit drives the next decision
       this.lastStartError = error as Error;
+      const self = this.next;
       run.signal('SIGKILL');
-      return undefined;
+      // onExit, subscribed when the run was adopted, has decided once this resolves; whoever
+      // waits for this attempt waits for the next one, if the policy made one
+      await run.ended;
+      return this.next !== self ? this.next : undefined;
     }
     this.lastStartError = undefined;
     return run;

@@ -2,7 +2,9 @@
  * The options of `spawn()`, their defaults and their validation, in one place so the spawner,
  * the handle (which re-uses them for every restart) and the supervisor agree.
  */
+import { constants } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
+import { isDelay, MAX_DELAY_MS } from './delays.js';
 import type { ProcessHandle } from './handle.js';
 import { resolveRestartOptions, type ResolvedRestartOptions, type RestartOptions, type RestartPolicyName } from './restart-policy.js';
 
@@ -31,7 +33,7 @@ export interface SpawnOptions {
   logServer?: string | false;
   /** Lowest level the child's loggers send (given to the child as `ZEROPROC_LOG_LEVEL`). */
   logLevel?: string;
-  /** How long the child may take to report ready, in ms. Default 10 000. */
+  /** How long the child may take to report ready, in ms (at most 2^31 - 1). Default 10 000. */
   startTimeout?: number;
   /** Default timeout of calls to the child, in ms. Default: the RPC client's (10 000). */
   callTimeout?: number;
@@ -91,6 +93,19 @@ function fail(what: string, value: unknown): never {
   throw new InvalidArgumentError(`spawn option ${what} is not valid: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
 }
 
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+function isEnv(value: unknown): value is Record<string, string | undefined> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => v === undefined || typeof v === 'string')
+  );
+}
+
 /** Validates `opts` and fills in defaults; `authkey` and `logServer` come from the spawner. */
 export function resolveSpawnOptions(
   opts: SpawnOptions,
@@ -101,7 +116,7 @@ export function resolveSpawnOptions(
   const address = opts.address ?? 'tcp://127.0.0.1:*';
   if (typeof address !== 'string' || !/^(tcp|ipc):\/\/.+/.test(address)) fail('address', address);
   const startTimeout = opts.startTimeout ?? 10_000;
-  if (!Number.isFinite(startTimeout) || startTimeout <= 0) fail('startTimeout', startTimeout);
+  if (!isDelay(startTimeout) || startTimeout === 0) fail(`startTimeout (1 to ${MAX_DELAY_MS} ms)`, startTimeout);
   if (opts.callTimeout !== undefined && !(Number.isFinite(opts.callTimeout) && opts.callTimeout > 0)) fail('callTimeout', opts.callTimeout);
   const typescript = opts.typescript ?? 'auto';
   if (typescript !== 'auto' && typeof typescript !== 'boolean') fail('typescript', typescript);
@@ -112,6 +127,14 @@ export function resolveSpawnOptions(
   if (authkey.length === 0) fail('authkey', '(empty)');
   const detached = opts.detached ?? false;
   if (opts.outputFile !== undefined && !detached) fail('outputFile (only for detached children)', opts.outputFile);
+  // a string where a list is expected would be spread into single characters: a preload of
+  // '/' or Node flags '-', '-', 'm', ... failing the spawn with a message that names neither
+  if (opts.execArgv !== undefined && !isStringList(opts.execArgv)) fail('execArgv (a list of strings)', opts.execArgv);
+  if (opts.preload !== undefined && !isStringList(opts.preload)) fail('preload (a list of module specifiers)', opts.preload);
+  if (opts.env !== undefined && !isEnv(opts.env)) fail('env (an object of strings)', opts.env);
+  if (opts.cwd !== undefined && typeof opts.cwd !== 'string') fail('cwd', opts.cwd);
+  // a hook that is not a function would fail every restart: a crash loop up to giveup
+  if (opts.onRestart !== undefined && typeof opts.onRestart !== 'function') fail('onRestart (a function)', opts.onRestart);
   return {
     name,
     cwd: opts.cwd ?? process.cwd(),
@@ -132,4 +155,22 @@ export function resolveSpawnOptions(
     stderrTailLines,
     watchdog: opts.watchdog ?? false,
   };
+}
+
+/** The escalation timeout of `stop()` and `restart()`, checked; see `StopOptions.timeout`. */
+export function resolveStopTimeout(timeout: number | undefined): number {
+  const ms = timeout ?? 5000;
+  if (!isDelay(ms)) throw new InvalidArgumentError(`stop timeout must be 0 to ${MAX_DELAY_MS} ms, got ${String(ms)}`);
+  return ms;
+}
+
+/**
+ * Checks a signal name given to `kill()`: `process.kill()` throws on an unknown one, and a
+ * signal that was never sent leaves its caller waiting for an exit that never comes.
+ */
+export function checkSignal(signal: unknown): NodeJS.Signals {
+  if (typeof signal !== 'string' || !Object.prototype.hasOwnProperty.call(constants.signals, signal)) {
+    throw new InvalidArgumentError(`unknown signal ${JSON.stringify(signal)} (expected a name such as 'SIGTERM' or 'SIGKILL')`);
+  }
+  return signal as NodeJS.Signals;
 }

@@ -30,6 +30,12 @@ export interface ParentWatchOptions {
  * the child alive (the child lives while its server does).
  */
 export function watchParent(options: ParentWatchOptions): void {
+  // a parent that died while this child was starting (its server, its preloads) closed the
+  // channel before anyone listened: that 'disconnect' is gone, only `connected` tells
+  if (!process.connected) {
+    options.onParentGone();
+    return;
+  }
   process.once('disconnect', options.onParentGone);
   process.channel?.unref();
   if (options.watchdog) {

@@ -3,6 +3,7 @@
  * processes, so the decisions can be checked exactly in unit tests.
  */
 import { InvalidArgumentError, type ExitInfo } from '../errors.js';
+import { isDelay } from './delays.js';
 
 /**
  * `'never'`: an exit is final. `'on-failure'`: restart after a non-zero exit code or a signal.
@@ -14,7 +15,7 @@ export type RestartPolicyName = 'never' | 'on-failure' | 'always';
 export interface BackoffOptions {
   /** Delay before the first restart of a crash series. Default 100 ms. */
   initial?: number;
-  /** Longest delay. Default 30 000 ms. */
+  /** Longest delay (at most 2^31 - 1 ms, a Node timer's limit). Default 30 000 ms. */
   max?: number;
   /** Growth per consecutive quick crash. Default 2. */
   factor?: number;
@@ -76,8 +77,8 @@ export function resolveRestartOptions(input: RestartPolicyName | RestartOptions 
   check(POLICIES.includes(policy), 'policy', policy);
   check(Number.isInteger(maxRestarts) && maxRestarts >= 0, 'maxRestarts', maxRestarts);
   check(Number.isFinite(minUptime) && minUptime >= 0, 'minUptime', minUptime);
-  check(Number.isFinite(backoff.initial) && backoff.initial >= 0, 'backoff.initial', backoff.initial);
-  check(Number.isFinite(backoff.max) && backoff.max >= backoff.initial, 'backoff.max', backoff.max);
+  check(isDelay(backoff.initial), 'backoff.initial', backoff.initial);
+  check(isDelay(backoff.max) && backoff.max >= backoff.initial, 'backoff.max', backoff.max);
   check(Number.isFinite(backoff.factor) && backoff.factor >= 1, 'backoff.factor', backoff.factor);
   return resolved;
 }

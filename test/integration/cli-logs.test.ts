@@ -205,6 +205,23 @@ describe('zeroproc logs', () => {
     expect(garbage.stderr).toMatch(/cannot connect to "not-an-endpoint"/);
   });
 
+  test('a record whose time no Date can hold is skipped as malformed, not a crash of -t', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'zeroproc.log'), lines([rec(0, { time: 1e20, msg: 'from the far future' }), rec(1, { msg: 'fine' })]));
+    const r = await run(['logs', '--dir', dir, '-t']);
+    expect(r.stderr).toMatch(/skipped 1 line/);
+    expect(r.exitCode).toBe(0);
+    expect(out(r.stdout)).toEqual([`${new Date(rec(1).time).toISOString()} [db:101@testhost] info app: fine`]);
+  });
+
+  test('--timeout beyond what a timer can wait is refused, not a failure to reach a live server', async () => {
+    const server = await startLogServer({ dir: false, console: false });
+    cleanups.push(() => server.close());
+    const r = await run(['logs', '--connect', server.pubAddress, '--timeout', String(2 ** 31)]);
+    expect(r.stderr).toMatch(/--timeout expects a number of milliseconds from 1 to 2147483647, got "2147483648"/);
+    expect(r.exitCode).toBe(2);
+  });
+
   test('zeroproc --help lists the commands; an unknown command is an error', async () => {
     const help = await run(['--help']);
     expect(help.exitCode).toBe(0);

@@ -19,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLastRecords } from '../../src/log/reader.js';
 import type { LogRecord } from '../../src/log/record.js';
 import { startLogServer, type LogServer } from '../../src/log/server.js';
 import { LineSplitter } from '../../src/process/line-splitter.js';
@@ -27,6 +28,7 @@ import { feedLines, perTestCleanup } from '../helpers/child-lines.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/log/burst-child.ts', import.meta.url));
 const LATE_FIXTURE = fileURLToPath(new URL('../fixtures/log/late-server-child.ts', import.meta.url));
+const EXITING_SERVER_FIXTURE = fileURLToPath(new URL('../fixtures/log/exiting-server.ts', import.meta.url));
 
 /** How long the parent leaves a writing child's pipes unread, in ms. */
 const HOLD_MS = 2000;
@@ -166,6 +168,25 @@ describe('a child that exits before its log server listens', () => {
     });
     for (const ending of endings) {
       expect([ending, records.filter((r) => r.process === ending).map((r) => r.msg)]).toEqual([ending, Array.from({ length: n }, (_, i) => `rec ${i}`)]);
+    }
+  });
+});
+
+describe('a process running a LogServer that ends right after logging', () => {
+  test('its records still reach the log file, on process.exit() or on a crash', async () => {
+    const n = 100;
+    for (const ending of ['exit', 'crash'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), 'zeroproc-exiting-'));
+      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+      const child = spawn(process.execPath, ['--import', 'tsx', EXITING_SERVER_FIXTURE, dir, String(n), ending], { stdio: ['ignore', 'ignore', 'pipe'] });
+      children.push(child);
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect([ending, code]).toEqual([ending, ending === 'exit' ? 3 : 1]);
+      if (ending === 'crash') expect(stderr).toMatch(/server process crash/);
+      const { records } = await readLastRecords(dir, Infinity);
+      expect([ending, records.map((r) => r.msg)]).toEqual([ending, Array.from({ length: n }, (_, i) => `rec ${i}`)]);
     }
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RotatingFile } from '../../src/log/file-writer.js';
@@ -54,6 +54,37 @@ describe('size rotation', () => {
     const first = Number(kept[0]!.split(' ')[1]);
     expect(kept).toEqual(Array.from({ length: total - first }, (_, k) => record(first + k).msg));
     expect(kept.length).toBeGreaterThan(3 * (1_000 / lineOf(0).length) - 3);
+  });
+
+  test('two writers on one directory follow each other\'s rotations and appends', async () => {
+    // two LogServers (in one process or two) started on the same ./logs
+    const dir = tmpDir();
+    const options = { rotate: { maxBytes: 1_000, maxFiles: 50 }, dropNotice: () => '', onError: (err: Error) => { throw err; } };
+    const writers = [new RotatingFile(dir, options), new RotatingFile(dir, options)];
+    const total = 200;
+    for (let i = 0; i < total; i++) {
+      const writer = writers[i % 2]!;
+      writer.append(lineOf(i));
+      await writer.flush();
+    }
+    await Promise.all(writers.map((w) => w.close()));
+
+    const names = readdirSync(dir);
+    for (const name of names) expect([name, statSync(join(dir, name)).size <= 1_000]).toEqual([name, true]);
+    // oldest file to newest: every line once, in the order written (none went into a rotated file)
+    const kept = readKept(dir, 50).map((l) => (JSON.parse(l) as LogRecord).msg);
+    expect(kept).toEqual(Array.from({ length: total }, (_, i) => record(i).msg));
+  });
+
+  test('a file left ending in a partial line (a writer killed mid-write) does not swallow the next record', async () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, 'zeroproc.log'), `${lineOf(0)}${lineOf(1).slice(0, 30)}`);
+    const server = await startLogServer({ dir, console: false, register: false });
+    server.ingest(record(2));
+    await server.close();
+    const last = await readLastRecords(dir, 10);
+    expect(last.records.map((r) => r.msg)).toEqual([record(0).msg, record(2).msg]);
+    expect(last.skipped).toBe(1);
   });
 
   test('a LogServer rotates with its rotate option and resumes an existing file', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import winston from 'winston';
+import { InvalidArgumentError } from '../../src/errors.js';
 import type { LogRecord } from '../../src/log/record.js';
 import { LogSender } from '../../src/log/sender.js';
 import { startLogServer, type LogServer } from '../../src/log/server.js';
@@ -72,6 +73,20 @@ describe('LogSender', () => {
     expect(got.records[10]).toMatchObject({ level: 'warn', logger: 'zeroproc.log', pid: process.pid });
   });
 
+  test('a burst of large records is not lost as one message over the server\'s size limit', async () => {
+    // 1 000 records of 20 KB in one tick: as one 20 MB message, past the server's 16 MiB limit,
+    // ZeroMQ dropped the connection and every record of the message with it, without a word
+    const s = await server();
+    const n = 1_000;
+    const got = waitForRecords(s, (rs) => rs.length === n);
+    const tx = sender({ address: s.address });
+    const base: LogRecord = { time: 1, host: 'h', process: 'p', pid: 1, logger: 'l', stream: 'log', level: 'info', msg: '' };
+    const padding = 'x'.repeat(20_000);
+    for (let i = 0; i < n; i++) tx.send({ ...base, msg: `r${i} ${padding}` });
+    await got.done;
+    expect(got.records.map((r) => r.msg.split(' ')[0])).toEqual(Array.from({ length: n }, (_, i) => `r${i}`));
+  });
+
   test('records logged in the same tick leave as one message', async () => {
     const s = await server();
     const batches: number[] = [];
@@ -112,5 +127,15 @@ describe('LogSender', () => {
   test('rejects a missing address and bad limits', () => {
     expect(() => new LogSender({ address: '' })).toThrow(/needs the address/);
     expect(() => new LogSender({ address: 'tcp://127.0.0.1:1', maxQueue: 0 })).toThrow(/maxQueue/);
+  });
+
+  test('a bad linger or an address ZeroMQ cannot use is an InvalidArgumentError naming it', () => {
+    // zeromq.js threw a bare TypeError for these, and its half-made socket crashed the process at exit
+    for (const linger of ['1000', -1, 1.5, Number.NaN]) {
+      expect(() => new LogSender({ address: 'tcp://127.0.0.1:1', linger: linger as number })).toThrow(InvalidArgumentError);
+      expect(() => new LogSender({ address: 'tcp://127.0.0.1:1', linger: linger as number })).toThrow(/linger/);
+    }
+    expect(() => new LogSender({ address: 'not-an-endpoint' })).toThrow(InvalidArgumentError);
+    expect(() => new LogSender({ address: 'not-an-endpoint' })).toThrow(/"not-an-endpoint"/);
   });
 });

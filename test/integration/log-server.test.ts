@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Push, Subscriber } from 'zeromq';
-import { ProtocolError } from '../../src/errors.js';
+import { InvalidArgumentError, ProtocolError } from '../../src/errors.js';
 import { getLogger } from '../../src/log/logger.js';
 import type { LogRecord } from '../../src/log/record.js';
-import { LOG_PUB_TOPIC, LogServer, startLogServer } from '../../src/log/server.js';
+import { LOG_PUB_TOPIC, LogServer, startLogServer, type LogServerOptions } from '../../src/log/server.js';
 import { getLogAddress, getOutputSink } from '../../src/process/output-sink.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -147,6 +147,19 @@ describe('LogServer', () => {
     expect(getLogAddress()).toBeUndefined();
   });
 
+  test('servers closed in the order they started leave no closed server registered', async () => {
+    const first = await startLogServer({ console: false, dir: false });
+    const second = await startLogServer({ console: false, dir: false });
+    // the first one goes while the second still runs: the second must then give back what the
+    // first had found (nothing), not the first one's address and sink
+    await first.close();
+    expect(getLogAddress()).toBe(second.address);
+    expect(getOutputSink()).toBe(second.outputSink);
+    await second.close();
+    expect(getLogAddress()).toBeUndefined();
+    expect(getOutputSink()).toBeUndefined();
+  });
+
   test('publishes records to live subscribers on its PUB socket', async () => {
     const s = await server({ dir: false });
     const sub = new Subscriber({ linger: 0 });
@@ -169,6 +182,24 @@ describe('LogServer', () => {
     await expect(startLogServer({ level: 'loud' as never })).rejects.toThrow(/unknown log level/);
     const s = await server({ dir: false });
     await expect(startLogServer({ dir: false, console: false, address: s.address })).rejects.toThrow(/cannot bind/);
+  });
+
+  test.each([
+    [{ maxMessageBytes: '1MB' }, /maxMessageBytes/],
+    [{ maxMessageBytes: -5 }, /maxMessageBytes/],
+    [{ rotate: { maxBytes: -1 } }, /rotate\.maxBytes/],
+    [{ rotate: { maxBytes: 'big' } }, /rotate\.maxBytes/],
+    [{ rotate: { maxFiles: 2.5 } }, /rotate\.maxFiles/],
+    [{ rotate: 'daily' }, /rotate must be/],
+    [{ console: 'stdout' }, /console must be/],
+    [{ dir: 42 }, /dir must be/],
+  ])('refuses %j with an InvalidArgumentError naming the option', async (options, message) => {
+    // unchecked, these crashed at exit (a zeromq.js TypeError), wiped the log by rotating before
+    // every line, threw from the receive loop at the first record, or left the bound sockets open
+    const started = startLogServer({ dir: false, console: false, register: false, ...(options as LogServerOptions) });
+    started.then((s) => cleanups.push(() => s.close()), () => undefined);
+    await expect(started).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(started).rejects.toThrow(message);
   });
 
   test('await using closes it', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RPCClient } from '../../src/rpc/client.js';
@@ -35,6 +35,24 @@ describe('no orphans', () => {
     const { proc, pids } = await grandparent('busy');
     proc.kill('SIGKILL');
     expect(await waitGone(pids, GONE_WITHIN)).toEqual([]);
+  });
+
+  test('a child still starting when its parent is SIGKILLed exits once it is up', async () => {
+    const flag = join(tmpdir(), `zeroproc-held-${process.pid}-${Date.now()}`);
+    try {
+      // the child is held in its preload: its parent dies before it listens for that
+      const { proc, info } = await runFixture<{ pid: number }>('starting-parent.ts', [flag]);
+      launchers.push(proc);
+      leftovers.push(info.pid);
+      const killed = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGKILL');
+      await killed;
+      writeFileSync(`${flag}.go`, '');
+      expect(await waitGone([info.pid], GONE_WITHIN)).toEqual([]);
+    } finally {
+      rmSync(`${flag}.pid`, { force: true });
+      rmSync(`${flag}.go`, { force: true });
+    }
   });
 
   test('children of a parent that exits without stopping them are killed', async () => {

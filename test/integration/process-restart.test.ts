@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NotFoundError, ProcessExitedError, SpawnError } from '../../src/errors.js';
-import type { ProcessGiveupEvent, ProcessHandle, ProcessRestartEvent } from '../../src/process/handle.js';
+import type { ProcessGiveupEvent, ProcessHandle, ProcessRestartEvent, ProcessState } from '../../src/process/handle.js';
 import { spawn } from '../../src/process/spawner.js';
 import { Supervisor } from '../../src/process/supervisor.js';
 import { fixture, waitGone } from '../fixtures/process/proc-util.js';
@@ -99,6 +99,44 @@ describe('restart policy', () => {
     expect(await p.pid).toBe(proc.pid);
   });
 
+  test('import() waiting for a restart whose onRestart fails gets the child of the next attempt', async () => {
+    let calls = 0;
+    const proc = await spawn({
+      name: 'hook-fails-while-awaited',
+      restart: { policy: 'on-failure', backoff: { initial: 0 } },
+      onRestart: () => {
+        if (++calls === 1) throw new Error('state could not be rebuilt');
+      },
+    });
+    started.push(proc);
+    const exited = next(proc, 'exit');
+    process.kill(proc.pid, 'SIGKILL');
+    await exited;
+    expect(proc.state).toBe('restarting');
+    const p = await proc.import<typeof import('node:process')>('node:process');
+    expect(await p.pid).toBe(proc.pid);
+    expect(calls).toBe(2);
+  });
+
+  test('stop() called from onRestart stops the new child instead of waiting for the hook forever', async () => {
+    const pids: number[] = [];
+    const proc = await spawn({
+      name: 'stops-in-hook',
+      restart: { policy: 'on-failure', backoff: { initial: 0 } },
+      // a hook that finds the state cannot be rebuilt and gives up on the child
+      onRestart: async (h) => {
+        pids.push(h.pid);
+        await h.stop();
+      },
+    });
+    started.push(proc);
+    process.kill(proc.pid, 'SIGKILL');
+    expect(await proc.wait()).toEqual({ code: 0, signal: null });
+    expect(proc.state).toBe('finished');
+    expect(pids).toEqual([proc.pid]);
+    expect(await waitGone(pids, 2000)).toEqual([]);
+  });
+
   test('on-failure: the client follows the new child; proxies into the dead one keep failing', async () => {
     const hooked: number[] = [];
     const proc = await spawn({
@@ -155,6 +193,28 @@ describe('restart policy', () => {
     const pid = await p.pid;
     expect(pid).not.toBe(firstPid);
     expect(pid).toBe(proc.pid);
+  });
+
+  test("an 'exit' listener sees what follows the exit, and an import() from it reaches the next child", async () => {
+    const proc = await spawn({ name: 'exit-listener', restart: { policy: 'on-failure', maxRestarts: 1, minUptime: 60_000, backoff: { initial: 0 } } });
+    started.push(proc);
+    const states: ProcessState[] = [];
+    proc.on('exit', () => states.push(proc.state));
+    const called = new Promise<number>((resolve, reject) => {
+      proc.once('exit', () => {
+        proc
+          .import<typeof import('node:process')>('node:process')
+          .then((p) => p.pid)
+          .then(resolve, reject);
+      });
+    });
+    process.kill(proc.pid, 'SIGKILL');
+    expect(await called).toBe(proc.pid);
+    // the second crash exceeds maxRestarts: its listeners see the handle finished
+    const gaveUp = next(proc, 'giveup');
+    process.kill(proc.pid, 'SIGKILL');
+    await gaveUp;
+    expect(states).toEqual(['restarting', 'finished']);
   });
 
   test('stop() during the back-off cancels the restart', async () => {

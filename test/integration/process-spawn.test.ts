@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { ProcessExitedError, SpawnError, TimeoutError } from '../../src/errors.js';
+import { InvalidArgumentError, ProcessExitedError, SpawnError, TimeoutError } from '../../src/errors.js';
 import type { ProcessHandle } from '../../src/process/handle.js';
 import { setOutputSink, type ChildLine } from '../../src/process/output-sink.js';
 import { ProcessSpawner, spawn } from '../../src/process/spawner.js';
@@ -169,6 +169,12 @@ describe('start-up failures', () => {
     await expect(spawn({ name: 'no-cwd', cwd: '/nonexistent/zeroproc' })).rejects.toBeInstanceOf(SpawnError);
   });
 
+  test('an outputFile that cannot be opened gives SpawnError naming it', async () => {
+    const spawning = spawn({ name: 'no-output-dir', detached: true, outputFile: '/nonexistent/zeroproc/out.log' });
+    await expect(spawning).rejects.toBeInstanceOf(SpawnError);
+    await expect(spawning).rejects.toThrow(/outputFile.*\/nonexistent\/zeroproc\/out\.log/);
+  });
+
   test('a child that never reports ready is killed at startTimeout', async () => {
     const err = await spawn({ name: 'never-ready', startTimeout: 300, execArgv: ['--import', 'data:text/javascript,process.stdout.write(String(process.pid)+"\\n");while(true);'] }).catch(
       (e: unknown) => e,
@@ -215,6 +221,30 @@ describe('failure semantics', () => {
     const exit = await proc.stop({ timeout: 300 });
     expect(exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL').toBe(true);
     expect(await waitGone([proc.pid], 2000)).toEqual([]);
+  });
+});
+
+describe('ending a child: bad arguments', () => {
+  test('a stop timeout a Node timer cannot wait is refused, and the child is left running', async () => {
+    const proc = await start({ name: 'stop-huge-timeout' });
+    // 2^31 ms would make the escalation timers fire after 1 ms: a SIGTERM instead of a clean stop
+    for (const timeout of [2 ** 31, Infinity, -1, Number.NaN]) {
+      await expect(proc.stop({ timeout })).rejects.toBeInstanceOf(InvalidArgumentError);
+      await expect(proc.restart({ timeout })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(proc.state).toBe('running');
+    expect(alive(proc.pid)).toBe(true);
+    expect(await proc.stop({ timeout: 2 ** 31 - 1 })).toEqual({ code: 0, signal: null });
+  });
+
+  test('kill() with an unknown signal name rejects at once instead of waiting for an exit forever', async () => {
+    const proc = await start({ name: 'kill-bad-signal' });
+    for (const signal of ['sigterm', 'SIGNOPE', '']) {
+      await expect(proc.kill(signal as NodeJS.Signals)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(proc.state).toBe('running');
+    expect(alive(proc.pid)).toBe(true);
+    expect(await proc.kill('SIGTERM')).toEqual({ code: null, signal: 'SIGTERM' });
   });
 });
 

@@ -32,6 +32,9 @@ describe('validateRecord', () => {
     ['an array', [base], /must be a map/],
     ['time missing', { ...base, time: undefined }, /"time"/],
     ['time NaN', { ...base, time: NaN }, /"time"/],
+    // readers format it as a Date: toISOString() throws on a time outside a Date's range
+    ['time past the last Date', { ...base, time: 8.64e15 + 1 }, /"time"/],
+    ['time before the first Date', { ...base, time: -1e20 }, /"time"/],
     ['pid negative', { ...base, pid: -1 }, /"pid"/],
     ['pid fractional', { ...base, pid: 1.5 }, /"pid"/],
     ['bad stream', { ...base, stream: 'stdin' }, /"stream"/],

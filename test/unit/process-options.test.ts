@@ -36,11 +36,22 @@ describe('spawn options', () => {
     [{ name: 'a\nb' }],
     [{ address: 'http://x' }],
     [{ startTimeout: 0 }],
+    // a Node timer given more than 2^31 - 1 ms fires after 1 ms: the spawn would time out at once
+    [{ startTimeout: 2 ** 31 }],
+    [{ startTimeout: Infinity }],
     [{ callTimeout: -1 }],
     [{ typescript: 'yes' }],
     [{ authkey: '' }],
     [{ outputFile: '/tmp/x.log' }],
     [{ restart: { policy: 'sometimes' } }],
+    // a string where a list belongs was spread into characters; a bad hook failed every restart
+    [{ preload: './setup.js' }],
+    [{ execArgv: '--max-old-space-size=100' }],
+    [{ execArgv: [100] }],
+    [{ env: 'A=1' }],
+    [{ env: { A: 1 } }],
+    [{ cwd: 42 }],
+    [{ onRestart: 'rebuild' }],
   ])('rejects %j', (opts) => {
     expect(() => resolveSpawnOptions(opts as never, defaults)).toThrow(InvalidArgumentError);
   });

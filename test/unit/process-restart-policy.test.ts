@@ -66,6 +66,9 @@ describe('restart policy', () => {
     [{ minUptime: Number.NaN }],
     [{ backoff: { factor: 0.5 } }],
     [{ backoff: { initial: 100, max: 10 } }],
+    // a Node timer given more than 2^31 - 1 ms fires after 1 ms: no back-off at all
+    [{ backoff: { max: 2 ** 31 } }],
+    [{ backoff: { initial: Infinity, max: Infinity } }],
   ])('rejects %j', (opts) => {
     expect(() => resolveRestartOptions(opts as never)).toThrow(InvalidArgumentError);
   });
