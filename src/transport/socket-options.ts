@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from '../errors.js';
+
 /** Options every zeroproc socket shares. */
 export interface LinkOptions {
   /** Largest inbound frame, in bytes; a peer sending more is disconnected by ZeroMQ. */
@@ -23,6 +25,7 @@ export const defaultLinkOptions: Required<LinkOptions> = {
  */
 export function zmqOptions(opts: LinkOptions, address: string) {
   const o = { ...defaultLinkOptions, ...opts };
+  for (const name of Object.keys(ranges) as Array<keyof LinkOptions>) checkOption(name, o[name]);
   return {
     linger: 0,
     ipv6: address.includes('['),
@@ -33,4 +36,29 @@ export function zmqOptions(opts: LinkOptions, address: string) {
     heartbeatTimeout: o.heartbeatTimeout,
     heartbeatTimeToLive: o.heartbeatTimeout,
   };
+}
+
+/**
+ * Smallest and largest value of each option: libzmq holds them as int, the size as int64 (-1: no
+ * limit), and the heartbeat timeout also serves as the heartbeat TTL, kept in tenths of a second
+ * in 16 bits.
+ */
+const ranges: Record<keyof LinkOptions, [number, number]> = {
+  maxMessageSize: [-1, Number.MAX_SAFE_INTEGER],
+  highWaterMark: [0, 2 ** 31 - 1],
+  heartbeatInterval: [0, 2 ** 31 - 1],
+  heartbeatTimeout: [0, 6_553_599],
+};
+
+/**
+ * Checked before any socket exists: zeromq.js answers a bad value with "Option value must be a
+ * number" or "Invalid argument", naming neither the option nor the value, and a socket whose
+ * construction failed that way crashes the process at exit (segmentation fault, zeromq.js 6.8).
+ */
+function checkOption(name: keyof LinkOptions, value: unknown): void {
+  const [min, max] = ranges[name];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    const got = typeof value === 'string' ? JSON.stringify(value) : String(value);
+    throw new InvalidArgumentError(`link option ${name} must be a whole number from ${min} to ${max}, got ${got}`);
+  }
 }
