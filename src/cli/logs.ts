@@ -13,7 +13,7 @@ import { formatRecord, wantsColors } from '../log/format.js';
 import { LogFollower, readLastRecords } from '../log/reader.js';
 import { isLogLevel, validateRecord, type LogLevel, type LogRecord, type LogStream } from '../log/record.js';
 import { DEFAULT_LOG_DIR, LOG_PUB_TOPIC } from '../log/server.js';
-import { MAX_DELAY_MS } from '../process/delays.js';
+import { MAX_DELAY_MS } from '../delays.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 
 const HELP = `Usage: zeroproc logs [options]

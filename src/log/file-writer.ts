@@ -6,6 +6,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
+import { flushAtExit } from './exit-flush.js';
 
 /** Name of the live log file inside the log directory; rotated files get `.1`, `.2`, ... */
 export const LOG_FILE_NAME = 'zeroproc.log';
@@ -57,14 +58,6 @@ export interface RotatingFileOptions {
   onError: (err: Error) => void;
 }
 
-/** Files whose queued lines must reach the disk when the process exits. */
-const openFiles = new Set<RotatingFile>();
-let exitHookInstalled = false;
-
-function writeAllAtExit(): void {
-  for (const file of openFiles) file.flushSync();
-}
-
 /**
  * The live log file and its rotated predecessors. Lines are written in the order given; a file
  * never grows past `maxBytes` unless a single line is larger.
@@ -89,17 +82,15 @@ export class RotatingFile {
   /** The lines the write loop took from the queue, and how many of them it has written. */
   private batch: string[] = [];
   private batchWritten = 0;
+  /** Ends the write of this file's queued lines at process exit (it is closed). */
+  private readonly stopFlushAtExit: () => void;
 
   constructor(readonly dir: string, options: RotatingFileOptions) {
     this.path = join(dir, LOG_FILE_NAME);
     this.options = options;
     ({ maxBytes: this.maxBytes, maxFiles: this.maxFiles } = resolveRotation(options.rotate));
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('exit', writeAllAtExit);
-    }
-    openFiles.add(this);
+    this.stopFlushAtExit = flushAtExit(this);
   }
 
   /** Queues one line (it must end with `\n`); returns at once. */
@@ -126,7 +117,7 @@ export class RotatingFile {
   /** Writes what is queued, then closes the file. */
   async close(): Promise<void> {
     await this.flush();
-    openFiles.delete(this);
+    this.stopFlushAtExit();
     await this.handle?.close();
     this.handle = undefined;
   }

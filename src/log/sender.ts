@@ -5,8 +5,9 @@ import msgpack from 'msgpack-lite';
 import { TransportBase } from './transport-base.js';
 import { Push } from 'zeromq';
 import { InvalidArgumentError } from '../errors.js';
-import { isDelay, MAX_DELAY_MS } from '../process/delays.js';
+import { isDelay, MAX_DELAY_MS } from '../delays.js';
 import { HOST_NAME, getProcessName, recordFromInfo } from './context.js';
+import { flushAtExit } from './exit-flush.js';
 import { isLogLevel, type LogLevel, type LogRecord } from './record.js';
 
 /** Options of {@link LogSender}. */
@@ -57,14 +58,6 @@ function sleepSync(ms: number): void {
   Atomics.wait(sleepCell, 0, 0, ms);
 }
 
-/** Senders that still hold records the process must try to deliver before it exits. */
-const liveSenders = new Set<LogSender>();
-let exitHookInstalled = false;
-
-function flushAllAtExit(): void {
-  for (const sender of liveSenders) sender.flushSync();
-}
-
 /**
  * A winston transport that sends records to a log server.
  *
@@ -102,6 +95,8 @@ export class LogSender extends TransportBase {
    * come out too big, doubled back once they are small again.
    */
   private batchSize: number;
+  /** Ends this sender's delivery attempt at process exit (it holds records until closed). */
+  private readonly stopFlushAtExit: () => void;
 
   constructor(options: LogSenderOptions) {
     super(options.level ? { level: options.level } : {});
@@ -129,11 +124,7 @@ export class LogSender extends TransportBase {
       this.socket.close();
       throw new InvalidArgumentError(`LogSender cannot connect to ${JSON.stringify(this.address)}: ${(err as Error).message}`, { cause: err });
     }
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('exit', flushAllAtExit);
-    }
-    liveSenders.add(this);
+    this.stopFlushAtExit = flushAtExit(this);
   }
 
   /** Records dropped so far because the queue was full. */
@@ -216,7 +207,7 @@ export class LogSender extends TransportBase {
       clearTimeout(timer);
       if (this.shut) return;
       this.shut = true;
-      liveSenders.delete(this);
+      this.stopFlushAtExit();
       clearTimeout(this.retryTimer);
       this.socket.close();
       this.wakeIdleWaiters();

@@ -4,7 +4,7 @@
  */
 import { constants } from 'node:os';
 import { InvalidArgumentError } from '../errors.js';
-import { isDelay, MAX_DELAY_MS } from './delays.js';
+import { isDelay, MAX_DELAY_MS } from '../delays.js';
 import type { ProcessHandle } from './handle.js';
 import { resolveRestartOptions, type ResolvedRestartOptions, type RestartOptions, type RestartPolicyName } from './restart-policy.js';
 

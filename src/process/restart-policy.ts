@@ -3,7 +3,7 @@
  * processes, so the decisions can be checked exactly in unit tests.
  */
 import { InvalidArgumentError, type ExitInfo } from '../errors.js';
-import { isDelay } from './delays.js';
+import { isDelay } from '../delays.js';
 
 /**
  * `'never'`: an exit is final. `'on-failure'`: restart after a non-zero exit code or a signal.

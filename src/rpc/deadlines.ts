@@ -4,8 +4,7 @@
  * from its front, and a call costs a map entry instead of a Node timer of its own (10,000
  * pipelined calls made 10,000 timers, a third of the caller's time went to collecting them).
  */
-/** Longest delay a Node timer takes; a longer one fires after 1 ms, with a warning. */
-const MAX_DELAY = 2 ** 31 - 1;
+import { MAX_DELAY_MS } from '../delays.js';
 
 export class Deadlines {
   /** timeout (ms) -> call id -> deadline (performance.now() ms), in the order calls were added */
@@ -49,7 +48,7 @@ export class Deadlines {
     clearTimeout(this.timer);
     this.armedFor = at;
     // a deadline beyond the longest delay is re-armed by fire() until it is near
-    this.timer = setTimeout(() => this.fire(), Math.min(MAX_DELAY, Math.max(0, at - performance.now())));
+    this.timer = setTimeout(() => this.fire(), Math.min(MAX_DELAY_MS, Math.max(0, at - performance.now())));
     this.timer.unref();
   }
 
