@@ -1,0 +1,91 @@
+/**
+ * Directories for ipc sockets that only this user can reach. Connecting to a unix socket needs
+ * search permission on every directory of its path, so a socket inside a 0700 directory owned by
+ * this uid can be reached only by processes of this uid (and root): the kernel authenticates the
+ * connection, and a link there needs neither CURVE nor a per-message MAC (docs/PROTOCOL.md,
+ * "Threat model").
+ */
+import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, chmodSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { InvalidArgumentError } from '../errors.js';
+
+/** Longest path libzmq accepts for an ipc endpoint (sockaddr_un.sun_path less its NUL). */
+const MAX_IPC_PATH = 107;
+
+let runDir: string | undefined;
+
+function uid(): number {
+  return process.getuid?.() ?? -1;
+}
+
+/**
+ * This user's zeroproc directory under `base` (`$XDG_RUNTIME_DIR` or the temp directory),
+ * created 0700. One that exists must be a real directory owned by this uid; a looser mode is
+ * tightened, anything else is refused (another user could have planted it to watch our sockets).
+ */
+function userDir(): string {
+  const base = process.env.XDG_RUNTIME_DIR || tmpdir();
+  const dir = join(base, `zeroproc-${uid()}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== uid()) {
+    throw new InvalidArgumentError(`${dir} is not a directory owned by this user (uid ${uid()}): refusing to put sockets in it`);
+  }
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  return dir;
+}
+
+/**
+ * This process's private run directory (created on first use, 0700, removed at exit when empty:
+ * each socket file is removed by the link that bound it).
+ */
+export function privateRunDir(): string {
+  if (runDir) return runDir;
+  const dir = mkdtempSync(join(userDir(), 'r'));
+  chmodSync(dir, 0o700);
+  runDir = dir;
+  process.once('exit', () => {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // a socket of a detached child still lives there, or it is already gone
+    }
+  });
+  return dir;
+}
+
+/**
+ * A fresh `ipc://` endpoint in this process's private run directory. `tag` (letters, digits,
+ * `-`) names what binds it, for a reader of `ls`; a random suffix keeps endpoints apart.
+ */
+export function privateEndpoint(tag: string): string {
+  const safe = tag.replace(/[^A-Za-z0-9-]/g, '').slice(0, 24) || 'zp';
+  const path = join(privateRunDir(), `${safe}-${randomBytes(6).toString('hex')}.sock`);
+  if (path.length > MAX_IPC_PATH) {
+    throw new InvalidArgumentError(`private socket path ${path} is longer than ${MAX_IPC_PATH} bytes: set XDG_RUNTIME_DIR or TMPDIR to a shorter directory`);
+  }
+  return `ipc://${path}`;
+}
+
+/**
+ * Whether `address` is an ipc endpoint whose directory only this user can enter: a directory
+ * owned by this uid with no group or other permissions. Judged from the file system, so a link
+ * to a socket someone else placed does not count as private.
+ */
+export function isPrivateIpc(address: string): boolean {
+  if (!address.startsWith('ipc://')) return false;
+  const path = address.slice('ipc://'.length);
+  if (!path.startsWith('/')) return false;
+  try {
+    const st = statSync(dirname(path));
+    return st.isDirectory() && st.uid === uid() && (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
+}
