@@ -3,7 +3,6 @@
  * It numbers requests, matches replies, enforces timeouts, batches releases, and rejects every
  * pending call at once when the server goes away.
  */
-import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
   AuthError, DisconnectedError, InvalidArgumentError, ProtocolError, TimeoutError, ZeroprocError,
@@ -18,12 +17,13 @@ import type { RefWire } from '../wire/refs.js';
 import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { Future } from './future.js';
-import { getLocalServer, resolveKey, selfInfo } from './local.js';
+import { ClientPool } from './client-pool.js';
+import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById } from './local.js';
 import type { PeerInfo, Reply, Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
 import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
-import { RefDecoder, RefEncoder } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefDecoderContext, type RefImporter } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
 import { RemoteRef, type ObjectRequest, type RefClient } from './remote-ref.js';
 import type { Remote } from './types.js';
@@ -58,14 +58,12 @@ interface Pending {
   hold: RemoteRef | undefined;
 }
 
-type Unsent = { message: Request; encoder: RefEncoder | undefined };
-
-const clients = new Map<string, RPCClient>();
+const clients = new ClientPool<RPCClient>();
 /** How long a lost connection waits for its owner's explanation (a process exit) before giving up. */
 const EXPLAIN_WAIT = 1_000;
 
 /** Client of one RPC server. Get one with {@link RPCClient.connect}. */
-export class RPCClient implements RefClient {
+export class RPCClient implements RefClient, RefImporter {
   /** What the server said about itself on connect (undefined until then). */
   server: PeerInfo | undefined;
   /**
@@ -81,7 +79,7 @@ export class RPCClient implements RefClient {
   private readonly deadlines = new Deadlines((id) => this.expire(id));
   private readonly timeout: number;
   private nextId = 1;
-  private unsent: Unsent[] = [];
+  private readonly unsent: Request[] = [];
   private preparing = false;
   private encodingNow = false;
   private releases: number[] = [];
@@ -98,6 +96,8 @@ export class RPCClient implements RefClient {
   private heartbeatEvery = Infinity;
   private failure: Error | undefined;
   private readonly reportRejected = rateLimited('warn');
+  /** What references in replies become: proxies through this client or the pooled ones, objects at home. */
+  private readonly decoding: RefDecoderContext = { via: this, home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) };
 
   private constructor(readonly address: string, options: ClientOptions, serverId = '') {
     if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${options.timeout}`);
@@ -119,11 +119,12 @@ export class RPCClient implements RefClient {
    * closes only when each of them called `close()`.
    */
   static async connect(address: string, options: ClientOptions = {}): Promise<RPCClient> {
-    const key = poolKey(address, options.codec ?? 'msgpack', resolveKey(options.authkey));
-    let client = clients.get(key);
-    if (!client || client.failure) {
+    const codec = options.codec ?? 'msgpack';
+    const key = resolveKey(options.authkey);
+    let client = clients.get(address, codec, key);
+    if (!client) {
       client = new RPCClient(address, options);
-      clients.set(key, client);
+      clients.add(codec, key, client);
     }
     client.implicit = false;
     client.users++;
@@ -143,13 +144,12 @@ export class RPCClient implements RefClient {
    * (whatever key it was given), else a new one with the default key, not waiting to connect.
    */
   static forReference(address: string, serverId: string): RPCClient {
-    const key = poolKey(address, 'msgpack', resolveKey(undefined));
-    let client = clients.get(key);
-    if (!client || client.failure) {
-      for (const c of clients.values()) if (c.address === address && !c.failure) return c;
+    const key = resolveKey(undefined);
+    let client = clients.get(address, 'msgpack', key) ?? clients.anyFor(address);
+    if (!client) {
       client = new RPCClient(address, {}, serverId);
       client.implicit = true;
-      clients.set(key, client);
+      clients.add('msgpack', key, client);
       // not awaited: the server learns which process holds what it hands out, and this client
       // the keep-alive interval the server needs
       client.hello(DEFAULT_TIMEOUT).catch(() => undefined);
@@ -252,7 +252,7 @@ export class RPCClient implements RefClient {
   private shutdown(error: Error): void {
     this.failure = error;
     clearInterval(this.heartbeat);
-    for (const [key, c] of clients) if (c === this) clients.delete(key);
+    clients.remove(this);
     this.rejectPending(error);
     // let a queued goodbye leave before the socket closes, but never wait on a dead peer
     void Promise.race([this.link.flushed(), new Promise<void>((r) => setTimeout(r, 100).unref())]).then(() => this.link.close());
@@ -408,7 +408,7 @@ export class RPCClient implements RefClient {
     // releases and claims queued earlier in this tick go first: a request must not overtake them
     if (message.type !== 'claim' && this.claims.length > 0) this.flushClaims();
     if (message.type !== 'release' && message.type !== 'claim' && this.releases.length > 0) this.flushReleases();
-    this.unsent.push({ message, encoder: undefined });
+    this.unsent.push(message);
     if (!this.preparing) this.drainUnsent();
   }
 
@@ -418,52 +418,44 @@ export class RPCClient implements RefClient {
     if (this.encodingNow) return;
     this.encodingNow = true;
     try {
-      this.drainLoop();
+      while (this.unsent.length > 0 && !this.preparing) this.encodeFirst();
     } finally {
       this.encodingNow = false;
     }
   }
 
-  private drainLoop(): void {
-    while (this.unsent.length > 0) {
-      const item = this.unsent[0]!;
-      item.encoder ??= new RefEncoder({ owner: getLocalServer(), destination: this.server?.server ?? '', returnType: 'auto' });
-      const attachments: Buffer[] = [];
-      let data: Buffer;
-      try {
-        item.encoder.rewind();
-        data = this.codec.encode(item.message, { hooks: item.encoder, attachments });
-      } catch (err) {
-        this.unsent.shift();
-        item.encoder.abandon();
-        this.failMessage(item.message, err);
-        continue;
-      }
-      if (!item.encoder.complete) {
-        this.preparing = true;
-        item.encoder.prepare().then(
-          () => {
-            this.preparing = false;
-            this.drainUnsent();
-          },
-          (err) => {
-            this.preparing = false;
-            this.unsent.shift();
-            item.encoder!.abandon();
-            this.failMessage(item.message, err);
-            this.drainUnsent();
-          },
-        );
-        return;
-      }
+  /** Encodes and sends the first unsent message, or starts preparing what its references lack. */
+  private encodeFirst(): void {
+    const message = this.unsent[0]!;
+    const encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination: this.server?.server ?? '', returnType: 'auto' });
+    let later = false;
+    const done = (): void => {
       this.unsent.shift();
-      try {
-        this.link.send({ data, attachments });
-        this.lastSent = Date.now();
-      } catch (err) {
-        item.encoder.abandon();
-        this.failMessage(item.message, err);
-      }
+      if (!later) return;
+      this.preparing = false;
+      this.drainUnsent();
+    };
+    later = !encodeWithRefs(this.codec, message, encoder, {
+      encoded: (encoded) => {
+        this.transmit(message, encoder, encoded);
+        done();
+      },
+      failed: (err) => {
+        this.failMessage(message, err);
+        done();
+      },
+    });
+    // messages after this one wait: they must not overtake it
+    if (later) this.preparing = true;
+  }
+
+  private transmit(message: Request, encoder: RefEncoder, encoded: Encoded): void {
+    try {
+      this.link.send(encoded);
+      this.lastSent = Date.now();
+    } catch (err) {
+      encoder.abandon();
+      this.failMessage(message, err);
     }
   }
 
@@ -498,7 +490,7 @@ export class RPCClient implements RefClient {
   }
 
   private onBatch(batch: ReceivedBatch): void {
-    const state = { hooks: new RefDecoder(this), attachments: batch.attachments, next: 0, failures: 0 };
+    const state = { hooks: new RefDecoder(this.decoding), attachments: batch.attachments, next: 0, failures: 0 };
     let replies: unknown[];
     try {
       replies = batch.codec.decodeBatch(batch.body, state);
@@ -549,11 +541,6 @@ function settle({ to }: Pending, ok: boolean, valueOrError: unknown): void {
   if (to instanceof Future) to.settle(ok, valueOrError);
   else if (ok) to.resolve(valueOrError);
   else to.reject(valueOrError);
-}
-
-/** Clients are shared per address, codec and key: a client with another key is another client. */
-function poolKey(address: string, codec: string, key: Buffer | undefined): string {
-  return `${address}|${codec}|${key ? createHash('sha256').update(key).digest('hex') : ''}`;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

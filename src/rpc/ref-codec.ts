@@ -2,19 +2,48 @@
  * What references mean on this side: the hooks the codec calls to turn local objects and
  * proxies into references (with the transfer tickets that keep objects alive in transit), and
  * references into proxies or, at their owner, the objects themselves.
+ *
+ * The codec sees the rest of the RPC layer only through the interfaces below (the way capnweb's
+ * serializer sees its session through `Exporter` and `Importer`): a {@link RefExporter} is a
+ * server lending its objects out, a {@link RefImporter} a connection to another process's
+ * server. Nothing here imports the client or the server, so the ticket and grant logic can be
+ * tested without sockets.
  */
 import { InvalidArgumentError } from '../errors.js';
+import type { Codec } from '../wire/codec.js';
 import type { RefDecodeHooks, RefEncodeHooks, RefWire } from '../wire/refs.js';
 import type { ReturnType } from './messages.js';
-import { ensureLocalServer, isMarkedByRef, serverById } from './local.js';
+import type { ObjectTable } from './object-table.js';
+import { isMarkedByRef } from './local.js';
 import { proxyState, type ProxyState } from './proxy.js';
-import type { RPCServer } from './server.js';
-import { RPCClient } from './client.js';
+
+/** A server that lends its objects out by reference: what the codec needs of it. */
+export interface RefExporter {
+  /** Id of the server instance; references to its objects carry it. */
+  readonly id: string;
+  /** Where the receivers of its references connect. */
+  readonly advertisedAddress: string;
+  readonly table: ObjectTable;
+  /** Walks `path` from `root` as a request's path is walked (forbidden segments refused). */
+  resolvePath(root: unknown, path: readonly string[]): unknown;
+}
+
+/** A connection to the server that owns a reference: how a received reference becomes a proxy. */
+export interface RefImporter {
+  /** What the server at the other end said about itself (undefined before its hello reply). */
+  readonly server: { readonly server: string } | undefined;
+  /** Claims a ticket the reference came with (its count moves to this connection). */
+  claim(ticket: number): void;
+  /** A proxy for `ref`, held through this connection. */
+  proxyFor(ref: RefWire): unknown;
+}
 
 /** How a message being encoded treats references. */
 export interface RefEncoderOptions {
   /** The server owning the local objects sent: the replying server, or this process's callback server. */
-  owner: RPCServer | undefined;
+  owner: RefExporter | undefined;
+  /** Starts the owner when there is none yet and a local object must go by reference. */
+  startOwner?: () => Promise<RefExporter>;
   /** When a server replies: the peer's routing id, counted directly as holder of what it receives. */
   peer?: string;
   /** Id of the server on the receiving side ('' when unknown): its own objects travel without tickets. */
@@ -111,13 +140,16 @@ export class RefEncoder implements RefEncodeHooks {
 
   /** Gets what the last encode lacked: the callback server, tickets for forwarded proxies. */
   async prepare(): Promise<void> {
-    if (this.occurrences.some((o) => o.kind === 'local')) this.opts.owner ??= await ensureLocalServer();
+    if (!this.opts.owner && this.occurrences.some((o) => o.kind === 'local')) {
+      if (!this.opts.startOwner) throw new InvalidArgumentError('a local object cannot go by reference here: this side serves no objects');
+      this.opts.owner = await this.opts.startOwner();
+    }
     await Promise.all(
       this.occurrences.map(async (occ, i) => {
         if (occ.kind === 'local') {
           this.occurrences[i] = this.local(occ.value);
         } else if (occ.kind === 'forward') {
-          const ticket = await (occ.proxy.ref.client as RPCClient).requestTicket(occ.proxy.ref, this.opts.destination);
+          const ticket = await occ.proxy.ref.client.requestTicket(occ.proxy.ref, this.opts.destination);
           this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket }, value: occ.value };
         }
       }),
@@ -137,25 +169,82 @@ function proxyWire(p: ProxyState): Omit<RefWire, 'ticket'> {
   return { server: ref.server, address: ref.client.address, obj: ref.obj, path: [...p.path], callable: ref.callable, name: ref.name };
 }
 
+/** An encoded message, ready for the send queue. */
+export interface Encoded {
+  data: Buffer;
+  attachments: Buffer[];
+}
+
+/** Where {@link encodeWithRefs} delivers its outcome. */
+export interface EncodeOutcome {
+  /** The message, with every reference complete. */
+  encoded(message: Encoded): void;
+  /** It cannot be encoded; what `encoder` reserved was given back already. */
+  failed(error: unknown): void;
+}
+
+/**
+ * Encodes `message` with `encoder` as its reference hooks. When the encoder lacks something (a
+ * ticket, the callback server), it prepares it and encodes again, until a pass completes: a
+ * second pass may meet references the first did not (the value changed meanwhile). Returns true
+ * when the outcome was delivered before returning, false when it will come later.
+ */
+export function encodeWithRefs(codec: Codec, message: unknown, encoder: RefEncoder, outcome: EncodeOutcome): boolean {
+  const failed = (error: unknown): void => {
+    encoder.abandon();
+    outcome.failed(error);
+  };
+  const attempt = (): boolean => {
+    const attachments: Buffer[] = [];
+    let data: Buffer;
+    try {
+      encoder.rewind();
+      data = codec.encode(message, { hooks: encoder, attachments });
+    } catch (error) {
+      failed(error);
+      return true;
+    }
+    if (!encoder.complete) return false;
+    outcome.encoded({ data, attachments });
+    return true;
+  };
+  const step = (): void => {
+    if (!attempt()) encoder.prepare().then(step, failed);
+  };
+  if (attempt()) return true;
+  encoder.prepare().then(step, failed);
+  return false;
+}
+
+/** What a {@link RefDecoder} turns references into. */
+export interface RefDecoderContext {
+  /**
+   * The connection a reply came through (none at a server): a reference without ticket that is
+   * not ours was counted by that connection's server for this process.
+   */
+  via?: RefImporter;
+  /** The server of this process whose id is `id`, if one runs here. */
+  home(id: string): RefExporter | undefined;
+  /** The connection to use for a reference owned by server `serverId` at `address`. */
+  connect(address: string, serverId: string): RefImporter;
+}
+
 /** The decode-side hooks: references become proxies, or objects when they come home. */
 export class RefDecoder implements RefDecodeHooks {
-  /**
-   * @param via the client a reply came through: a reference without ticket that is not ours
-   * was counted by that client's server for this process.
-   */
-  constructor(private readonly via: RPCClient | undefined) {}
+  constructor(private readonly context: RefDecoderContext) {}
 
   fromRef(ref: RefWire): unknown {
+    const { via } = this.context;
     // a server granting a reference in its reply counted this client: keep it a proxy, even when
     // that server runs in this very process, or the grant would never be released
-    const granted = ref.ticket === 0 && this.via !== undefined && ref.server === this.via.server?.server;
-    const home = granted ? undefined : serverById(ref.server);
+    const granted = ref.ticket === 0 && via !== undefined && ref.server === via.server?.server;
+    const home = granted ? undefined : this.context.home(ref.server);
     if (home) {
       const obj = home.table.get(ref.obj);
       if (ref.ticket) home.table.consumeTicket(ref.ticket);
       return home.resolvePath(obj, ref.path);
     }
-    const client = granted ? this.via! : RPCClient.forReference(ref.address, ref.server);
+    const client = granted ? via : this.context.connect(ref.address, ref.server);
     if (ref.ticket) client.claim(ref.ticket);
     return client.proxyFor(ref);
   }

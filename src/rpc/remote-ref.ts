@@ -16,6 +16,8 @@ export interface RefClient {
   queueRelease(obj: number, count: number): void;
   /** Sends a request about `ref`'s object; returns a Promise, a Future or nothing, by `options.mode`. */
   request(ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown;
+  /** A ticket that lets a third process (whose server is `destination`) take over a reference to `ref`'s object. */
+  requestTicket(ref: RemoteRef, destination: string): Promise<number>;
   readonly address: string;
 }
 

@@ -18,10 +18,11 @@ import { msgpackCodec } from '../wire/msgpack-codec.js';
 import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
-import { registerServer, resolveKey, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
+import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
 import { requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
 import { ObjectTable } from './object-table.js';
-import { RefDecoder, RefEncoder } from './ref-codec.js';
+import { RPCClient } from './client.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type RefDecoderContext, type RefExporter } from './ref-codec.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
 
 /** Options of {@link RPCServer.start}. */
@@ -93,7 +94,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /** A server of objects. Start one with {@link RPCServer.start}. */
-export class RPCServer {
+export class RPCServer implements RefExporter {
   /** Random id of this server instance; references name their owner by it. */
   readonly id = randomBytes(8).toString('hex');
   readonly name: string;
@@ -235,7 +236,7 @@ export class RPCServer {
     peer.lastSeen = Date.now();
     // replies go back in the codec of the batch that asked, whatever the peer uses later
     const caller: Caller = { id: peerId, peer, codec: batch.codec };
-    const state = { hooks: new RefDecoder(undefined), attachments: batch.attachments, next: 0, failures: 0 };
+    const state = { hooks: new RefDecoder(decoding), attachments: batch.attachments, next: 0, failures: 0 };
     let messages: unknown[];
     try {
       messages = batch.codec.decodeBatch(batch.body, state);
@@ -428,30 +429,15 @@ export class RPCServer {
    */
   private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnType, forceRef?: unknown): void {
     const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: caller.peer.info?.server ?? '', returnType: ret, forceRef });
-    const unsendable = (err: unknown): void => {
-      encoder.abandon();
-      if (reply.type === 'ok') this.replyError(caller, reply.id, new TypeError(`the result could not be sent: ${(err as Error)?.message ?? err}`));
-      else if (reply.type === 'err') this.sendPlain(caller, { type: 'err', id: reply.id, error: encodableError(reply.error) });
-    };
-    const attempt = (): boolean => {
-      const attachments: Buffer[] = [];
-      let data: Buffer;
-      try {
-        encoder.rewind();
-        data = caller.codec.encode(reply, { hooks: encoder, attachments });
-      } catch (err) {
-        unsendable(err);
-        return true;
-      }
-      if (!encoder.complete) return false;
-      if (!this.sendRaw(caller, data, attachments)) encoder.abandon();
-      return true;
-    };
-    // a second pass may meet references the first did not (the value changed meanwhile)
-    const step = (): void => {
-      if (!attempt()) encoder.prepare().then(step, unsendable);
-    };
-    step();
+    encodeWithRefs(caller.codec, reply, encoder, {
+      encoded: ({ data, attachments }) => {
+        if (!this.sendRaw(caller, data, attachments)) encoder.abandon();
+      },
+      failed: (err) => {
+        if (reply.type === 'ok') this.replyError(caller, reply.id, new TypeError(`the result could not be sent: ${(err as Error)?.message ?? err}`));
+        else if (reply.type === 'err') this.sendPlain(caller, { type: 'err', id: reply.id, error: encodableError(reply.error) });
+      },
+    });
   }
 
   /** Sends a reply that holds no references. */
@@ -521,6 +507,9 @@ export class RPCServer {
     for (const [id, sent] of this.authNoticeSent) if (now - sent > 1_000) this.authNoticeSent.delete(id);
   }
 }
+
+/** References in requests become proxies through the pooled clients, or objects at home. */
+const decoding: RefDecoderContext = { home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) };
 
 function importPolicy(allow: RPCServerOptions['allowImport']): (specifier: string) => boolean {
   if (allow === undefined) return () => true;

@@ -1,0 +1,82 @@
+import { describe, expect, test } from '@jest/globals';
+import { NotFoundError } from '../../src/errors.js';
+import { ObjectTable } from '../../src/rpc/object-table.js';
+
+describe('ObjectTable', () => {
+  test('an object lives while any holder counts it, and its id dies with it for good', () => {
+    let emptied = 0;
+    const table = new ObjectTable(1_000, () => emptied++);
+    const obj = {};
+    const id = table.grant(obj, 'peerA');
+    expect(table.grant(obj, 'peerB')).toBe(id);
+    expect(table.grant(obj, 'peerA')).toBe(id);
+    table.release(id, 'peerA', 2);
+    expect(table.get(id)).toBe(obj);
+    expect(table.holds('peerA')).toBe(false);
+    table.release(id, 'peerB', 1);
+    expect(table.size).toBe(0);
+    expect(emptied).toBe(1);
+    expect(() => table.get(id)).toThrow(NotFoundError);
+    // handed out again, it is another entry with another id
+    expect(table.grant(obj, 'peerA')).not.toBe(id);
+  });
+
+  test('a release counts only what the releasing holder holds', () => {
+    const table = new ObjectTable(1_000);
+    const id = table.grant({}, 'peerA');
+    table.release(id, 'peerB', 1_000_000);
+    expect(table.size).toBe(1);
+    table.release(id, 'peerA', 1_000_000);
+    expect(table.size).toBe(0);
+  });
+
+  test('a claimed ticket moves its count to the claimer; a second claim is ignored', () => {
+    const table = new ObjectTable(1_000);
+    const obj = {};
+    const { obj: id, ticket } = table.issueTicket(obj, 'serverD');
+    table.claim(ticket, 'peerD');
+    table.claim(ticket, 'peerE');
+    expect(table.holds('peerD')).toBe(true);
+    expect(table.holds('peerE')).toBe(false);
+    table.release(id, 'peerD', 1);
+    expect(table.size).toBe(0);
+  });
+
+  test('a ticket coming home is consumed; tickets expire and die with their destination', () => {
+    const table = new ObjectTable(1_000);
+    const a = table.issueTicket({}, 'serverD', 0);
+    table.issueTicket({}, 'serverE', 0);
+    const c = table.issueTicket({}, 'serverF', 500);
+    expect(table.size).toBe(3);
+    table.consumeTicket(a.ticket);
+    table.dropTicketsFor('serverE');
+    expect(table.size).toBe(1);
+    table.expireTickets(1_499);
+    expect(table.get(c.obj)).toBeDefined();
+    table.expireTickets(1_500);
+    expect(table.size).toBe(0);
+  });
+
+  test('a holder that goes away gives back everything it held', () => {
+    const table = new ObjectTable(1_000);
+    const x = table.grant({}, 'peerA');
+    table.grant({}, 'peerA');
+    table.grant({}, 'peerA');
+    table.grant(table.get(x), 'peerB');
+    table.dropHolder('peerA');
+    expect(table.size).toBe(1);
+    expect(table.holds('peerB')).toBe(true);
+  });
+
+  test('a ticket for an object already lent out shares its entry', () => {
+    const table = new ObjectTable(1_000);
+    const obj = {};
+    const id = table.grant(obj, 'peerB');
+    const ticket = table.issueTicketFor(id, 'serverD');
+    table.release(id, 'peerB', 1);
+    expect(table.get(id)).toBe(obj);
+    table.consumeTicket(ticket);
+    expect(table.size).toBe(0);
+    expect(() => table.issueTicketFor(id, 'serverD')).toThrow(NotFoundError);
+  });
+});

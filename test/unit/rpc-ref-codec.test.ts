@@ -1,0 +1,233 @@
+/**
+ * The reference codec without sockets: a fake exporter (a table and an id) stands for a server,
+ * fake importers for connections, and references go through the real body codecs.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { ObjectTable } from '../../src/rpc/object-table.js';
+import { defaultCallOptions, type ResolvedCallOptions } from '../../src/rpc/options.js';
+import { makeProxy } from '../../src/rpc/proxy.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefDecoderContext, type RefExporter, type RefImporter } from '../../src/rpc/ref-codec.js';
+import { RemoteRef, type ObjectRequest, type RefClient } from '../../src/rpc/remote-ref.js';
+import { jsonCodec, msgpackCodec, type Codec } from '../../src/wire/index.js';
+import type { RefWire } from '../../src/wire/refs.js';
+
+class Counter {
+  n = 0;
+  inc(): number {
+    return ++this.n;
+  }
+}
+
+function exporter(id: string): RefExporter {
+  return {
+    id,
+    advertisedAddress: `ipc:///run/${id}`,
+    table: new ObjectTable(60_000),
+    resolvePath: (root, path) => path.reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], root),
+  };
+}
+
+/** A connection that records what the decoder asked of it. */
+class FakeImporter implements RefImporter {
+  readonly claims: number[] = [];
+  readonly proxies: RefWire[] = [];
+  constructor(readonly server: { server: string } | undefined) {}
+  claim(ticket: number): void {
+    this.claims.push(ticket);
+  }
+  proxyFor(ref: RefWire): unknown {
+    this.proxies.push(ref);
+    return { proxyOf: ref };
+  }
+}
+
+/** A client holding references to server `serverC`'s objects; hands out tickets when asked. */
+class FakeRefClient implements RefClient {
+  readonly address = 'ipc:///run/serverC';
+  readonly ticketRequests: { obj: number; destination: string }[] = [];
+  private nextTicket = 100;
+  queueRelease(): void {}
+  request(_ref: RemoteRef, _request: ObjectRequest, _options: ResolvedCallOptions): unknown {
+    return undefined;
+  }
+  async requestTicket(ref: RemoteRef, destination: string): Promise<number> {
+    this.ticketRequests.push({ obj: ref.obj, destination });
+    return this.nextTicket++;
+  }
+}
+
+function decodeContext(home: RefExporter[], via?: RefImporter): RefDecoderContext & { connections: Map<string, FakeImporter> } {
+  const connections = new Map<string, FakeImporter>();
+  return {
+    via,
+    connections,
+    home: (id) => home.find((e) => e.id === id),
+    connect: (address, serverId) => {
+      let c = connections.get(address);
+      if (!c) connections.set(address, (c = new FakeImporter({ server: serverId })));
+      return c;
+    },
+  };
+}
+
+/** Encodes synchronously or fails the test. */
+function encodeNow(codec: Codec, message: unknown, encoder: RefEncoder): Encoded {
+  let out: Encoded | undefined;
+  const sync = encodeWithRefs(codec, message, encoder, { encoded: (e) => (out = e), failed: (err) => { throw err; } });
+  expect(sync).toBe(true);
+  return out!;
+}
+
+function encodeLater(codec: Codec, message: unknown, encoder: RefEncoder): Promise<Encoded> {
+  return new Promise((resolve, reject) => {
+    const sync = encodeWithRefs(codec, message, encoder, { encoded: resolve, failed: reject });
+    expect(sync).toBe(false);
+  });
+}
+
+function decode(codec: Codec, { data, attachments }: Encoded, hooks: RefDecoder): unknown {
+  return codec.decodeBatch(codec.joinBatch([data]), { hooks, attachments, next: 0, failures: 0 })[0];
+}
+
+describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (codec) => {
+  test('a local object in a request travels with a ticket for its destination, which the receiver claims', () => {
+    const b = exporter('serverB');
+    const callback = (): number => 1;
+    const encoder = new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' });
+    const encoded = encodeNow(codec, { type: 'call', args: [callback, callback] }, encoder);
+    // one reference per occurrence, each with a ticket of its own
+    expect(b.table.size).toBe(1);
+
+    const atD = decodeContext([exporter('serverD')]);
+    const message = decode(codec, encoded, new RefDecoder(atD)) as { args: { proxyOf: RefWire }[] };
+    const toB = atD.connections.get(b.advertisedAddress)!;
+    expect(toB.server).toEqual({ server: 'serverB' });
+    expect(toB.claims).toHaveLength(2);
+    expect(new Set(toB.claims).size).toBe(2);
+    expect(message.args.map((a) => a.proxyOf.ticket)).toEqual(toB.claims);
+    expect(message.args[0]!.proxyOf).toMatchObject({ server: 'serverB', callable: true, name: 'callback', path: [] });
+
+    for (const t of toB.claims) b.table.claim(t, 'peerD');
+    const id = message.args[0]!.proxyOf.obj;
+    b.table.release(id, 'peerD', 2);
+    expect(b.table.size).toBe(0);
+  });
+
+  test('a reply grants each occurrence to the peer; the receiving client keeps a granted reference as its proxy', () => {
+    const c = exporter('serverC');
+    const counter = new Counter();
+    const encoder = new RefEncoder({ owner: c, peer: 'peerB', destination: 'serverB', returnType: 'auto' });
+    const encoded = encodeNow(codec, { type: 'ok', id: 1, value: [counter, counter] }, encoder);
+
+    const via = new FakeImporter({ server: 'serverC' });
+    // serverC running in the receiving process too must not turn a grant into the object
+    const atB = decodeContext([c], via);
+    const reply = decode(codec, encoded, new RefDecoder(atB)) as { value: { proxyOf: RefWire }[] };
+    expect(via.proxies).toHaveLength(2);
+    expect(via.claims).toEqual([]);
+    expect(atB.connections.size).toBe(0);
+    const id = reply.value[0]!.proxyOf.obj;
+    c.table.release(id, 'peerB', 1);
+    expect(c.table.get(id)).toBe(counter);
+    c.table.release(id, 'peerB', 1);
+    expect(c.table.size).toBe(0);
+  });
+
+  test('a reference coming home is its object again, along its path, and its ticket is consumed', () => {
+    const b = exporter('serverB');
+    const target = Object.assign(new Counter(), { inner: { deep: 'x' } });
+    const sent = encodeNow(codec, [target], new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' }));
+    const [ref] = decode(codec, sent, new RefDecoder(decodeContext([]))) as { proxyOf: RefWire }[];
+    expect(b.table.size).toBe(1);
+
+    // D sends it back with a path below it: at B it is the object's member, and the ticket is gone
+    const back = codec.encode([{ ...ref!.proxyOf, path: ['inner'] }], {
+      hooks: { toRef: (v) => (v && 'server' in v ? (v as RefWire) : undefined) },
+      attachments: [],
+    });
+    const [value] = decode(codec, { data: back, attachments: [] }, new RefDecoder(decodeContext([b]))) as unknown[];
+    expect(value).toBe(target.inner);
+    expect(b.table.size).toBe(0);
+  });
+
+  test('a forwarded proxy waits for a ticket from its owner, requested for the destination', async () => {
+    const client = new FakeRefClient();
+    const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', 5, false, 'Thing'), path: ['child'], options: defaultCallOptions });
+    const encoder = new RefEncoder({ owner: exporter('serverB'), destination: 'serverD', returnType: 'auto' });
+    const encoded = await encodeLater(codec, { type: 'call', args: [proxy, proxy] }, encoder);
+    expect(client.ticketRequests).toEqual([{ obj: 5, destination: 'serverD' }, { obj: 5, destination: 'serverD' }]);
+
+    const atD = decodeContext([]);
+    const message = decode(codec, encoded, new RefDecoder(atD)) as { args: { proxyOf: RefWire }[] };
+    expect(atD.connections.get(client.address)!.claims).toEqual([100, 101]);
+    expect(message.args[0]!.proxyOf).toMatchObject({ server: 'serverC', obj: 5, path: ['child'], name: 'Thing' });
+  });
+
+  test('a proxy sent to its own owner needs no ticket', () => {
+    const client = new FakeRefClient();
+    const c = exporter('serverC');
+    const fn = (): void => undefined;
+    const id = c.table.grant(fn, 'peerB');
+    const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', id, true, 'fn'), path: [], options: defaultCallOptions });
+    const encoded = encodeNow(codec, [proxy], new RefEncoder({ owner: undefined, destination: 'serverC', returnType: 'auto' }));
+    expect(client.ticketRequests).toEqual([]);
+    expect(decode(codec, encoded, new RefDecoder(decodeContext([c])))).toEqual([fn]);
+  });
+});
+
+describe('RefEncoder', () => {
+  test('starts the owner only when a local object must go by reference', async () => {
+    let started = 0;
+    const b = exporter('serverB');
+    const startOwner = async (): Promise<RefExporter> => {
+      started++;
+      return b;
+    };
+    encodeNow(msgpackCodec, { plain: [1, 2, { a: 'b' }] }, new RefEncoder({ owner: undefined, startOwner, destination: 'serverD', returnType: 'auto' }));
+    expect(started).toBe(0);
+    await encodeLater(msgpackCodec, [() => 1], new RefEncoder({ owner: undefined, startOwner, destination: 'serverD', returnType: 'auto' }));
+    expect(started).toBe(1);
+    expect(b.table.size).toBe(1);
+  });
+
+  test('abandon gives back every grant and ticket it reserved', () => {
+    const b = exporter('serverB');
+    const granting = new RefEncoder({ owner: b, peer: 'peerA', destination: '', returnType: 'auto' });
+    encodeNow(msgpackCodec, [() => 1, () => 2], granting);
+    const ticketing = new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' });
+    encodeNow(msgpackCodec, [() => 3], ticketing);
+    expect(b.table.size).toBe(3);
+    granting.abandon();
+    ticketing.abandon();
+    expect(b.table.size).toBe(0);
+  });
+
+  test('a value that changes between passes fails the message and gives back what it reserved', async () => {
+    const client = new FakeRefClient();
+    const b = exporter('serverB');
+    const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', 5, false, 'Thing'), path: [], options: defaultCallOptions });
+    const args: unknown[] = [() => 1, proxy];
+    const failure = new Promise((resolve) => {
+      encodeWithRefs(msgpackCodec, { args }, new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' }), {
+        encoded: () => resolve('sent'),
+        failed: resolve,
+      });
+    });
+    args[0] = () => 2;
+    expect(await failure).toBeInstanceOf(InvalidArgumentError);
+    expect(b.table.size).toBe(0);
+  });
+
+  test("'value' and by-value types stay values; 'proxy' forces the result by reference", () => {
+    const b = exporter('serverB');
+    const instance = new (class Point { x = 1; norm(): number { return 1; } })();
+    encodeNow(msgpackCodec, [{ a: 1 }, [1], new Date(0)], new RefEncoder({ owner: b, peer: 'p', destination: '', returnType: 'auto' }));
+    expect(b.table.size).toBe(0);
+    encodeNow(msgpackCodec, [instance], new RefEncoder({ owner: b, peer: 'p', destination: '', returnType: 'value' }));
+    expect(b.table.size).toBe(0);
+    const data = { plain: true };
+    encodeNow(msgpackCodec, data, new RefEncoder({ owner: b, peer: 'p', destination: '', returnType: 'proxy', forceRef: data }));
+    expect(b.table.size).toBe(1);
+  });
+});
