@@ -41,6 +41,11 @@ export interface ChildReady {
   /** The resolved endpoint (the real port when the parent asked for `*`). */
   address: string;
   pid: number;
+  /**
+   * The token that lets a client import and close on the child's server: drawn by the child and
+   * told only to its parent, here, never over ZeroMQ.
+   */
+  ownerToken: string;
 }
 
 /** The child could not start; carries the child's own error. */
@@ -63,7 +68,7 @@ function tagged(value: unknown): value is { tag: string; type: unknown } {
 export function isChildMessage(value: unknown): value is ChildMessage {
   if (!tagged(value)) return false;
   const v = value as unknown as Record<string, unknown>;
-  if (v.type === 'ready') return typeof v.address === 'string' && typeof v.pid === 'number';
+  if (v.type === 'ready') return typeof v.address === 'string' && typeof v.pid === 'number' && typeof v.ownerToken === 'string';
   if (v.type === 'error') return typeof v.message === 'string';
   return false;
 }

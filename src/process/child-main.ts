@@ -7,6 +7,7 @@
  */
 import { RPCServer } from '../rpc/server.js';
 import { setDefaultAuthkey, setLocalServer } from '../rpc/local.js';
+import { randomId } from '../rpc/random-id.js';
 import { BOOTSTRAP_TAG, isChildConfig, type ChildConfig, type ChildMessage } from './bootstrap-protocol.js';
 import { makeStdioSynchronous } from './child-stdio.js';
 import { createModuleLoader } from './module-loader.js';
@@ -48,10 +49,11 @@ export async function runChild(): Promise<void> {
   // the server's socket may not hold the loop open by itself; the child lives until its server closes
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let server: RPCServer;
+  const ownerToken = randomId();
   try {
     setDefaultAuthkey(config.authkey);
     const importModule = createModuleLoader({ typescript: config.typescript, tsxLoaded: config.tsxLoaded });
-    server = await RPCServer.start({ address: config.address, authkey: config.authkey, name: config.name, importModule });
+    server = await RPCServer.start({ address: config.address, authkey: config.authkey, name: config.name, importModule, control: { ownerToken } });
     setLocalServer(server);
     for (const specifier of config.preload) await importModule(specifier);
   } catch (error) {
@@ -65,6 +67,6 @@ export async function runChild(): Promise<void> {
   if (!config.detached) {
     watchParent({ watchdog: config.watchdog, onParentGone: () => process.exit(0) });
   }
-  await send({ tag: BOOTSTRAP_TAG, type: 'ready', address: server.advertisedAddress, pid: process.pid });
+  await send({ tag: BOOTSTRAP_TAG, type: 'ready', address: server.advertisedAddress, pid: process.pid, ownerToken });
   if (config.detached) process.channel?.unref();
 }

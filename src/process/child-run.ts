@@ -55,6 +55,8 @@ export class ChildRun {
   readonly pid: number;
   /** The child's server endpoint (with the real port). */
   readonly address: string;
+  /** What lets a client import and close on the child's server (see `ClientOptions.ownerToken`). */
+  readonly ownerToken: string;
   readonly client: RPCClient;
   /** `performance.now()` when the child reported ready. */
   readonly startedAt: number;
@@ -63,10 +65,11 @@ export class ChildRun {
   private readonly child: ChildProcess;
   private end: ChildEnd | undefined;
 
-  private constructor(fields: { name: string; pid: number; address: string; client: RPCClient; child: ChildProcess; ended: Promise<ChildEnd> }) {
+  private constructor(fields: { name: string; pid: number; address: string; ownerToken: string; client: RPCClient; child: ChildProcess; ended: Promise<ChildEnd> }) {
     this.name = fields.name;
     this.pid = fields.pid;
     this.address = fields.address;
+    this.ownerToken = fields.ownerToken;
     this.client = fields.client;
     this.child = fields.child;
     this.ended = fields.ended;
@@ -134,7 +137,7 @@ export class ChildRun {
     const ready = await handshake(child, config, { name: opts.name, timeout: opts.startTimeout, exited: ended }).catch(abort);
     let client: RPCClient;
     try {
-      const connecting = RPCClient.connect(ready.address, { authkey: opts.authkey, ...(opts.callTimeout ? { timeout: opts.callTimeout } : {}) });
+      const connecting = RPCClient.connect(ready.address, { authkey: opts.authkey, ownerToken: ready.ownerToken, ...(opts.callTimeout ? { timeout: opts.callTimeout } : {}) });
       // the client's timeout is its calls' default, so the start deadline is enforced out here
       connecting.catch(() => undefined);
       const left = deadline - performance.now();
@@ -144,7 +147,7 @@ export class ChildRun {
       return abort(new SpawnError(`${opts.name} started but does not answer: ${(error as Error).message}`, undefined, { cause: error }));
     }
 
-    const run = new ChildRun({ name: opts.name, pid: ready.pid, address: ready.address, client, child, ended });
+    const run = new ChildRun({ name: opts.name, pid: ready.pid, address: ready.address, ownerToken: ready.ownerToken, client, child, ended });
     run.wire(opts.detached);
     return run;
   }

@@ -129,6 +129,15 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     return this.opts.authkey;
   }
 
+  /**
+   * The current child's owner token: with it, `RPCClient.connect(address, { authkey, ownerToken })`
+   * may import and close there (needed to manage a detached one later); without it, only the
+   * child's objects can be called.
+   */
+  get ownerToken(): string {
+    return this.run.ownerToken;
+  }
+
   /** Restarts so far. */
   get restarts(): number {
     return this.tracker.restarts;

@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import {
-  AuthError, DisconnectedError, InvalidArgumentError, ProtocolError, TimeoutError, ZeroprocError,
+  AuthError, DisconnectedError, InvalidArgumentError, NotFoundError, ProtocolError, TimeoutError, ZeroprocError,
   type ErrorOrigin,
 } from '../errors.js';
 import { report, rateLimited } from '../diagnostics.js';
@@ -19,11 +19,11 @@ import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { Future } from './future.js';
 import { ClientPool } from './client-pool.js';
 import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById } from './local.js';
-import type { PeerInfo, Reply, Request } from './messages.js';
+import { recipientOf, type PeerInfo, type Reply, type Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
 import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefDecoderContext, type RefImporter } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefImporter } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
 import { RemoteRef, type ObjectRequest, type RefClient } from './remote-ref.js';
 import type { Remote } from './types.js';
@@ -40,6 +40,12 @@ export interface ClientOptions {
   heartbeat?: number;
   /** Socket options (heartbeats, high-water marks, max message size). */
   link?: LinkOptions;
+  /**
+   * The server's owner token, when it has one (a spawned child's: `handle.ownerToken`). Presented
+   * when this call creates the connection, it lets the client use `import()` and `closeServer()`
+   * there, which the server refuses to everyone else.
+   */
+  ownerToken?: string;
 }
 
 /** How a promise-mode call's promise is settled. */
@@ -82,8 +88,12 @@ export class RPCClient implements RefClient, RefImporter {
   private readonly unsent: Request[] = [];
   private preparing = false;
   private encodingNow = false;
-  private releases: number[] = [];
-  private claims: number[] = [];
+  private releases: (string | number)[] = [];
+  /** `[ticket, recipient, ...]` */
+  private claims: string[] = [];
+  /** Who this client said it is in its hello: tickets in replies to it are issued for that. */
+  private introducedAs = '';
+  private readonly ownerToken: string | undefined;
   private heldRefs = 0;
   /** Made by `forReference` rather than by `connect`: closed by itself once it holds nothing. */
   private implicit = false;
@@ -96,11 +106,11 @@ export class RPCClient implements RefClient, RefImporter {
   private heartbeatEvery = Infinity;
   private failure: Error | undefined;
   private readonly reportRejected = rateLimited('warn');
-  /** What references in replies become: proxies through this client or the pooled ones, objects at home. */
-  private readonly decoding: RefDecoderContext = { via: this, home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) };
 
   private constructor(readonly address: string, options: ClientOptions, serverId = '') {
     if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${options.timeout}`);
+    if (options.ownerToken !== undefined && typeof options.ownerToken !== 'string') throw new InvalidArgumentError(`option \`ownerToken\` must be a string, got ${typeof options.ownerToken}`);
+    this.ownerToken = options.ownerToken;
     this.codec = codecNamed(options.codec ?? 'msgpack');
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
     if (serverId) this.server = { name: serverId, pid: 0, host: '', server: serverId };
@@ -158,7 +168,10 @@ export class RPCClient implements RefClient, RefImporter {
   }
 
   private async hello(timeout: number): Promise<void> {
-    const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo & { heartbeat?: number; local?: boolean };
+    const peer = selfInfo();
+    this.introducedAs = recipientOf(peer);
+    const hello = this.ownerToken === undefined ? { type: 'hello' as const, peer } : { type: 'hello' as const, peer, owner: this.ownerToken };
+    const info = (await this.send(hello, timeout)) as PeerInfo & { heartbeat?: number; local?: boolean };
     this.server = info;
     this.link.setServerLocal(info.local === true);
     this.connected = true;
@@ -355,23 +368,23 @@ export class RPCClient implements RefClient, RefImporter {
   }
 
   /** @internal Queues a release; all releases of one tick leave as one message. */
-  queueRelease(obj: number, count: number): void {
+  queueRelease(obj: string, count: number): void {
     if (this.failure) return;
     this.heldRefs = Math.max(0, this.heldRefs - count);
     if (this.releases.length === 0) queueMicrotask(() => this.flushReleases());
     this.releases.push(obj, count);
   }
 
-  /** @internal Claims a ticket for a reference received from a third process. */
-  claim(ticket: number): void {
+  /** @internal Claims a ticket, issued for `recipient`, for a reference received from a third process. */
+  claim(ticket: string, recipient: string): void {
     if (this.claims.length === 0) queueMicrotask(() => this.flushClaims());
-    this.claims.push(ticket);
+    this.claims.push(ticket, recipient);
   }
 
-  /** @internal A ticket that lets a third process (whose server is `destination`) take over a reference we hold. */
-  async requestTicket(ref: RemoteRef, destination: string): Promise<number> {
+  /** @internal A ticket that lets a third process (`recipient`) take over a reference we hold. */
+  async requestTicket(ref: RemoteRef, recipient: string): Promise<string> {
     ref.check();
-    return (await this.send({ type: 'ticket', obj: ref.obj, for: destination })) as number;
+    return (await this.send({ type: 'ticket', server: ref.server, obj: ref.obj, for: recipient })) as string;
   }
 
   private flushReleases(): void {
@@ -427,7 +440,8 @@ export class RPCClient implements RefClient, RefImporter {
   /** Encodes and sends the first unsent message, or starts preparing what its references lack. */
   private encodeFirst(): void {
     const message = this.unsent[0]!;
-    const encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination: this.server?.server ?? '', returnType: 'auto' });
+    const destination = this.server?.server ?? '';
+    const encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination, recipient: destination, returnType: 'auto' });
     let later = false;
     const done = (): void => {
       this.unsent.shift();
@@ -490,7 +504,8 @@ export class RPCClient implements RefClient, RefImporter {
   }
 
   private onBatch(batch: ReceivedBatch): void {
-    const state = { hooks: new RefDecoder(this.decoding), attachments: batch.attachments, next: 0, failures: 0 };
+    const hooks = new RefDecoder({ via: this, recipient: this.introducedAs, home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) });
+    const state = { hooks, attachments: batch.attachments, next: 0, failures: 0 };
     let replies: unknown[];
     try {
       replies = batch.codec.decodeBatch(batch.body, state);
@@ -516,7 +531,7 @@ export class RPCClient implements RefClient, RefImporter {
         if (!p) return; // timed out or cancelled already; a reference in it is released by GC
         if (bad) return settle(p, false, new ProtocolError(`the reply could not be decoded: ${String((bad.error as Error)?.message ?? bad.error)}`, { cause: bad.error }));
         if (reply.type === 'ok') settle(p, true, reply.value);
-        else settle(p, false, errorFromReply(reply.error, reply.sys, this.origin()));
+        else settle(p, false, this.replyError(reply.error, reply.sys, p.hold));
         return;
       }
       case 'closing':
@@ -528,6 +543,12 @@ export class RPCClient implements RefClient, RefImporter {
       default:
         return;
     }
+  }
+
+  /** The error of an `err` reply; a missing object is named as the proxy knows it. */
+  private replyError(error: unknown, sys: string | undefined, target: RemoteRef | undefined): Error {
+    const e = errorFromReply(error, sys, this.origin());
+    return target && e instanceof NotFoundError ? new NotFoundError(`proxy to ${target.name || 'object'}: ${e.message}`) : e;
   }
 
   /** @internal The proxy for a reference held through this client (kept alive by heartbeats). */
@@ -551,7 +572,7 @@ function describeRequest(r: Request): string {
     case 'new':
     case 'get':
     case 'set':
-      return `${r.type} ${r.path.length ? r.path.join('.') : '(object)'} on #${r.obj}`;
+      return `${r.type} ${r.path.length ? r.path.join('.') : '(object)'} on ${r.obj}`;
     case 'import':
       return `import ${r.specifier}`;
     case 'published':

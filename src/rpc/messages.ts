@@ -15,18 +15,23 @@ export interface PeerInfo {
   server: string;
 }
 
-/** Requests, client to server. */
+/**
+ * Requests, client to server. Object ids and tickets are 128 random bits in base64url; a request
+ * about an object names the server instance (`server`) its reference came from.
+ */
 export type Request =
-  | { type: 'hello'; id: number; peer: PeerInfo }
-  | { type: 'call'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType }
-  | { type: 'new'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType }
-  | { type: 'get'; id: number; obj: number; path: string[]; ret: ReturnType }
-  | { type: 'set'; id: number; obj: number; path: string[]; value: unknown }
+  | { type: 'hello'; id: number; peer: PeerInfo; owner?: string }
+  | { type: 'call'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnType }
+  | { type: 'new'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnType }
+  | { type: 'get'; id: number; server: string; obj: string; path: string[]; ret: ReturnType }
+  | { type: 'set'; id: number; server: string; obj: string; path: string[]; value: unknown }
   | { type: 'published'; id: number; name: string }
   | { type: 'import'; id: number; specifier: string }
-  | { type: 'ticket'; id: number; obj: number; for?: string }
-  | { type: 'release'; refs: number[] }
-  | { type: 'claim'; tickets: number[] }
+  | { type: 'ticket'; id: number; server: string; obj: string; for?: string }
+  /** `[obj, count, obj, count, ...]` */
+  | { type: 'release'; refs: (string | number)[] }
+  /** `[ticket, recipient, ticket, recipient, ...]`: each ticket with the recipient it was issued for */
+  | { type: 'claim'; tickets: string[] }
   | { type: 'cancel'; call: number }
   | { type: 'ping'; id: number }
   | { type: 'hb' }
@@ -41,15 +46,30 @@ export type Reply =
   | { type: 'autherr'; message: string };
 
 /** Request types that carry an object id and a path. */
-export type TargetedRequest = Extract<Request, { obj: number; path: string[] }>;
+export type TargetedRequest = Extract<Request, { obj: string; path: string[] }>;
+
+/**
+ * The recipient a ticket is issued for, from what that process said in its `hello`: its server's
+ * id, or `pid@host` for a process that runs no server; '' when it never said hello.
+ */
+export function recipientOf(info: PeerInfo | undefined): string {
+  if (!info) return '';
+  return info.server || `${info.pid}@${info.host}`;
+}
 
 const requestTypes = new Set(['hello', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'release', 'claim', 'cancel', 'ping', 'hb', 'bye', 'close']);
 /** Requests that carry an `id` (0 when no reply is wanted). */
 const withId = new Set(['hello', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'ping', 'close']);
 const returnTypes = new Set(['auto', 'proxy', 'value']);
 
-function isIntArray(v: unknown): v is number[] {
-  return Array.isArray(v) && v.every((x) => Number.isInteger(x));
+/** `[id, count, id, count, ...]` */
+function isReleaseList(v: unknown): v is (string | number)[] {
+  return Array.isArray(v) && v.length % 2 === 0 && v.every((x, i) => (i % 2 === 0 ? typeof x === 'string' : Number.isInteger(x)));
+}
+
+/** `[ticket, recipient, ...]` */
+function isClaimList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length % 2 === 0 && v.every((x) => typeof x === 'string');
 }
 
 /** Checks the shape of a decoded request; returns a description of what is wrong, or undefined. */
@@ -64,7 +84,8 @@ export function requestProblem(m: unknown): string | undefined {
     case 'new':
     case 'get':
     case 'set':
-      if (!Number.isInteger(r.obj)) return `${r.type}: obj must be an integer`;
+      if (typeof r.server !== 'string') return `${r.type}: server must be a string`;
+      if (typeof r.obj !== 'string') return `${r.type}: obj must be a string`;
       if (!Array.isArray(r.path) || !r.path.every((s) => typeof s === 'string')) return `${r.type}: path must be an array of strings`;
       if ((r.type === 'call' || r.type === 'new') && !Array.isArray(r.args)) return `${r.type}: args must be an array`;
       return undefined;
@@ -73,11 +94,11 @@ export function requestProblem(m: unknown): string | undefined {
     case 'import':
       return typeof r.specifier === 'string' ? undefined : 'import: specifier must be a string';
     case 'ticket':
-      return Number.isInteger(r.obj) ? undefined : 'ticket: obj must be an integer';
+      return typeof r.server === 'string' && typeof r.obj === 'string' ? undefined : 'ticket: server and obj must be strings';
     case 'release':
-      return isIntArray(r.refs) && r.refs.length % 2 === 0 ? undefined : 'release: refs must be [obj, count, ...]';
+      return isReleaseList(r.refs) ? undefined : 'release: refs must be [obj, count, ...]';
     case 'claim':
-      return isIntArray(r.tickets) ? undefined : 'claim: tickets must be integers';
+      return isClaimList(r.tickets) ? undefined : 'claim: tickets must be [ticket, recipient, ...] strings';
     case 'cancel':
       return Number.isInteger(r.call) ? undefined : 'cancel: call must be an integer';
     case 'hello': {
@@ -85,6 +106,7 @@ export function requestProblem(m: unknown): string | undefined {
       if (!p || typeof p !== 'object' || typeof p.name !== 'string' || !Number.isInteger(p.pid) || typeof p.host !== 'string' || typeof p.server !== 'string') {
         return 'hello: peer must be {name, pid, host, server}';
       }
+      if (r.owner !== undefined && typeof r.owner !== 'string') return 'hello: owner must be a string';
       return undefined;
     }
     default:

@@ -1,9 +1,10 @@
 import { NotFoundError } from '../errors.js';
+import { randomId } from './random-id.js';
 
 interface Entry {
-  id: number;
+  id: string;
   obj: object;
-  /** References held, by peer (routing id) or by pending ticket (`ticket:N`). */
+  /** References held, by peer (routing id) or by pending ticket (`ticket:<id>`). */
   holders: Map<string, number>;
   total: number;
 }
@@ -11,21 +12,23 @@ interface Entry {
 interface Ticket {
   entry: Entry;
   expires: number;
-  /** Id of the server the ticket was sent to, when known ('' otherwise). */
-  destination: string;
+  /** Who may claim it (see `recipientOf` in messages.ts); '' when the issuer did not know. */
+  recipient: string;
 }
+
+/** What became of a claim. */
+export type ClaimOutcome = 'claimed' | 'unknown' | 'refused';
 
 /**
  * A server's table of objects handed out by reference. An object lives while any holder has a
- * reference to it: a peer that received it, or a ticket travelling to a third process. Ids are
- * never reused, so a stale reference finds nothing rather than the wrong object.
+ * reference to it: a peer that received it, or a ticket travelling to a third process. Ids and
+ * tickets are 128 random bits, never reused: a stale or guessed reference finds nothing rather
+ * than the wrong object.
  */
 export class ObjectTable {
-  private readonly byId = new Map<number, Entry>();
+  private readonly byId = new Map<string, Entry>();
   private readonly byObject = new Map<object, Entry>();
-  private readonly tickets = new Map<number, Ticket>();
-  private nextId = 1;
-  private nextTicket = 1;
+  private readonly tickets = new Map<string, Ticket>();
 
   /**
    * @param onEmpty called when the last object leaves the table
@@ -40,7 +43,7 @@ export class ObjectTable {
   private entryFor(obj: object): Entry {
     let entry = this.byObject.get(obj);
     if (!entry) {
-      entry = { id: this.nextId++, obj, holders: new Map(), total: 0 };
+      entry = { id: randomId(), obj, holders: new Map(), total: 0 };
       this.byId.set(entry.id, entry);
       this.byObject.set(obj, entry);
     }
@@ -67,7 +70,7 @@ export class ObjectTable {
   }
 
   /** Counts one reference to `obj` for `peer`; returns the object id. */
-  grant(obj: object, peer: string): number {
+  grant(obj: object, peer: string): string {
     const entry = this.entryFor(obj);
     this.add(entry, peer, 1);
     return entry.id;
@@ -75,32 +78,38 @@ export class ObjectTable {
 
   /**
    * Holds `obj` for a reference in transit to a process that will claim it; returns id and
-   * ticket. `destination` names the server the reference is sent to, when known.
+   * ticket. Only a claim naming `recipient` takes it ('' lets any claim take it).
    */
-  issueTicket(obj: object, destination = '', now = Date.now()): { obj: number; ticket: number } {
+  issueTicket(obj: object, recipient = '', now = Date.now()): { obj: string; ticket: string } {
     const entry = this.entryFor(obj);
-    const ticket = this.nextTicket++;
-    this.tickets.set(ticket, { entry, expires: now + this.ticketTtl, destination });
+    const ticket = randomId();
+    this.tickets.set(ticket, { entry, expires: now + this.ticketTtl, recipient });
     this.add(entry, `ticket:${ticket}`, 1);
     return { obj: entry.id, ticket };
   }
 
-  /** A ticket for an object already in the table (a peer forwarding its reference to server `destination`). */
-  issueTicketFor(id: number, destination = ''): number {
-    return this.issueTicket(this.get(id), destination).ticket;
+  /** A ticket for an object already in the table (a peer forwarding its reference to `recipient`). */
+  issueTicketFor(id: string, recipient = ''): string {
+    return this.issueTicket(this.get(id), recipient).ticket;
   }
 
-  /** Moves a ticket's reference to `peer`. Unknown or expired tickets are ignored. */
-  claim(ticket: number, peer: string): void {
+  /**
+   * Moves a ticket's reference to `peer`, when `recipient` is the one the ticket was issued
+   * for. A refused claim leaves the ticket to its rightful recipient; an unknown, already
+   * claimed or expired one does nothing.
+   */
+  claim(ticket: string, peer: string, recipient: string): ClaimOutcome {
     const t = this.tickets.get(ticket);
-    if (!t) return;
+    if (!t) return 'unknown';
+    if (t.recipient !== '' && t.recipient !== recipient) return 'refused';
     this.tickets.delete(ticket);
     this.add(t.entry, peer, 1);
     this.remove(t.entry, `ticket:${ticket}`, 1);
+    return 'claimed';
   }
 
   /** Drops a ticket (its reference came back to this server). */
-  consumeTicket(ticket: number): void {
+  consumeTicket(ticket: string): void {
     const t = this.tickets.get(ticket);
     if (!t) return;
     this.tickets.delete(ticket);
@@ -108,7 +117,7 @@ export class ObjectTable {
   }
 
   /** Releases `count` references `peer` holds on object `id`. */
-  release(id: number, peer: string, count: number): void {
+  release(id: string, peer: string, count: number): void {
     const entry = this.byId.get(id);
     if (entry) this.remove(entry, peer, count);
   }
@@ -121,10 +130,10 @@ export class ObjectTable {
     }
   }
 
-  /** Drops the tickets sent to server `destination` (its process is gone and will claim nothing). */
-  dropTicketsFor(destination: string): void {
-    if (!destination) return;
-    for (const [ticket, t] of this.tickets) if (t.destination === destination) this.consumeTicket(ticket);
+  /** Drops the tickets issued for `recipient` (its process is gone and will claim nothing). */
+  dropTicketsFor(recipient: string): void {
+    if (!recipient) return;
+    for (const [ticket, t] of this.tickets) if (t.recipient === recipient) this.consumeTicket(ticket);
   }
 
   /** Drops tickets nobody claimed in time. */
@@ -133,9 +142,19 @@ export class ObjectTable {
   }
 
   /** The object with id `id`; NotFoundError naming it when it is not (or no longer) here. */
-  get(id: number): object {
+  get(id: string): object {
     const entry = this.byId.get(id);
-    if (!entry) throw new NotFoundError(`object #${id} does not exist on this server (never existed, or was released)`);
+    if (!entry) throw new NotFoundError(`object ${id} does not exist on this server (never handed out by it, or released)`);
+    return entry.obj;
+  }
+
+  /**
+   * The object with id `id` when `holder` holds a reference to it. Anyone else gets the same
+   * NotFoundError as for an id that does not exist: knowing an id is not holding it.
+   */
+  getFor(id: string, holder: string): object {
+    const entry = this.byId.get(id);
+    if (!entry?.holders.has(holder)) throw new NotFoundError(`object ${id} does not exist on this server, or was never handed to this client (or it released it)`);
     return entry.obj;
   }
 

@@ -19,7 +19,7 @@ const states = new WeakMap<object, ProxyState>();
 
 function describe(s: ProxyState): string {
   const at = s.path.length ? `.${s.path.join('.')}` : '';
-  return `[Remote ${s.ref.name || 'object'}#${s.ref.obj}${at} @ ${s.ref.client.address}${s.ref.released ? ' (released)' : ''}]`;
+  return `[Remote ${s.ref.name || 'object'} ${s.ref.obj}${at} @ ${s.ref.client.address}${s.ref.released ? ' (released)' : ''}]`;
 }
 
 function send(s: ProxyState, request: Parameters<RemoteRef['client']['request']>[1], options = s.options): unknown {
@@ -28,7 +28,7 @@ function send(s: ProxyState, request: Parameters<RemoteRef['client']['request']>
 
 function readValue(s: ProxyState, returnType = s.options.returnType): PromiseLike<unknown> {
   const mode = s.options.mode === 'off' ? 'sync' : s.options.mode;
-  return send(s, { type: 'get', obj: s.ref.obj, path: [...s.path], ret: returnType }, { ...s.options, mode }) as PromiseLike<unknown>;
+  return send(s, { type: 'get', server: s.ref.server, obj: s.ref.obj, path: [...s.path], ret: returnType }, { ...s.options, mode }) as PromiseLike<unknown>;
 }
 
 /** @internal A new proxy for `state`. */
@@ -59,16 +59,16 @@ export function makeProxy(state: ProxyState): unknown {
     },
     set(_t, prop, value) {
       if (typeof prop === 'symbol') return false;
-      send(state, { type: 'set', obj: state.ref.obj, path: [...state.path, prop], value }, { ...state.options, mode: 'off' });
+      send(state, { type: 'set', server: state.ref.server, obj: state.ref.obj, path: [...state.path, prop], value }, { ...state.options, mode: 'off' });
       return true;
     },
     apply(_t, _this, args) {
       // the path is never changed once a proxy exists, so requests share it rather than copy it
-      return send(state, { type: 'call', obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType });
+      return send(state, { type: 'call', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType });
     },
     construct(_t, args) {
       if (state.options.mode === 'off') throw new InvalidArgumentError("a remote constructor cannot be called in 'off' mode: it must return the new object");
-      return send(state, { type: 'new', obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }) as object;
+      return send(state, { type: 'new', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }) as object;
     },
   });
   states.set(proxy, state);
@@ -116,7 +116,7 @@ export function getValue<P extends AnyRemote>(proxy: P): Promise<Awaited<RemoteT
 /** Sets attribute `name` of the remote object and waits until it is done. */
 export function setAttr<P extends AnyRemote, K extends keyof RemoteTarget<P> & string>(proxy: P, name: K, value: RemoteTarget<P>[K]): Promise<void> {
   const s = stateOf(proxy, 'setAttr');
-  return send(s, { type: 'set', obj: s.ref.obj, path: [...s.path, name], value }, { ...s.options, mode: 'sync' }) as Promise<void>;
+  return send(s, { type: 'set', server: s.ref.server, obj: s.ref.obj, path: [...s.path, name], value }, { ...s.options, mode: 'sync' }) as Promise<void>;
 }
 
 /**

@@ -32,8 +32,8 @@ export interface RefExporter {
 export interface RefImporter {
   /** What the server at the other end said about itself (undefined before its hello reply). */
   readonly server: { readonly server: string } | undefined;
-  /** Claims a ticket the reference came with (its count moves to this connection). */
-  claim(ticket: number): void;
+  /** Claims a ticket the reference came with, issued for `recipient` (its count moves to this connection). */
+  claim(ticket: string, recipient: string): void;
   /** A proxy for `ref`, held through this connection. */
   proxyFor(ref: RefWire): unknown;
 }
@@ -48,6 +48,8 @@ export interface RefEncoderOptions {
   peer?: string;
   /** Id of the server on the receiving side ('' when unknown): its own objects travel without tickets. */
   destination: string;
+  /** Who tickets are issued for: the receiving server's id, or `recipientOf` the peer a server replies to. */
+  recipient: string;
   returnType: ReturnType;
   /** A value to send by reference whatever its type (the result of a `'proxy'` return). */
   forceRef?: unknown;
@@ -58,7 +60,7 @@ function nameOf(value: object): string {
   return (value.constructor as { name?: string } | undefined)?.name ?? 'Object';
 }
 
-const PLACEHOLDER: RefWire = { server: '', address: '', obj: 0, ticket: 0, path: [], callable: false, name: '' };
+const PLACEHOLDER: RefWire = { server: '', address: '', obj: '', ticket: '', path: [], callable: false, name: '' };
 
 /** One reference an encoder handed out, in the order the codec asked for them. */
 type Occurrence = (
@@ -101,7 +103,7 @@ export class RefEncoder implements RefEncodeHooks {
     if (proxy) {
       proxy.ref.check();
       // a reference going home needs no counting: its owner resolves it to the object
-      if (proxy.ref.server === this.opts.destination) return { ...proxyWire(proxy), ticket: 0 };
+      if (proxy.ref.server === this.opts.destination) return { ...proxyWire(proxy), ticket: '' };
     } else {
       const forced = value === this.opts.forceRef || isMarkedByRef(value);
       if (!forced && (byValue || (this.opts.returnType === 'value' && typeof value !== 'function'))) return undefined;
@@ -132,9 +134,9 @@ export class RefEncoder implements RefEncodeHooks {
     const peer = this.opts.peer;
     if (peer !== undefined) {
       const obj = owner.table.grant(value, peer);
-      return { kind: 'ready', ref: { ...base, obj, ticket: 0 }, undo: () => owner.table.release(obj, peer, 1), value };
+      return { kind: 'ready', ref: { ...base, obj, ticket: '' }, undo: () => owner.table.release(obj, peer, 1), value };
     }
-    const { obj, ticket } = owner.table.issueTicket(value, this.opts.destination);
+    const { obj, ticket } = owner.table.issueTicket(value, this.opts.recipient);
     return { kind: 'ready', ref: { ...base, obj, ticket }, undo: () => owner.table.consumeTicket(ticket), value };
   }
 
@@ -149,7 +151,7 @@ export class RefEncoder implements RefEncodeHooks {
         if (occ.kind === 'local') {
           this.occurrences[i] = this.local(occ.value);
         } else if (occ.kind === 'forward') {
-          const ticket = await occ.proxy.ref.client.requestTicket(occ.proxy.ref, this.opts.destination);
+          const ticket = await occ.proxy.ref.client.requestTicket(occ.proxy.ref, this.opts.recipient);
           this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket }, value: occ.value };
         }
       }),
@@ -223,6 +225,8 @@ export interface RefDecoderContext {
    * not ours was counted by that connection's server for this process.
    */
   via?: RefImporter;
+  /** Who the tickets in this message were issued for: this server's id, or how this client introduced itself. */
+  recipient: string;
   /** The server of this process whose id is `id`, if one runs here. */
   home(id: string): RefExporter | undefined;
   /** The connection to use for a reference owned by server `serverId` at `address`. */
@@ -237,7 +241,7 @@ export class RefDecoder implements RefDecodeHooks {
     const { via } = this.context;
     // a server granting a reference in its reply counted this client: keep it a proxy, even when
     // that server runs in this very process, or the grant would never be released
-    const granted = ref.ticket === 0 && via !== undefined && ref.server === via.server?.server;
+    const granted = ref.ticket === '' && via !== undefined && ref.server === via.server?.server;
     const home = granted ? undefined : this.context.home(ref.server);
     if (home) {
       const obj = home.table.get(ref.obj);
@@ -245,7 +249,7 @@ export class RefDecoder implements RefDecodeHooks {
       return home.resolvePath(obj, ref.path);
     }
     const client = granted ? via : this.context.connect(ref.address, ref.server);
-    if (ref.ticket) client.claim(ref.ticket);
+    if (ref.ticket) client.claim(ref.ticket, this.context.recipient);
     return client.proxyFor(ref);
   }
 }

@@ -13,11 +13,11 @@ export type ObjectRequest = TargetedRequest extends infer R ? (R extends Targete
 /** The client that serves a reference: where its requests and releases go. */
 export interface RefClient {
   /** Queues the release of `count` references on object `obj` (batched per tick). */
-  queueRelease(obj: number, count: number): void;
+  queueRelease(obj: string, count: number): void;
   /** Sends a request about `ref`'s object; returns a Promise, a Future or nothing, by `options.mode`. */
   request(ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown;
-  /** A ticket that lets a third process (whose server is `destination`) take over a reference to `ref`'s object. */
-  requestTicket(ref: RemoteRef, destination: string): Promise<number>;
+  /** A ticket that lets a third process (`recipient`, see `recipientOf`) take over a reference to `ref`'s object. */
+  requestTicket(ref: RemoteRef, recipient: string): Promise<string>;
   readonly address: string;
 }
 
@@ -29,7 +29,7 @@ export class RemoteRef {
     readonly client: RefClient,
     /** Id of the owning server instance. */
     readonly server: string,
-    readonly obj: number,
+    readonly obj: string,
     readonly callable: boolean,
     readonly name: string,
   ) {
@@ -46,7 +46,12 @@ export class RemoteRef {
 
   /** The error for using the reference after its release. */
   releasedError(): NotFoundError {
-    return new NotFoundError(`proxy to ${this.name || 'object'} #${this.obj} at ${this.client.address} was released`);
+    return new NotFoundError(`proxy to ${this.describe()} was released`);
+  }
+
+  /** `Counter 3q2-…` at `address`, for messages. */
+  describe(): string {
+    return `${this.name || 'object'} ${this.obj} at ${this.client.address}`;
   }
 
   /** Throws when the reference was released. */
@@ -57,4 +62,4 @@ export class RemoteRef {
 
 // The backstop for proxies the program forgot: a reference nobody can reach any more is
 // released. Pending calls keep their RemoteRef reachable, so it is never released mid-call.
-const finalizer = new FinalizationRegistry<{ client: RefClient; obj: number }>(({ client, obj }) => client.queueRelease(obj, 1));
+const finalizer = new FinalizationRegistry<{ client: RefClient; obj: string }>(({ client, obj }) => client.queueRelease(obj, 1));

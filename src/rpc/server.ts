@@ -3,7 +3,7 @@
  * async method does not hold up the next request), answers each client in the codec it used,
  * and never lets a peer's bytes crash it.
  */
-import { randomBytes } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,10 +19,11 @@ import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
-import { requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
+import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
 import { ObjectTable } from './object-table.js';
+import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type RefDecoderContext, type RefExporter } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type RefExporter } from './ref-codec.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
 
 /** Options of {@link RPCServer.start}. */
@@ -47,6 +48,14 @@ export interface RPCServerOptions {
   peerTimeout?: number;
   /** How long a reference forwarded to a third process stays reserved for it, ms. Default 300 000. */
   ticketTtl?: number;
+  /**
+   * Who may use the server-wide operations `import` and `close` (`client.import()`,
+   * `client.closeServer()`): `'anyone'` holding the key (the default: what a server of your own
+   * is for), `'nobody'` (a callback server), or `{ ownerToken }`: only clients that present that
+   * token when they connect (a spawned child's server, whose token only its parent learns).
+   * Published and handed-out objects stay callable by whoever holds a reference either way.
+   */
+  control?: ServerControl;
   /** Socket options. */
   link?: RouterLinkOptions;
   /**
@@ -56,12 +65,31 @@ export interface RPCServerOptions {
   closeWhenIdle?: boolean;
 }
 
+/** Who may import and close on a server: see {@link RPCServerOptions.control}. */
+export type ServerControl = 'anyone' | 'nobody' | { ownerToken: string };
+
+function checkControl(control: unknown): ServerControl {
+  if (control === undefined) return 'anyone';
+  if (control === 'anyone' || control === 'nobody') return control;
+  const token = (control as { ownerToken?: unknown } | null)?.ownerToken;
+  if (typeof token === 'string' && token.length >= 16) return { ownerToken: token };
+  throw new InvalidArgumentError(`option \`control\` must be 'anyone', 'nobody' or { ownerToken: string of 16 characters or more }, got ${describeValue(control)}`);
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || typeof v !== 'object') return String(v);
+  return `an object with keys ${JSON.stringify(Object.keys(v))}`;
+}
+
 interface Peer {
   /** The codec of the peer's latest batch (for notices that answer no request). */
   codec: Codec;
   lastSeen: number;
   info: PeerInfo | undefined;
   calls: Map<number, CallState>;
+  /** It presented the owner token in its hello. */
+  owner: boolean;
 }
 
 /** Who sent a batch, and the codec to answer that batch in. */
@@ -95,8 +123,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /** A server of objects. Start one with {@link RPCServer.start}. */
 export class RPCServer implements RefExporter {
-  /** Random id of this server instance; references name their owner by it. */
-  readonly id = randomBytes(8).toString('hex');
+  /** Random id of this server instance (128 bits, base64url); references name their owner by it. */
+  readonly id = randomId();
   readonly name: string;
   /** Settles once the server is closed, by `close()` or by a client's `closeServer()`. */
   readonly closed: Promise<void>;
@@ -115,9 +143,14 @@ export class RPCServer implements RefExporter {
   private closing = false;
   private readonly reportBadMessage = rateLimited('warn');
   private readonly reportBadSignature = rateLimited('warn');
+  private readonly reportRefusedClaim = rateLimited('warn');
+  private readonly control: ServerControl;
+  /** What references in requests become: proxies through the pooled clients, objects at home. */
+  private readonly decoding = { recipient: this.id, home: serverById, connect: (address: string, serverId: string) => RPCClient.forReference(address, serverId) };
   private readonly authNoticeSent = new Map<string, number>();
 
   private constructor(options: RPCServerOptions) {
+    this.control = checkControl(options.control);
     this.name = options.name ?? `pid-${process.pid}`;
     this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
       if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
@@ -193,6 +226,7 @@ export class RPCServer implements RefExporter {
       if (peer.info?.pid === pid && peer.info.host === host) this.forget(id);
     }
     this.table.dropTicketsFor(serverId);
+    this.table.dropTicketsFor(recipientOf({ name: '', pid, host, server: '' }));
   }
 
   /** Closes the server: connected clients are told, and their pending calls reject with DisconnectedError. */
@@ -229,14 +263,14 @@ export class RPCServer implements RefExporter {
   private onBatch(peerId: string, batch: ReceivedBatch): void {
     let peer = this.peers.get(peerId);
     if (!peer) {
-      peer = { codec: batch.codec, lastSeen: 0, info: undefined, calls: new Map() };
+      peer = { codec: batch.codec, lastSeen: 0, info: undefined, calls: new Map(), owner: false };
       this.peers.set(peerId, peer);
     }
     peer.codec = batch.codec;
     peer.lastSeen = Date.now();
     // replies go back in the codec of the batch that asked, whatever the peer uses later
     const caller: Caller = { id: peerId, peer, codec: batch.codec };
-    const state = { hooks: new RefDecoder(decoding), attachments: batch.attachments, next: 0, failures: 0 };
+    const state = { hooks: new RefDecoder(this.decoding), attachments: batch.attachments, next: 0, failures: 0 };
     let messages: unknown[];
     try {
       messages = batch.codec.decodeBatch(batch.body, state);
@@ -267,6 +301,7 @@ export class RPCServer implements RefExporter {
     switch (m.type) {
       case 'hello':
         caller.peer.info = m.peer;
+        if (m.owner !== undefined) caller.peer.owner = this.isOwnerToken(m.owner);
         return this.answer(caller, m.id, 'value', () => ({
           name: this.name, pid: process.pid, host: hostname(), server: this.id, protocol: PROTOCOL_NAME,
           heartbeat: Math.max(50, Math.min(5_000, Math.floor(this.peerTimeout / 3))),
@@ -285,19 +320,24 @@ export class RPCServer implements RefExporter {
         });
       case 'import':
         return this.answer(caller, m.id, 'proxy', () => {
+          this.checkControl(caller, `importing ${JSON.stringify(m.specifier)}`);
           if (!this.allowImport(m.specifier)) fail(new AuthError(`importing ${JSON.stringify(m.specifier)} is not allowed on ${this.name}`));
           return this.importModule(m.specifier);
         });
       case 'ticket':
         return this.answer(caller, m.id, 'value', () => {
-          this.lookup(m.obj);
+          this.lookup(m.server, m.obj, caller.id);
           return this.table.issueTicketFor(m.obj, typeof m.for === 'string' ? m.for : '');
         });
       case 'release':
-        for (let i = 0; i < m.refs.length; i += 2) this.table.release(m.refs[i]!, caller.id, m.refs[i + 1]!);
+        for (let i = 0; i < m.refs.length; i += 2) this.table.release(m.refs[i] as string, caller.id, m.refs[i + 1] as number);
         return;
       case 'claim':
-        for (const t of m.tickets) this.table.claim(t, caller.id);
+        for (let i = 0; i < m.tickets.length; i += 2) {
+          if (this.table.claim(m.tickets[i]!, caller.id, m.tickets[i + 1]!) === 'refused') {
+            this.reportRefusedClaim(`${this.name}: refused ${this.describePeer(caller.id)} a ticket issued for another process (the ticket stays for its recipient)`);
+          }
+        }
         return;
       case 'cancel':
         caller.peer.calls.get(m.call)?.abort(new Error('cancelled by the caller'));
@@ -309,10 +349,17 @@ export class RPCServer implements RefExporter {
       case 'bye':
         this.forget(caller.id);
         return;
-      case 'close':
-        this.answer(caller, m.id, 'value', () => null);
-        void this.close();
+      case 'close': {
+        let allowed = false;
+        this.answer(caller, m.id, 'value', () => {
+          this.checkControl(caller, 'closing the server');
+          allowed = true;
+          return null;
+        });
+        // after the reply is queued: the closer hears `ok` before `closing`
+        if (allowed) void this.close();
         return;
+      }
     }
   }
 
@@ -341,7 +388,7 @@ export class RPCServer implements RefExporter {
 
   // described only on failure: building the text for every call cost more than the call's lookup
   private reportUnheard(caller: Caller, m: TargetedRequest | undefined, err: unknown): void {
-    const what = m ? `'off' ${m.type} of ${m.path.join('.') || `object #${m.obj}`}` : 'a request without reply';
+    const what = m ? `'off' ${m.type} of ${m.path.join('.') || `object ${m.obj}`}` : 'a request without reply';
     report('error', `${this.name}: ${what} failed (called by ${this.describePeer(caller.id)})`, err);
   }
 
@@ -353,7 +400,7 @@ export class RPCServer implements RefExporter {
     this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {
       let result: unknown;
       try {
-        result = runInCall(call, () => this.perform(this.lookup(m.obj), m));
+        result = runInCall(call, () => this.perform(this.lookup(m.server, m.obj, caller.id), m));
       } catch (err) {
         done();
         throw err;
@@ -366,9 +413,30 @@ export class RPCServer implements RefExporter {
     }, m);
   }
 
-  private lookup(obj: number): object {
+  private isOwnerToken(token: string): boolean {
+    if (typeof this.control !== 'object') return false;
+    const expected = Buffer.from(this.control.ownerToken);
+    const given = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
+  /** Fails unless `caller` may use a server-wide operation (`what`) here. */
+  private checkControl(caller: Caller, what: string): void {
+    if (this.control === 'anyone' || caller.peer.owner) return;
+    const only = this.control === 'nobody' ? 'nobody may do that remotely' : 'only its owner (the process that spawned it) may';
+    fail(new AuthError(`${what} on ${this.name} is not allowed to ${this.describePeer(caller.id)}: ${only}`));
+  }
+
+  /**
+   * The object `obj` of this instance, when `holder` holds it; ERR_NOT_FOUND when the reference
+   * names another instance or a reference `holder` was never given.
+   */
+  private lookup(server: string, obj: string, holder: string): object {
+    if (server !== this.id) {
+      fail(new NotFoundError(`object ${obj} belonged to a previous instance of the server at ${this.advertisedAddress} (instance ${server}; this is instance ${this.id})`));
+    }
     try {
-      return this.table.get(obj);
+      return this.table.getFor(obj, holder);
     } catch (err) {
       return fail(err as ZeroprocError);
     }
@@ -428,7 +496,8 @@ export class RPCServer implements RefExporter {
    * it reserved and becomes an error reply.
    */
   private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnType, forceRef?: unknown): void {
-    const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: caller.peer.info?.server ?? '', returnType: ret, forceRef });
+    const info = caller.peer.info;
+    const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
     encodeWithRefs(caller.codec, reply, encoder, {
       encoded: ({ data, attachments }) => {
         if (!this.sendRaw(caller, data, attachments)) encoder.abandon();
@@ -508,13 +577,11 @@ export class RPCServer implements RefExporter {
   }
 }
 
-/** References in requests become proxies through the pooled clients, or objects at home. */
-const decoding: RefDecoderContext = { home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) };
-
 function importPolicy(allow: RPCServerOptions['allowImport']): (specifier: string) => boolean {
   if (allow === undefined) return () => true;
   if (typeof allow === 'function') return allow;
   return (s) => allow.some((rule) => (typeof rule === 'string' ? rule === s : rule.test(s)));
 }
 
-setLocalServerStarter(() => RPCServer.start({ authkey: getDefaultAuthkey(), closeWhenIdle: true }));
+// the callback server serves only the objects it hands out: nobody may import in it or close it
+setLocalServerStarter(() => RPCServer.start({ authkey: getDefaultAuthkey(), closeWhenIdle: true, control: 'nobody' }));

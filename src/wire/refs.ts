@@ -7,10 +7,10 @@ export interface RefWire {
   server: string;
   /** Address where that server listens. */
   address: string;
-  /** Object id in the owner's table. */
-  obj: number;
-  /** Transfer ticket to claim at the owner, or 0 when the owner already counted the receiver. */
-  ticket: number;
+  /** Object id in the owner's table (128 random bits, base64url). */
+  obj: string;
+  /** Transfer ticket to claim at the owner (128 random bits, base64url), or '' when the owner already counted the receiver. */
+  ticket: string;
   /** Attribute path below the object (a forwarded `proxy.a.b`). */
   path: string[];
   /** Whether the object is callable. */
@@ -44,8 +44,8 @@ export function refToPayload(ref: RefWire): unknown[] {
 export function refFromPayload(p: unknown): RefWire {
   if (
     !Array.isArray(p) || p.length < 7 ||
-    typeof p[0] !== 'string' || typeof p[1] !== 'string' || !Number.isInteger(p[2]) ||
-    !Number.isInteger(p[3]) || !Array.isArray(p[4]) || !p[4].every((s) => typeof s === 'string') ||
+    typeof p[0] !== 'string' || typeof p[1] !== 'string' || typeof p[2] !== 'string' ||
+    typeof p[3] !== 'string' || !Array.isArray(p[4]) || !p[4].every((s) => typeof s === 'string') ||
     typeof p[5] !== 'boolean' || typeof p[6] !== 'string'
   ) {
     throw new TypeError('malformed object reference');

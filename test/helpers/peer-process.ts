@@ -1,10 +1,8 @@
-/** Starts test/fixtures/rpc/peer.ts as a real child process and waits for its address. */
+/** Starts test/fixtures/rpc/peer.ts (or another fixture there) as a real child process and waits for its address. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-
-const fixture = fileURLToPath(new URL('../fixtures/rpc/peer.ts', import.meta.url));
 
 export interface PeerProcess {
   address: string;
@@ -14,7 +12,8 @@ export interface PeerProcess {
   kill(): Promise<void>;
 }
 
-export async function startPeer(env: Record<string, string> = {}): Promise<PeerProcess> {
+export async function startPeer(env: Record<string, string> = {}, script = 'peer.ts'): Promise<PeerProcess> {
+  const fixture = fileURLToPath(new URL(`../fixtures/rpc/${script}`, import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', fixture], {
     env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio: ['pipe', 'pipe', 'inherit'],

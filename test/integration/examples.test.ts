@@ -73,7 +73,7 @@ describe('examples', () => {
     // module namespace + shelf + half + warehouse, then only the module namespace
     expect(stdout).toContain('objects held by the child: 4\n');
     expect(stdout).toContain('objects held by the child after release: 1\n');
-    expect(stdout).toMatch(/using a released proxy: NotFoundError: proxy to Shelf #\d+ at tcp:\/\/127\.0\.0\.1:\d+ was released\n {2}instanceof NotFoundError: true/);
+    expect(stdout).toMatch(/using a released proxy: NotFoundError: proxy to Shelf [\w-]{22} at tcp:\/\/127\.0\.0\.1:\d+ was released\n {2}instanceof NotFoundError: true/);
   }, SLOW);
 
   test('callbacks: a child calls the parent back; A -> B -> A between two children', async () => {
@@ -97,7 +97,7 @@ describe('examples', () => {
     expect(stdout).toContain(`message: ValidationError: age must be between 0 and 149, got 212 (in faulty, pid ${pid} on `);
     expect(stdout).toMatch(/remote stack \(2 frames in faulty\.ts\):\n\s+at checkAge \(faulty\.ts:\d+:\d+\)\n\s+at (Module\.)?register \(faulty\.ts:\d+:\d+\)/);
     expect(stdout).toContain('err.stack has the remote part: true');
-    const [timedOut] = grab(stdout, /2\. TimeoutError \[ERR_TIMEOUT\] after (\d+) ms: call slowAnswer on #\d+ to faulty at \S+ got no reply within 300 ms/);
+    const [timedOut] = grab(stdout, /2\. TimeoutError \[ERR_TIMEOUT\] after (\d+) ms: call slowAnswer on [\w-]{22} to faulty at \S+ got no reply within 300 ms/);
     expect(Number(timedOut)).toBeGreaterThanOrEqual(300);
     // the child saw the call's signal abort (its stdout comes through the parent, prefixed)
     expect(stdout).toContain(`[faulty:${pid}] faulty: slowAnswer(5000) was cancelled by its caller`);

@@ -63,16 +63,16 @@ describe('no orphans', () => {
 });
 
 describe('detached daemon', () => {
-  test('survives its parent and is reachable by address and authkey; closeServer ends it', async () => {
+  test('survives its parent and is reachable by address, authkey and owner token; closeServer ends it', async () => {
     const logFile = join(tmpdir(), `zeroproc-daemon-${process.pid}-${Date.now()}.log`);
     try {
-      const { proc, info } = await runFixture<{ pid: number; address: string; authkey: string }>('daemon-launcher.ts', [logFile]);
+      const { proc, info } = await runFixture<{ pid: number; address: string; authkey: string; ownerToken: string }>('daemon-launcher.ts', [logFile]);
       launchers.push(proc);
       leftovers.push(info.pid);
       await new Promise((resolve) => (proc.exitCode !== null ? resolve(undefined) : proc.once('exit', resolve)));
       expect(alive(info.pid)).toBe(true);
 
-      const client = await RPCClient.connect(info.address, { authkey: Buffer.from(info.authkey, 'hex') });
+      const client = await RPCClient.connect(info.address, { authkey: Buffer.from(info.authkey, 'hex'), ownerToken: info.ownerToken });
       const remote = await client.import<typeof import('node:process')>('node:process');
       expect(await remote.pid).toBe(info.pid);
       const console_ = await client.import<{ log(s: string): void }>('node:console');

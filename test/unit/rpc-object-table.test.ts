@@ -30,16 +30,37 @@ describe('ObjectTable', () => {
     expect(table.size).toBe(0);
   });
 
-  test('a claimed ticket moves its count to the claimer; a second claim is ignored', () => {
+  test('ids and tickets are 128 random bits in base64url, never the same twice', () => {
+    const table = new ObjectTable(1_000);
+    const seen = new Set<string>();
+    for (let i = 0; i < 1_000; i++) {
+      const { obj, ticket } = table.issueTicket({}, 'serverD');
+      expect(obj).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      expect(ticket).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      seen.add(obj).add(ticket);
+    }
+    expect(seen.size).toBe(2_000);
+  });
+
+  test('a ticket is taken only by a claim naming its recipient; a refused claim leaves it in place', () => {
     const table = new ObjectTable(1_000);
     const obj = {};
     const { obj: id, ticket } = table.issueTicket(obj, 'serverD');
-    table.claim(ticket, 'peerD');
-    table.claim(ticket, 'peerE');
+    expect(table.claim(ticket, 'peerE', 'serverE')).toBe('refused');
+    expect(table.holds('peerE')).toBe(false);
+    expect(table.claim(ticket, 'peerD', 'serverD')).toBe('claimed');
+    expect(table.claim(ticket, 'peerD', 'serverD')).toBe('unknown');
     expect(table.holds('peerD')).toBe(true);
     expect(table.holds('peerE')).toBe(false);
     table.release(id, 'peerD', 1);
     expect(table.size).toBe(0);
+  });
+
+  test('a ticket issued for an unknown recipient goes to whoever claims it first', () => {
+    const table = new ObjectTable(1_000);
+    const { ticket } = table.issueTicket({});
+    expect(table.claim(ticket, 'peerE', 'anyone')).toBe('claimed');
+    expect(table.holds('peerE')).toBe(true);
   });
 
   test('a ticket coming home is consumed; tickets expire and die with their destination', () => {
@@ -78,5 +99,17 @@ describe('ObjectTable', () => {
     table.consumeTicket(ticket);
     expect(table.size).toBe(0);
     expect(() => table.issueTicketFor(id, 'serverD')).toThrow(NotFoundError);
+  });
+
+  test('an object is reached only by a holder of a reference to it', () => {
+    const table = new ObjectTable(1_000);
+    const obj = {};
+    const id = table.grant(obj, 'peerA');
+    expect(table.getFor(id, 'peerA')).toBe(obj);
+    expect(() => table.getFor(id, 'peerB')).toThrow(NotFoundError);
+    const { ticket } = table.issueTicket(obj, 'serverB');
+    expect(() => table.getFor(id, 'peerB')).toThrow(NotFoundError);
+    table.claim(ticket, 'peerB', 'serverB');
+    expect(table.getFor(id, 'peerB')).toBe(obj);
   });
 });

@@ -30,11 +30,13 @@ function exporter(id: string): RefExporter {
 
 /** A connection that records what the decoder asked of it. */
 class FakeImporter implements RefImporter {
-  readonly claims: number[] = [];
+  readonly claims: string[] = [];
+  readonly recipients: string[] = [];
   readonly proxies: RefWire[] = [];
   constructor(readonly server: { server: string } | undefined) {}
-  claim(ticket: number): void {
+  claim(ticket: string, recipient: string): void {
     this.claims.push(ticket);
+    this.recipients.push(recipient);
   }
   proxyFor(ref: RefWire): unknown {
     this.proxies.push(ref);
@@ -45,22 +47,23 @@ class FakeImporter implements RefImporter {
 /** A client holding references to server `serverC`'s objects; hands out tickets when asked. */
 class FakeRefClient implements RefClient {
   readonly address = 'ipc:///run/serverC';
-  readonly ticketRequests: { obj: number; destination: string }[] = [];
+  readonly ticketRequests: { obj: string; recipient: string }[] = [];
   private nextTicket = 100;
   queueRelease(): void {}
   request(_ref: RemoteRef, _request: ObjectRequest, _options: ResolvedCallOptions): unknown {
     return undefined;
   }
-  async requestTicket(ref: RemoteRef, destination: string): Promise<number> {
-    this.ticketRequests.push({ obj: ref.obj, destination });
-    return this.nextTicket++;
+  async requestTicket(ref: RemoteRef, recipient: string): Promise<string> {
+    this.ticketRequests.push({ obj: ref.obj, recipient });
+    return `ticket${this.nextTicket++}`;
   }
 }
 
-function decodeContext(home: RefExporter[], via?: RefImporter): RefDecoderContext & { connections: Map<string, FakeImporter> } {
+function decodeContext(recipient: string, home: RefExporter[], via?: RefImporter): RefDecoderContext & { connections: Map<string, FakeImporter> } {
   const connections = new Map<string, FakeImporter>();
   return {
     via,
+    recipient,
     connections,
     home: (id) => home.find((e) => e.id === id),
     connect: (address, serverId) => {
@@ -94,12 +97,12 @@ describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (
   test('a local object in a request travels with a ticket for its destination, which the receiver claims', () => {
     const b = exporter('serverB');
     const callback = (): number => 1;
-    const encoder = new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' });
+    const encoder = new RefEncoder({ owner: b, destination: 'serverD', recipient: 'serverD', returnType: 'auto' });
     const encoded = encodeNow(codec, { type: 'call', args: [callback, callback] }, encoder);
     // one reference per occurrence, each with a ticket of its own
     expect(b.table.size).toBe(1);
 
-    const atD = decodeContext([exporter('serverD')]);
+    const atD = decodeContext('serverD', [exporter('serverD')]);
     const message = decode(codec, encoded, new RefDecoder(atD)) as { args: { proxyOf: RefWire }[] };
     const toB = atD.connections.get(b.advertisedAddress)!;
     expect(toB.server).toEqual({ server: 'serverB' });
@@ -108,8 +111,13 @@ describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (
     expect(message.args.map((a) => a.proxyOf.ticket)).toEqual(toB.claims);
     expect(message.args[0]!.proxyOf).toMatchObject({ server: 'serverB', callable: true, name: 'callback', path: [] });
 
-    for (const t of toB.claims) b.table.claim(t, 'peerD');
+    expect(toB.recipients).toEqual(['serverD', 'serverD']);
+    // another process cannot take them; the recipient still can
+    for (const t of toB.claims) expect(b.table.claim(t, 'peerE', 'serverE')).toBe('refused');
+    for (const t of toB.claims) expect(b.table.claim(t, 'peerD', 'serverD')).toBe('claimed');
     const id = message.args[0]!.proxyOf.obj;
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(toB.claims[0]).toMatch(/^[A-Za-z0-9_-]{22}$/);
     b.table.release(id, 'peerD', 2);
     expect(b.table.size).toBe(0);
   });
@@ -117,12 +125,12 @@ describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (
   test('a reply grants each occurrence to the peer; the receiving client keeps a granted reference as its proxy', () => {
     const c = exporter('serverC');
     const counter = new Counter();
-    const encoder = new RefEncoder({ owner: c, peer: 'peerB', destination: 'serverB', returnType: 'auto' });
+    const encoder = new RefEncoder({ owner: c, peer: 'peerB', destination: 'serverB', recipient: 'serverB', returnType: 'auto' });
     const encoded = encodeNow(codec, { type: 'ok', id: 1, value: [counter, counter] }, encoder);
 
     const via = new FakeImporter({ server: 'serverC' });
     // serverC running in the receiving process too must not turn a grant into the object
-    const atB = decodeContext([c], via);
+    const atB = decodeContext('4242@hostB', [c], via);
     const reply = decode(codec, encoded, new RefDecoder(atB)) as { value: { proxyOf: RefWire }[] };
     expect(via.proxies).toHaveLength(2);
     expect(via.claims).toEqual([]);
@@ -137,8 +145,8 @@ describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (
   test('a reference coming home is its object again, along its path, and its ticket is consumed', () => {
     const b = exporter('serverB');
     const target = Object.assign(new Counter(), { inner: { deep: 'x' } });
-    const sent = encodeNow(codec, [target], new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' }));
-    const [ref] = decode(codec, sent, new RefDecoder(decodeContext([]))) as { proxyOf: RefWire }[];
+    const sent = encodeNow(codec, [target], new RefEncoder({ owner: b, destination: 'serverD', recipient: 'serverD', returnType: 'auto' }));
+    const [ref] = decode(codec, sent, new RefDecoder(decodeContext('serverD', []))) as { proxyOf: RefWire }[];
     expect(b.table.size).toBe(1);
 
     // D sends it back with a path below it: at B it is the object's member, and the ticket is gone
@@ -146,22 +154,22 @@ describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (
       hooks: { toRef: (v) => (v && 'server' in v ? (v as RefWire) : undefined) },
       attachments: [],
     });
-    const [value] = decode(codec, { data: back, attachments: [] }, new RefDecoder(decodeContext([b]))) as unknown[];
+    const [value] = decode(codec, { data: back, attachments: [] }, new RefDecoder(decodeContext('serverB', [b]))) as unknown[];
     expect(value).toBe(target.inner);
     expect(b.table.size).toBe(0);
   });
 
   test('a forwarded proxy waits for a ticket from its owner, requested for the destination', async () => {
     const client = new FakeRefClient();
-    const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', 5, false, 'Thing'), path: ['child'], options: defaultCallOptions });
-    const encoder = new RefEncoder({ owner: exporter('serverB'), destination: 'serverD', returnType: 'auto' });
+    const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', 'obj5', false, 'Thing'), path: ['child'], options: defaultCallOptions });
+    const encoder = new RefEncoder({ owner: exporter('serverB'), destination: 'serverD', recipient: 'serverD', returnType: 'auto' });
     const encoded = await encodeLater(codec, { type: 'call', args: [proxy, proxy] }, encoder);
-    expect(client.ticketRequests).toEqual([{ obj: 5, destination: 'serverD' }, { obj: 5, destination: 'serverD' }]);
+    expect(client.ticketRequests).toEqual([{ obj: 'obj5', recipient: 'serverD' }, { obj: 'obj5', recipient: 'serverD' }]);
 
-    const atD = decodeContext([]);
+    const atD = decodeContext('serverD', []);
     const message = decode(codec, encoded, new RefDecoder(atD)) as { args: { proxyOf: RefWire }[] };
-    expect(atD.connections.get(client.address)!.claims).toEqual([100, 101]);
-    expect(message.args[0]!.proxyOf).toMatchObject({ server: 'serverC', obj: 5, path: ['child'], name: 'Thing' });
+    expect(atD.connections.get(client.address)!.claims).toEqual(['ticket100', 'ticket101']);
+    expect(message.args[0]!.proxyOf).toMatchObject({ server: 'serverC', obj: 'obj5', path: ['child'], name: 'Thing' });
   });
 
   test('a proxy sent to its own owner needs no ticket', () => {
@@ -170,9 +178,9 @@ describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (
     const fn = (): void => undefined;
     const id = c.table.grant(fn, 'peerB');
     const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', id, true, 'fn'), path: [], options: defaultCallOptions });
-    const encoded = encodeNow(codec, [proxy], new RefEncoder({ owner: undefined, destination: 'serverC', returnType: 'auto' }));
+    const encoded = encodeNow(codec, [proxy], new RefEncoder({ owner: undefined, destination: 'serverC', recipient: 'serverC', returnType: 'auto' }));
     expect(client.ticketRequests).toEqual([]);
-    expect(decode(codec, encoded, new RefDecoder(decodeContext([c])))).toEqual([fn]);
+    expect(decode(codec, encoded, new RefDecoder(decodeContext('serverB', [c])))).toEqual([fn]);
   });
 });
 
@@ -184,18 +192,18 @@ describe('RefEncoder', () => {
       started++;
       return b;
     };
-    encodeNow(msgpackCodec, { plain: [1, 2, { a: 'b' }] }, new RefEncoder({ owner: undefined, startOwner, destination: 'serverD', returnType: 'auto' }));
+    encodeNow(msgpackCodec, { plain: [1, 2, { a: 'b' }] }, new RefEncoder({ owner: undefined, startOwner, destination: 'serverD', recipient: 'serverD', returnType: 'auto' }));
     expect(started).toBe(0);
-    await encodeLater(msgpackCodec, [() => 1], new RefEncoder({ owner: undefined, startOwner, destination: 'serverD', returnType: 'auto' }));
+    await encodeLater(msgpackCodec, [() => 1], new RefEncoder({ owner: undefined, startOwner, destination: 'serverD', recipient: 'serverD', returnType: 'auto' }));
     expect(started).toBe(1);
     expect(b.table.size).toBe(1);
   });
 
   test('abandon gives back every grant and ticket it reserved', () => {
     const b = exporter('serverB');
-    const granting = new RefEncoder({ owner: b, peer: 'peerA', destination: '', returnType: 'auto' });
+    const granting = new RefEncoder({ owner: b, peer: 'peerA', destination: '', recipient: '', returnType: 'auto' });
     encodeNow(msgpackCodec, [() => 1, () => 2], granting);
-    const ticketing = new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' });
+    const ticketing = new RefEncoder({ owner: b, destination: 'serverD', recipient: 'serverD', returnType: 'auto' });
     encodeNow(msgpackCodec, [() => 3], ticketing);
     expect(b.table.size).toBe(3);
     granting.abandon();
@@ -206,10 +214,10 @@ describe('RefEncoder', () => {
   test('a value that changes between passes fails the message and gives back what it reserved', async () => {
     const client = new FakeRefClient();
     const b = exporter('serverB');
-    const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', 5, false, 'Thing'), path: [], options: defaultCallOptions });
+    const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', 'obj5', false, 'Thing'), path: [], options: defaultCallOptions });
     const args: unknown[] = [() => 1, proxy];
     const failure = new Promise((resolve) => {
-      encodeWithRefs(msgpackCodec, { args }, new RefEncoder({ owner: b, destination: 'serverD', returnType: 'auto' }), {
+      encodeWithRefs(msgpackCodec, { args }, new RefEncoder({ owner: b, destination: 'serverD', recipient: 'serverD', returnType: 'auto' }), {
         encoded: () => resolve('sent'),
         failed: resolve,
       });
@@ -222,12 +230,12 @@ describe('RefEncoder', () => {
   test("'value' and by-value types stay values; 'proxy' forces the result by reference", () => {
     const b = exporter('serverB');
     const instance = new (class Point { x = 1; norm(): number { return 1; } })();
-    encodeNow(msgpackCodec, [{ a: 1 }, [1], new Date(0)], new RefEncoder({ owner: b, peer: 'p', destination: '', returnType: 'auto' }));
+    encodeNow(msgpackCodec, [{ a: 1 }, [1], new Date(0)], new RefEncoder({ owner: b, peer: 'p', destination: '', recipient: '', returnType: 'auto' }));
     expect(b.table.size).toBe(0);
-    encodeNow(msgpackCodec, [instance], new RefEncoder({ owner: b, peer: 'p', destination: '', returnType: 'value' }));
+    encodeNow(msgpackCodec, [instance], new RefEncoder({ owner: b, peer: 'p', destination: '', recipient: '', returnType: 'value' }));
     expect(b.table.size).toBe(0);
     const data = { plain: true };
-    encodeNow(msgpackCodec, data, new RefEncoder({ owner: b, peer: 'p', destination: '', returnType: 'proxy', forceRef: data }));
+    encodeNow(msgpackCodec, data, new RefEncoder({ owner: b, peer: 'p', destination: '', recipient: '', returnType: 'proxy', forceRef: data }));
     expect(b.table.size).toBe(1);
   });
 });
