@@ -56,9 +56,10 @@ export class DealerLink extends Link<Dealer> {
     super(new Dealer({ ...zmqOptions(options, address), ...curve, routingId }), (err, _dest, n) => events.sendFailed(err, n));
     this.security = security;
     this.dest = { key: '', route: [], codec };
+    // the monitor first: a handshake refused at once must not happen before anyone watches
+    void this.watchConnection();
     this.socket.connect(address);
     void this.receiveLoop();
-    void this.watchConnection();
   }
 
   /** Queues a message for the server (QueueFullError when the queue is at its limit). */

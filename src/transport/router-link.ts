@@ -76,6 +76,7 @@ export class RouterLink extends Link<Router> {
       if (zapDomain) unregisterZapDomain(zapDomain);
       throw err;
     }
+    void link.watchHandshakes(name);
     try {
       await link.socket.bind(address);
     } catch (err) {
@@ -84,7 +85,6 @@ export class RouterLink extends Link<Router> {
     }
     link.address = link.socket.lastEndpoint ?? address;
     void link.receiveLoop();
-    void link.watchHandshakes(name);
     return link;
   }
 
