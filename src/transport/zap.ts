@@ -60,9 +60,13 @@ function followDomains(): Promise<void> {
       handler = socket;
       void serve(socket);
     } else if (domains.size === 0 && handler) {
-      handler.close();
+      const socket = handler;
       handler = undefined;
       reporters.clear();
+      // a closed socket keeps its inproc name until libzmq's reaper gets to it, so a server
+      // started right after would fail to bind the handler again: unbinding frees it at once
+      await socket.unbind(ZAP_ENDPOINT).catch(() => undefined);
+      socket.close();
     }
   });
   changes = change.catch(() => undefined);
