@@ -3,6 +3,10 @@
  * instead of TCP. The parent serves an object on an ipc socket; a spawned child, itself bound
  * to an ipc socket, connects to it by address, is refused with a wrong key, uses it with the
  * right one, and shuts it down remotely. Run: npx tsx examples/unix-sockets.ts
+ *
+ * A socket in a shared directory such as /tmp can be reached by any local user, so its link is
+ * CURVE like TCP. zeroproc's own sockets (a child's server by default, the callback server) live
+ * in a private 0700 directory instead, where the kernel admits only this user and no key is used.
  */
 import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +20,8 @@ const serverSocket = join(tmpdir(), `zeroproc-example-${process.pid}-echo.sock`)
 const childSocket = join(tmpdir(), `zeroproc-example-${process.pid}-visitor.sock`);
 const hidePid = (text: string) => text.replaceAll(String(process.pid), '<pid>');
 
-// A server on an ipc socket. A key is optional on ipc, which only this machine can reach; with
-// one, every message is signed and checked all the same.
+// A server on an ipc socket in the shared temp directory: its link is CURVE from the authkey,
+// so a local process of another user, or one without the key, is refused at the handshake.
 const server = await RPCServer.start({ address: `ipc://${serverSocket}`, authkey: AUTHKEY, name: 'echo-server' });
 server.publish('echo', new Echo());
 console.log(`server listens on ${hidePid(server.address)}; socket file exists: ${existsSync(serverSocket)}`);

@@ -6,6 +6,7 @@
 export * from './errors.js';
 export { setDiagnosticSink, type DiagnosticLevel, type DiagnosticSink } from './diagnostics.js';
 export { registerType, unregisterType, type TypeDefinition, type CodecName, type Authkey } from './wire/index.js';
+export { deriveCurveKeys, type CurveKeyset, type CurveKeypair } from './transport/curve.js';
 export * from './rpc/index.js';
 export { ProcessSpawner, spawn } from './process/spawner.js';
 export {

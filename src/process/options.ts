@@ -3,6 +3,7 @@
  * the handle (which re-uses them for every restart) and the supervisor agree.
  */
 import { constants } from 'node:os';
+import { privateEndpoint } from '../transport/private-dir.js';
 import { InvalidArgumentError } from '../errors.js';
 import { isDelay, MAX_DELAY_MS } from '../delays.js';
 import type { ProcessHandle } from './handle.js';
@@ -18,10 +19,15 @@ export interface SpawnOptions {
   env?: Record<string, string | undefined>;
   /** Extra Node.js flags, e.g. `['--max-old-space-size=512']`. */
   execArgv?: string[];
-  /** Endpoint the child's server binds. Default `tcp://127.0.0.1:*`; `ipc:///path` works too. */
+  /**
+   * Endpoint the child's server binds. Default: a private ipc endpoint in this process's 0700
+   * run directory (only this user can connect). A `tcp://` address is secured with CURVE from
+   * `authkey`.
+   */
   address?: string;
   /**
-   * Key that signs every message to and from the child. Default: one random 32-byte key per
+   * Key of the child's CURVE links (when its address is not private ipc) and of the callbacks it
+   * sends home. Default: one random 32-byte key per
    * parent run (also made the process-wide default key). Handed to the child over the IPC
    * channel, never through argv or the environment.
    */
@@ -113,8 +119,7 @@ export function resolveSpawnOptions(
 ): ResolvedSpawnOptions {
   const name = opts.name ?? `child-${++unnamed}`;
   if (typeof name !== 'string' || name.length === 0 || /[\0\n]/.test(name)) fail('name', name);
-  const address = opts.address ?? 'tcp://127.0.0.1:*';
-  if (typeof address !== 'string' || !/^(tcp|ipc):\/\/.+/.test(address)) fail('address', address);
+  if (opts.address !== undefined && (typeof opts.address !== 'string' || !/^(tcp|ipc):\/\/.+/.test(opts.address))) fail('address', opts.address);
   const startTimeout = opts.startTimeout ?? 10_000;
   if (!isDelay(startTimeout) || startTimeout === 0) fail(`startTimeout (1 to ${MAX_DELAY_MS} ms)`, startTimeout);
   if (opts.callTimeout !== undefined && !(Number.isFinite(opts.callTimeout) && opts.callTimeout > 0)) fail('callTimeout', opts.callTimeout);
@@ -140,7 +145,10 @@ export function resolveSpawnOptions(
     cwd: opts.cwd ?? process.cwd(),
     env: { ...opts.env },
     execArgv: [...(opts.execArgv ?? [])],
-    address,
+    // in this process's private directory: the child binds it, only this user can reach it, and
+    // a restarted child binds it again; a detached child's socket keeps the directory from
+    // being removed when this process exits
+    address: opts.address ?? privateEndpoint('child'),
     authkey,
     logServer: opts.logServer === false ? undefined : (opts.logServer ?? defaults.logServer),
     logLevel: opts.logLevel,

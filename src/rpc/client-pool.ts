@@ -3,6 +3,7 @@
  * server and every reference received from it go through one connection.
  */
 import { createHash } from 'node:crypto';
+import type { LinkKey } from '../transport/curve.js';
 
 /** What the pool needs of a client. */
 export interface PooledClient {
@@ -16,7 +17,7 @@ export class ClientPool<C extends PooledClient> {
   private readonly clients = new Map<string, C>();
 
   /** The live client for `address` with this codec and key. */
-  get(address: string, codec: string, key: Uint8Array | undefined): C | undefined {
+  get(address: string, codec: string, key: LinkKey | undefined): C | undefined {
     const client = this.clients.get(poolKey(address, codec, key));
     return client && !client.closed ? client : undefined;
   }
@@ -28,7 +29,7 @@ export class ClientPool<C extends PooledClient> {
   }
 
   /** Makes `client` the shared one for its address, codec and key. */
-  add(codec: string, key: Uint8Array | undefined, client: C): void {
+  add(codec: string, key: LinkKey | undefined, client: C): void {
     this.clients.set(poolKey(client.address, codec, key), client);
   }
 
@@ -38,6 +39,7 @@ export class ClientPool<C extends PooledClient> {
   }
 }
 
-function poolKey(address: string, codec: string, key: Uint8Array | undefined): string {
-  return `${address}|${codec}|${key ? createHash('sha256').update(key).digest('hex') : ''}`;
+function poolKey(address: string, codec: string, key: LinkKey | undefined): string {
+  const bytes = key === undefined ? '' : key instanceof Uint8Array ? key : JSON.stringify(key);
+  return `${address}|${codec}|${bytes ? createHash('sha256').update(bytes).digest('hex') : ''}`;
 }

@@ -12,13 +12,12 @@ import { report, rateLimited } from '../diagnostics.js';
 import { DealerLink } from '../transport/dealer-link.js';
 import type { LinkOptions } from '../transport/socket-options.js';
 import type { Codec, CodecName } from '../wire/codec.js';
-import { codecNamed, unpackFrames, type ReceivedBatch } from '../wire/frames.js';
+import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
-import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { Future } from './future.js';
 import { ClientPool } from './client-pool.js';
-import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById } from './local.js';
+import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById, type LinkAuth } from './local.js';
 import { recipientOf, type PeerInfo, type Reply, type Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
 import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
@@ -30,8 +29,11 @@ import type { Remote } from './types.js';
 
 /** Options of {@link RPCClient.connect}. */
 export interface ClientOptions {
-  /** Key to sign and check messages with; defaults to the process default (`setDefaultAuthkey`). */
-  authkey?: Authkey;
+  /**
+   * Key of the server's CURVE link (or a keyset given whole); defaults to the process default
+   * (`setDefaultAuthkey`). Ignored on a private ipc address, which the kernel authenticates.
+   */
+  authkey?: LinkAuth;
   /** Body codec: `'msgpack'` (default) or `'json'`. The server answers in the same. */
   codec?: CodecName;
   /** Default timeout of calls through this client, and of connecting, ms (10 000). */
@@ -116,8 +118,9 @@ export class RPCClient implements RefClient, RefImporter {
     if (serverId) this.server = { name: serverId, pid: 0, host: '', server: serverId };
     this.link = new DealerLink(address, this.codec, resolveKey(options.authkey), {
       batch: (b) => this.onBatch(b),
-      rejected: (err, frames) => this.onRejected(err, frames),
+      rejected: (err) => this.reportRejected(`client of ${address}: dropped a reply that failed its checks`, err),
       lost: (why) => void this.onLost(why),
+      refused: (why) => this.fail(new AuthError(`the server at ${address} refused the connection: ${why}`)),
       sendFailed: (err, n) => report('warn', `client of ${address}: could not send ${n} message(s)`, err),
     }, options.link);
     this.startHeartbeat(options.heartbeat ?? 5_000);
@@ -171,9 +174,8 @@ export class RPCClient implements RefClient, RefImporter {
     const peer = selfInfo();
     this.introducedAs = recipientOf(peer);
     const hello = this.ownerToken === undefined ? { type: 'hello' as const, peer } : { type: 'hello' as const, peer, owner: this.ownerToken };
-    const info = (await this.send(hello, timeout)) as PeerInfo & { heartbeat?: number; local?: boolean };
+    const info = (await this.send(hello, timeout)) as PeerInfo & { heartbeat?: number };
     this.server = info;
-    this.link.setServerLocal(info.local === true);
     this.connected = true;
     // keep-alives must come well within the server's peer timeout, whatever ours was
     if (typeof info.heartbeat === 'number' && info.heartbeat > 0 && info.heartbeat < this.heartbeatEvery) this.startHeartbeat(info.heartbeat);
@@ -485,24 +487,6 @@ export class RPCClient implements RefClient, RefImporter {
 
   // ----- receiving
 
-  /**
-   * A batch that failed its checks is dropped, except a server's unsigned notice that it rejects
-   * our signature: that one only fails the pending calls (it cannot do more harm than a dropped
-   * reply would), and saves waiting for their timeouts.
-   */
-  private onRejected(err: unknown, frames: Buffer[] | undefined): void {
-    if (err instanceof AuthError && frames) {
-      try {
-        const batch = unpackFrames(frames, undefined);
-        const [notice] = batch.codec.decodeBatch(batch.body, { hooks: undefined, attachments: [], next: 0, failures: 0 }) as Reply[];
-        if (notice?.type === 'autherr') return this.onReply(notice, undefined);
-      } catch {
-        // not a notice: fall through and report the original problem
-      }
-    }
-    this.reportRejected(`client of ${this.address}: dropped a reply that failed its checks`, err);
-  }
-
   private onBatch(batch: ReceivedBatch): void {
     const hooks = new RefDecoder({ via: this, recipient: this.introducedAs, home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) });
     const state = { hooks, attachments: batch.attachments, next: 0, failures: 0 };
@@ -536,9 +520,6 @@ export class RPCClient implements RefClient, RefImporter {
       }
       case 'closing':
         void this.onClosing();
-        return;
-      case 'autherr':
-        this.rejectPending(new AuthError(`server at ${this.address} rejected our messages: ${reply.message}`));
         return;
       default:
         return;

@@ -3,7 +3,7 @@ export { RPCServer, type RPCServerOptions } from './server.js';
 export { RPCClient, type ClientOptions } from './client.js';
 export { Future } from './future.js';
 export { isProxy, withOptions, getValue, setAttr, release, sameObject } from './proxy.js';
-export { byRef, setDefaultAuthkey, getDefaultAuthkey, setLocalServer, getLocalServer, ensureLocalServer } from './local.js';
+export { byRef, setDefaultAuthkey, getDefaultAuthkey, setLocalServer, getLocalServer, ensureLocalServer, type LinkAuth } from './local.js';
 export { currentCall, type CallContext } from './call-context.js';
 export { DEFAULT_TIMEOUT, type CallMode, type CallOptions } from './options.js';
 export type { ReturnType, PeerInfo } from './messages.js';

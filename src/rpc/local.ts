@@ -3,8 +3,10 @@
  * reference coming home becomes its object again), the server that serves callbacks this
  * process passes out (started lazily), and objects marked to go by reference.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { keyBytes, type Authkey } from '../wire/signing.js';
+import type { CurveKeyset, LinkKey } from '../transport/curve.js';
+import { keyBytes, type Authkey } from '../wire/authkey.js';
 import type { PeerInfo } from './messages.js';
 import type { RPCServer } from './server.js';
 
@@ -17,21 +19,38 @@ const marked = new WeakSet<object>();
 let starter: (() => Promise<RPCServer>) | undefined;
 
 /**
+ * What secures a link: an authkey (string or bytes, from which both ends derive CURVE keys), or a
+ * CURVE keyset given whole. An empty key means none: allowed only on an address this machine
+ * alone can reach, and then any local process may connect (docs/PROTOCOL.md, "Link security").
+ */
+export type LinkAuth = Authkey | CurveKeyset;
+
+/**
  * Sets the key used by servers and clients created without an explicit `authkey`, including the
- * lazily started callback server. The spawner sets it to its per-run key.
+ * lazily started callback server. The spawner sets it to its per-run key; `undefined` forgets it
+ * (a new random one is made when next needed).
  */
 export function setDefaultAuthkey(key: Authkey | undefined): void {
   defaultKey = keyBytes(key);
 }
 
-/** The process-wide default authkey, if any. */
-export function getDefaultAuthkey(): Uint8Array | undefined {
-  return defaultKey;
+/**
+ * The process-wide default authkey: the one set, else 32 random bytes made on first use, so a
+ * server started without a key is never open to whoever can reach it.
+ */
+export function getDefaultAuthkey(): Uint8Array {
+  return defaultKeyBytes();
 }
 
-/** @internal The bytes of `key`, or of the default key when `key` is undefined. */
-export function resolveKey(key: Authkey | undefined): Buffer | undefined {
-  return key === undefined ? defaultKey : keyBytes(key);
+function defaultKeyBytes(): Buffer {
+  return (defaultKey ??= randomBytes(32));
+}
+
+/** @internal What secures a link given `key`: the default key when undefined, none when empty. */
+export function resolveKey(key: LinkAuth | undefined): LinkKey | undefined {
+  if (key === undefined) return defaultKeyBytes();
+  if (typeof key === 'string' || key instanceof Uint8Array) return keyBytes(key);
+  return key;
 }
 
 /** Makes `server` the one that serves the local objects and callbacks this process passes out. */

@@ -42,8 +42,7 @@ export type Request =
 export type Reply =
   | { type: 'ok'; id: number; value: unknown }
   | { type: 'err'; id: number; error: unknown; sys?: string }
-  | { type: 'closing' }
-  | { type: 'autherr'; message: string };
+  | { type: 'closing' };
 
 /** Request types that carry an object id and a path. */
 export type TargetedRequest = Extract<Request, { obj: string; path: string[] }>;

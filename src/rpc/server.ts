@@ -10,15 +10,14 @@ import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
 import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
 import { dynamicImport } from '../dynamic-import.js';
-import { advertisedAddress, checkAddress, isLocalOnly } from '../transport/endpoint.js';
+import { advertisedAddress, checkAddress } from '../transport/endpoint.js';
+import { privateEndpoint } from '../transport/private-dir.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
 import { PROTOCOL_VERSION, type ReceivedBatch } from '../wire/frames.js';
-import { msgpackCodec } from '../wire/msgpack-codec.js';
-import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
-import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
+import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
 import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
 import { ObjectTable } from './object-table.js';
 import { randomId } from './random-id.js';
@@ -31,10 +30,12 @@ export interface RPCServerOptions {
   /** Where to bind: `tcp://host:port` (port `*` picks a free one), `ipc://path`. Default `tcp://127.0.0.1:*`. */
   address?: string;
   /**
-   * Key every message must be signed with. Required to bind anything but loopback or ipc;
-   * defaults to the process default key (`setDefaultAuthkey`, set by the spawner).
+   * Key of the CURVE link clients must hold (or a keyset given whole). Defaults to the process
+   * default key (`setDefaultAuthkey`, set by the spawner; random otherwise), so a server is never
+   * open by accident. An empty key means none: allowed on loopback and ipc only, where any local
+   * process can then connect. Not used on a private ipc address, which only this user can reach.
    */
-  authkey?: Authkey;
+  authkey?: LinkAuth;
   /** Name shown to clients and in errors. Default `pid-<pid>`. */
   name?: string;
   /**
@@ -142,12 +143,10 @@ export class RPCServer implements RefExporter {
   private advertised: string | undefined;
   private closing = false;
   private readonly reportBadMessage = rateLimited('warn');
-  private readonly reportBadSignature = rateLimited('warn');
   private readonly reportRefusedClaim = rateLimited('warn');
   private readonly control: ServerControl;
   /** What references in requests become: proxies through the pooled clients, objects at home. */
   private readonly decoding = { recipient: this.id, home: serverById, connect: (address: string, serverId: string) => RPCClient.forReference(address, serverId) };
-  private readonly authNoticeSent = new Map<string, number>();
 
   private constructor(options: RPCServerOptions) {
     this.control = checkControl(options.control);
@@ -164,28 +163,27 @@ export class RPCServer implements RefExporter {
   }
 
   /**
-   * Binds a server. Refuses (AuthError) to bind a non-loopback address without an authkey; on
-   * loopback or ipc without a key it runs unsigned and says so once.
+   * Binds a server. Its link is secured as docs/PROTOCOL.md ("Link security") says: NULL on a
+   * private ipc address, else CURVE with the key; refuses (AuthError) an empty key on an address
+   * other machines can reach, and on loopback or ipc without a key says once that it is open.
    */
   static async start(options: RPCServerOptions = {}): Promise<RPCServer> {
     const address = options.address ?? 'tcp://127.0.0.1:*';
     checkAddress(address);
     const key = resolveKey(options.authkey);
-    if (!key && !isLocalOnly(address)) {
-      throw new AuthError(`refusing to bind ${address} without an authkey: anyone who can reach it could run code in this process. Pass { authkey } (or bind 127.0.0.1 / ipc://)`);
-    }
     const server = new RPCServer(options);
     try {
       server.link = await RouterLink.open(address, key, {
         batch: (peer, batch) => server.onBatch(peer, batch),
-        rejected: (peer, err, codec) => server.onRejected(peer, err, codec),
+        rejected: (peer, err) => server.onRejected(peer, err),
         sendFailed: (peer, err, n) => server.onSendFailed(peer, err, n),
-      }, options.link);
+      }, options.link, server.name);
     } catch (err) {
       clearInterval(server.sweeper);
+      if (err instanceof ZeroprocError) throw err;
       throw new InvalidArgumentError(`could not bind ${address}: ${(err as Error).message}`, { cause: err });
     }
-    if (!key) report('info', `RPC server ${server.name} at ${server.address} runs without an authkey: messages are not signed (loopback/ipc only)`);
+    if (server.link.security.mechanism === 'open') report('info', `RPC server ${server.name} at ${server.address} runs without an authkey: any local process can connect`);
     registerServer(server);
     return server;
   }
@@ -305,7 +303,6 @@ export class RPCServer implements RefExporter {
         return this.answer(caller, m.id, 'value', () => ({
           name: this.name, pid: process.pid, host: hostname(), server: this.id, protocol: PROTOCOL_NAME,
           heartbeat: Math.max(50, Math.min(5_000, Math.floor(this.peerTimeout / 3))),
-          local: this.link.local,
         }));
       case 'call':
       case 'new':
@@ -528,19 +525,7 @@ export class RPCServer implements RefExporter {
 
   // ----- peers
 
-  private onRejected(peerId: string | undefined, err: unknown, codec: Codec | undefined): void {
-    if (err instanceof AuthError && peerId) {
-      this.reportBadSignature(`${this.name}: dropped a message from ${this.describePeer(peerId)}: ${err.message}`);
-      // tell the sender once a second at most, unsigned, so a client with the wrong key fails fast
-      const now = Date.now();
-      if (now - (this.authNoticeSent.get(peerId) ?? 0) < 1_000) return;
-      this.authNoticeSent.set(peerId, now);
-      const replyCodec = codec ?? msgpackCodec;
-      const attachments: Buffer[] = [];
-      const data = replyCodec.encode({ type: 'autherr', message: err.message }, { hooks: undefined, attachments });
-      this.link.sendUnsigned(peerId, replyCodec, { data, attachments });
-      return;
-    }
+  private onRejected(peerId: string | undefined, err: unknown): void {
     this.reportBadMessage(`${this.name}: dropped a malformed message${peerId ? ` from ${this.describePeer(peerId)}` : ''}`, err);
   }
 
@@ -557,7 +542,6 @@ export class RPCServer implements RefExporter {
     const peer = this.peers.get(peerId);
     if (peer) for (const c of peer.calls.values()) c.abort(new Error('the caller went away'));
     this.peers.delete(peerId);
-    this.authNoticeSent.delete(peerId);
     this.table.dropHolder(peerId);
   }
 
@@ -573,7 +557,6 @@ export class RPCServer implements RefExporter {
       if (now - peer.lastSeen > this.peerTimeout && peer.calls.size === 0) this.forget(id);
     }
     this.table.expireTickets(now);
-    for (const [id, sent] of this.authNoticeSent) if (now - sent > 1_000) this.authNoticeSent.delete(id);
   }
 }
 
@@ -583,5 +566,7 @@ function importPolicy(allow: RPCServerOptions['allowImport']): (specifier: strin
   return (s) => allow.some((rule) => (typeof rule === 'string' ? rule === s : rule.test(s)));
 }
 
-// the callback server serves only the objects it hands out: nobody may import in it or close it
-setLocalServerStarter(() => RPCServer.start({ authkey: getDefaultAuthkey(), closeWhenIdle: true, control: 'nobody' }));
+// callbacks go to processes of this machine and user (children, their siblings): a private ipc
+// endpoint, which the kernel keeps to this uid; they serve only the objects handed out: nobody
+// may import in them or close them
+setLocalServerStarter(() => RPCServer.start({ address: privateEndpoint('callbacks'), closeWhenIdle: true, control: 'nobody' }));

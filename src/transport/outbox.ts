@@ -2,16 +2,13 @@ import { QueueFullError } from '../errors.js';
 import type { Codec } from '../wire/codec.js';
 import { packFrames, type EncodedMessage } from '../wire/frames.js';
 
-/** Where a batch goes: the frames that route it, and how to encode and sign it. */
+/** Where a batch goes: the frames that route it, and its codec. */
 export interface Destination {
   /** Identifies the destination within one outbox (a peer's routing id, or '' for a DEALER). */
   key: string;
   /** Frames sent before the message frames (a ROUTER's routing id). */
   route: Buffer[];
   codec: Codec;
-  authkey: Buffer | undefined;
-  /** Both ends are on this machine: signatures may cover attachment lengths only. */
-  localLink: boolean;
 }
 
 /** Limits of one outbox. */
@@ -104,7 +101,7 @@ export class Outbox {
           const chunk = messages.slice(i, i + this.limits.maxBatch);
           this.queued -= chunk.length;
           try {
-            await this.send([...dest.route, ...packFrames(dest.codec, chunk, dest.authkey, dest.localLink)]);
+            await this.send([...dest.route, ...packFrames(dest.codec, chunk)]);
           } catch (err) {
             if (!this.closed) this.onSendError(err, dest, chunk.length);
           }

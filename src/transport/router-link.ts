@@ -1,22 +1,22 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Router } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
-import { headerCodec, unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
-import { report } from '../diagnostics.js';
-import { checkAddress, isLocalOnly } from './endpoint.js';
+import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { rateLimited, report } from '../diagnostics.js';
+import { linkSecurity, z85Decode, type LinkKey, type LinkSecurity } from './curve.js';
+import { checkAddress } from './endpoint.js';
 import { Link } from './link.js';
 import { receiveEach } from './receive-each.js';
 import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
+import { registerZapDomain, unregisterZapDomain } from './zap.js';
 
 /** What a RouterLink reports to its owner. */
 export interface RouterEvents {
   batch(peer: string, batch: ReceivedBatch): void;
-  /**
-   * A batch that failed its checks; `peer` is the sender's routing id when there was one, `codec`
-   * the codec its header named when it was readable.
-   */
-  rejected(peer: string | undefined, error: unknown, codec: Codec | undefined): void;
+  /** A batch that failed its checks; `peer` is the sender's routing id when there was one. */
+  rejected(peer: string | undefined, error: unknown): void;
   /** A batch for `peer` could not be sent (peer gone, or its queue stayed full). */
   sendFailed(peer: string, error: unknown, messages: number): void;
 }
@@ -29,38 +29,58 @@ export interface RouterLinkOptions extends LinkOptions {
 
 /**
  * A server's socket: one ROUTER bound to an address, a send queue shared by all peers (a batch
- * per peer per drain) and the receive loop. Peers are named by their routing id, as hex.
+ * per peer per drain) and the receive loop. Peers are named by their routing id, as hex. On a
+ * CURVE link the ZAP handler admits only the clients of its keyset, under a domain of its own.
  */
 export class RouterLink extends Link<Router> {
   /** The resolved endpoint (a `*` port replaced by the real one). */
   address = '';
-  /** Bound to loopback or ipc only: every peer is on this machine. */
-  readonly local: boolean;
+  private readonly reportRefused = rateLimited('warn');
 
   private constructor(
     address: string,
-    private readonly authkey: Buffer | undefined,
+    readonly security: LinkSecurity,
+    private readonly zapDomain: string | undefined,
     private readonly events: RouterEvents,
     options: RouterLinkOptions,
   ) {
+    const curve = security.mechanism === 'curve' ? { curveServer: true, curveSecretKey: security.keys.server.secretKey!, zapDomain } : {};
     const socket = new Router({
       ...zmqOptions(options, address),
+      ...curve,
       mandatory: true,
-      handover: true,
+      // with handover, a connection that names a live client's routing id takes over its session
+      handover: false,
       sendTimeout: options.sendTimeout ?? 5_000,
     });
     super(socket, (err, dest, n) => events.sendFailed(dest.key, err, n));
-    this.local = isLocalOnly(address);
   }
 
-  /** Binds a ROUTER to `address` and starts receiving. */
-  static async open(address: string, authkey: Buffer | undefined, events: RouterEvents, options: RouterLinkOptions = {}): Promise<RouterLink> {
+  /**
+   * Binds a ROUTER to `address` and starts receiving. `key` secures the link as
+   * `linkSecurity` decides; `name` names the server in reports of refused connections.
+   */
+  static async open(address: string, key: LinkKey | undefined, events: RouterEvents, options: RouterLinkOptions = {}, name = address): Promise<RouterLink> {
     checkAddress(address);
-    const link = new RouterLink(address, authkey, events, options);
+    const security = linkSecurity(address, key, 'server');
+    let zapDomain: string | undefined;
+    if (security.mechanism === 'curve') {
+      zapDomain = `zeroproc-${randomBytes(8).toString('hex')}`;
+      const admitted = [security.keys.client.publicKey, ...(security.keys.admit ?? [])].map(z85Decode);
+      await registerZapDomain(zapDomain, admitted, name);
+    }
+    let link: RouterLink;
+    try {
+      link = new RouterLink(address, security, zapDomain, events, options);
+    } catch (err) {
+      if (zapDomain) unregisterZapDomain(zapDomain);
+      throw err;
+    }
+    void link.watchHandshakes(name);
     try {
       await link.socket.bind(address);
     } catch (err) {
-      link.socket.close();
+      link.close();
       throw err;
     }
     link.address = link.socket.lastEndpoint ?? address;
@@ -70,26 +90,38 @@ export class RouterLink extends Link<Router> {
 
   /** Queues a message for `peer` in `codec` (the codec that peer speaks). */
   send(peer: string, codec: Codec, message: EncodedMessage): void {
-    const dest: Destination = { key: peer, route: [Buffer.from(peer, 'hex')], codec, authkey: this.authkey, localLink: this.local };
-    this.outbox.push(dest, message);
-  }
-
-  /** Queues an unsigned message for `peer`: only for telling a peer its messages fail authentication. */
-  sendUnsigned(peer: string, codec: Codec, message: EncodedMessage): void {
-    const dest: Destination = { key: `${peer}/unsigned`, route: [Buffer.from(peer, 'hex')], codec, authkey: undefined, localLink: false };
+    const dest: Destination = { key: peer, route: [Buffer.from(peer, 'hex')], codec };
     this.outbox.push(dest, message);
   }
 
   // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
   protected override afterClose(): void {
+    if (this.zapDomain) unregisterZapDomain(this.zapDomain);
     if (this.address.startsWith('ipc://')) rmSync(this.address.slice('ipc://'.length), { force: true });
+  }
+
+  /**
+   * Reports connections refused at the handshake (garbage, another mechanism, a CURVE hello made
+   * with another key), rate-limited: a stranger can trigger them at will. Clients refused by key
+   * are reported by the ZAP handler, which knows their address.
+   */
+  private async watchHandshakes(name: string): Promise<void> {
+    try {
+      for await (const event of this.socket.events) {
+        if (event.type === 'handshake:error:protocol' || event.type === 'handshake:error:other') {
+          this.reportRefused(`${name}: refused a connection at ${this.address}: its handshake failed (${event.error?.code ?? event.type}; garbage, or a peer without the right key)`);
+        }
+      }
+    } catch {
+      // the observer ends with the socket
+    }
   }
 
   private async receiveLoop(): Promise<void> {
     try {
       await receiveEach(this.socket, (frames) => this.onFrames(frames));
     } catch (err) {
-      if (!this.closed) this.events.rejected(undefined, err, undefined);
+      if (!this.closed) this.events.rejected(undefined, err);
     }
   }
 
@@ -98,12 +130,12 @@ export class RouterLink extends Link<Router> {
     let batch: ReceivedBatch;
     try {
       if (!peer) throw new Error('message without routing id');
-      batch = unpackFrames(frames, this.authkey, this.local);
+      batch = unpackFrames(frames);
     } catch (err) {
       try {
-        this.events.rejected(peer, err, headerCodec(frames));
+        this.events.rejected(peer, err);
       } catch (notified) {
-        report('error', `server at ${this.address}: answering a rejected batch failed`, notified);
+        report('error', `server at ${this.address}: handling a rejected batch failed`, notified);
       }
       return;
     }

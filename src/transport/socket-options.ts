@@ -6,22 +6,19 @@ export interface LinkOptions {
   maxMessageSize?: number;
   /** ZeroMQ high-water marks (messages) in each direction. */
   highWaterMark?: number;
-  /** Interval of ZMTP heartbeats, ms; a connection silent for `heartbeatTimeout` is dropped. */
-  heartbeatInterval?: number;
-  heartbeatTimeout?: number;
 }
 
-/** Defaults: large frames allowed (big buffers travel as frames), heartbeats that tolerate long calls. */
+/** Defaults: large frames allowed (big buffers travel as frames). */
 export const defaultLinkOptions: Required<LinkOptions> = {
   maxMessageSize: 1024 * 1024 * 1024,
   highWaterMark: 10_000,
-  heartbeatInterval: 5_000,
-  heartbeatTimeout: 30_000,
 };
 
 /**
  * The zeromq.js socket options for `opts` and `address`: linger 0 so a closing socket never holds
- * the process, IPv6 when the address is a bracketed IPv6 host.
+ * the process, IPv6 when the address is a bracketed IPv6 host, and ZMTP heartbeats off: with
+ * them on, a stranger's garbage and connection resets abort libzmq 4.3.5 (libzmq #4364, #3937);
+ * liveness comes from the protocol's own `hb` and the server's peer timeout instead.
  */
 export function zmqOptions(opts: LinkOptions, address: string) {
   const o = { ...defaultLinkOptions, ...opts };
@@ -32,22 +29,17 @@ export function zmqOptions(opts: LinkOptions, address: string) {
     maxMessageSize: o.maxMessageSize,
     sendHighWaterMark: o.highWaterMark,
     receiveHighWaterMark: o.highWaterMark,
-    heartbeatInterval: o.heartbeatInterval,
-    heartbeatTimeout: o.heartbeatTimeout,
-    heartbeatTimeToLive: o.heartbeatTimeout,
+    heartbeatInterval: 0,
   };
 }
 
 /**
  * Smallest and largest value of each option: libzmq holds them as int, the size as int64 (-1: no
- * limit), and the heartbeat timeout also serves as the heartbeat TTL, kept in tenths of a second
- * in 16 bits.
+ * limit).
  */
 const ranges: Record<keyof LinkOptions, [number, number]> = {
   maxMessageSize: [-1, Number.MAX_SAFE_INTEGER],
   highWaterMark: [0, 2 ** 31 - 1],
-  heartbeatInterval: [0, 2 ** 31 - 1],
-  heartbeatTimeout: [0, 6_553_599],
 };
 
 /**

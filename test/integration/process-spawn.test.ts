@@ -28,7 +28,7 @@ describe('spawning', () => {
   test('spawn, call, and the child is another process', async () => {
     const proc = await start({ name: 'spawn-basic' });
     expect(proc.name).toBe('spawn-basic');
-    expect(proc.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    expect(proc.address).toMatch(/^ipc:\/\/.+\/child-[0-9a-f]+\.sock$/);
     const os = await proc.import<typeof import('node:os')>('node:os');
     expect(await os.hostname()).toBe(hostname());
     const remote = await proc.import<typeof import('node:process')>('node:process');

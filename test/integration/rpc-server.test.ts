@@ -5,9 +5,10 @@ import { Dealer } from 'zeromq';
 import {
   AuthError, byRef, currentCall, DisconnectedError, Future, getValue, InvalidArgumentError, isProxy,
   NotFoundError, ProtocolError, release, RemoteError, RPCClient, RPCServer, sameObject, setAttr,
-  TimeoutError, withOptions, type Remote,
+  TimeoutError, deriveCurveKeys, getDefaultAuthkey, setDiagnosticSink, withOptions, type Remote,
 } from '../../src/index.js';
 import { Counter } from '../fixtures/rpc/counter.js';
+import { eventually } from '../helpers/eventually.js';
 
 class Service {
   calls = 0;
@@ -362,9 +363,9 @@ describe('errors', () => {
 
 describe('server', () => {
   test('bad link options are refused by name before any socket exists (zeromq.js crashed at exit)', async () => {
-    const server = RPCServer.start({ address: 'tcp://127.0.0.1:*', link: { heartbeatTimeout: 7_000_000 } });
+    const server = RPCServer.start({ address: 'tcp://127.0.0.1:*', link: { highWaterMark: 2 ** 31 } });
     await expect(server).rejects.toThrow(InvalidArgumentError);
-    await expect(server).rejects.toThrow(/heartbeatTimeout .* got 7000000/);
+    await expect(server).rejects.toThrow(/highWaterMark .* got 2147483648/);
     const client = RPCClient.connect('tcp://127.0.0.1:1', { link: { maxMessageSize: '1MB' as unknown as number } });
     await expect(client).rejects.toThrow(/link option maxMessageSize must be a whole number from -1 .* got "1MB"/);
     await expect(RPCServer.start({ address: 'tcp://127.0.0.1:*', link: { highWaterMark: 1.5 } })).rejects.toThrow(/highWaterMark/);
@@ -399,8 +400,9 @@ describe('server', () => {
     expect(() => server.publish('n', 3 as unknown as object)).toThrow(InvalidArgumentError);
   });
 
-  test('a non-loopback address without authkey is refused', async () => {
-    await expect(RPCServer.start({ address: 'tcp://0.0.0.0:*' })).rejects.toThrow(AuthError);
+  test('a non-loopback address with an empty authkey (none) is refused', async () => {
+    await expect(RPCServer.start({ address: 'tcp://0.0.0.0:*', authkey: '' })).rejects.toThrow(/refusing to bind tcp:\/\/0\.0\.0\.0:\* without an authkey/);
+    await expect(RPCClient.connect('tcp://192.0.2.1:5555', { authkey: '' })).rejects.toThrow(AuthError);
   });
 
   test('a bad address is a clear error', async () => {
@@ -419,13 +421,15 @@ describe('server', () => {
     }
   });
 
-  test('garbage frames do not crash the server', async () => {
-    const raw = new Dealer({ linger: 0 });
+  test('garbage frames from a key holder do not crash the server', async () => {
+    const keys = deriveCurveKeys(getDefaultAuthkey());
+    const raw = new Dealer({ linger: 0, curveServerKey: keys.server.publicKey, curvePublicKey: keys.client.publicKey, curveSecretKey: keys.client.secretKey });
     raw.connect(server.address);
     try {
       await raw.send([Buffer.from('garbage')]);
       await raw.send([Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(0), Buffer.from([0xc1, 0xff, 0x00])]);
-      await raw.send([Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(0), Buffer.from([0x91, 0x81, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa3, 0x62, 0x61, 0x64])]);
+      await raw.send([Buffer.of(0x5a, 0x50, 2, 0x6d), Buffer.from([0xc1, 0xff, 0x00])]);
+      await raw.send([Buffer.of(0x5a, 0x50, 2, 0x6d), Buffer.from([0x91, 0x81, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa3, 0x62, 0x61, 0x64])]);
     } finally {
       raw.close();
     }
@@ -440,13 +444,19 @@ describe('server', () => {
   });
 });
 
-describe('authentication', () => {
+describe('authentication (CURVE from the authkey, ZAP admits only its client key)', () => {
   let keyed: RPCServer;
+  const diagnostics: string[] = [];
   beforeEach(async () => {
+    setDiagnosticSink((_level, message) => diagnostics.push(message));
     keyed = await RPCServer.start({ authkey: 'right key', name: 'keyed' });
-    keyed.publish('v', { answer: () => 42 });
+    keyed.publish('v', { answer: () => 42, blob: (n: number) => Buffer.alloc(n, 5) });
   });
-  afterEach(() => keyed.close());
+  afterEach(async () => {
+    await keyed.close();
+    setDiagnosticSink(undefined);
+    diagnostics.length = 0;
+  });
 
   test('the right key works', async () => {
     const c = await RPCClient.connect(keyed.address, { authkey: 'right key' });
@@ -454,28 +464,51 @@ describe('authentication', () => {
     expect(await (await c.get<{ answer(): number }>('v')).answer()).toBe(42);
   });
 
-  test('a wrong key or no key is refused with AuthError, fast', async () => {
-    await expect(RPCClient.connect(keyed.address, { authkey: 'wrong key', timeout: 5_000 })).rejects.toThrow(AuthError);
-    await expect(RPCClient.connect(keyed.address, { codec: 'json', timeout: 5_000 })).rejects.toThrow(AuthError);
+  test.each([
+    ['a wrong key', { authkey: 'wrong key' }, /refused the connection: the CURVE handshake failed .*another authkey/],
+    ['no key (JSON)', { authkey: '', codec: 'json' as const }, /refused the connection: the server uses another security mechanism/],
+    ['the default key of this process', {}, /another authkey/],
+  ])('%s is refused with AuthError, fast, and the server says so', async (_what, options, message) => {
+    const t0 = performance.now();
+    const err = await RPCClient.connect(keyed.address, { ...options, timeout: 5_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(message);
+    expect(performance.now() - t0).toBeLessThan(2_500);
+    await eventually(() => diagnostics.some((m) => /keyed: refused a connection at tcp:\/\/127\.0\.0\.1:\d+: its handshake failed/.test(m)), 5_000, 'the server\'s report');
   });
-});
 
-describe('local links', () => {
-  test('a client that reached a loopback server by host name still accepts its length-signed attachments', async () => {
-    const keyed = await RPCServer.start({ authkey: 'k', name: 'local-blob' });
+  test('a client that knows the server key but holds another client key is refused by the ZAP handler', async () => {
+    const right = deriveCurveKeys(Buffer.from('right key'));
+    const stranger = deriveCurveKeys(Buffer.from('stranger'));
+    const err = await RPCClient.connect(keyed.address, { authkey: { server: { publicKey: right.server.publicKey }, client: stranger.client }, timeout: 5_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect((err as Error).message).toMatch(/refused our CURVE key/);
+    expect(diagnostics).toContainEqual(expect.stringMatching(/^keyed: refused a connection from 127\.0\.0\.1: its CURVE key is not admitted/));
+    // the same client key, admitted explicitly, gets in
+    const open = await RPCServer.start({ authkey: { ...right, admit: [stranger.client.publicKey] }, name: 'admits' });
     try {
-      keyed.publish('blob', { get: (n: number) => Buffer.alloc(n, 5) });
-      const port = keyed.address.split(':').pop();
-      // this machine's own name resolves to loopback (/etc/hosts), but does not look local
-      const name = hostname();
-      expect((await lookup(name, { family: 4 })).address).toMatch(/^127\./);
-      const c = await RPCClient.connect(`tcp://${name}:${port}`, { authkey: 'k' });
+      open.publish('v', { answer: () => 43 });
+      const c = await RPCClient.connect(open.address, { authkey: { server: { publicKey: right.server.publicKey }, client: stranger.client } });
       extraClients.push(c);
-      const blob = await (await c.get<{ get(n: number): Buffer }>('blob')).get(4096);
-      expect(blob.length).toBe(4096);
-      expect(blob.every((b) => b === 5)).toBe(true);
+      expect(await (await c.get<{ answer(): number }>('v')).answer()).toBe(43);
     } finally {
-      await keyed.close();
+      await open.close();
     }
+  });
+
+  test('an explicit keyset is checked before any socket exists', async () => {
+    await expect(RPCServer.start({ authkey: { server: { publicKey: 'short' }, client: { publicKey: 'x', secretKey: 'y' } } })).rejects.toThrow(/option `authkey.server.publicKey` must be a 40-character Z85 CURVE key, got "short"/);
+  });
+
+  test('a client that reached a loopback server by host name gets large attachments intact over CURVE', async () => {
+    const port = keyed.address.split(':').pop();
+    // this machine's own name resolves to loopback (/etc/hosts), but does not look local
+    const name = hostname();
+    expect((await lookup(name, { family: 4 })).address).toMatch(/^127\./);
+    const c = await RPCClient.connect(`tcp://${name}:${port}`, { authkey: 'right key' });
+    extraClients.push(c);
+    const blob = await (await c.get<{ blob(n: number): Buffer }>('v')).blob(100_000);
+    expect(blob.length).toBe(100_000);
+    expect(blob.every((b) => b === 5)).toBe(true);
   });
 });

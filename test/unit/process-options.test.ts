@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { BOOTSTRAP_TAG, isChildConfig, isChildMessage } from '../../src/process/bootstrap-protocol.js';
 import { resolveSpawnOptions } from '../../src/process/options.js';
+import { isPrivateIpc } from '../../src/transport/private-dir.js';
 
 const defaults = { authkey: new Uint8Array(32), logServer: undefined };
 
@@ -11,7 +12,6 @@ describe('spawn options', () => {
     expect(o.name).toMatch(/^child-\d+$/);
     expect(o).toMatchObject({
       cwd: process.cwd(),
-      address: 'tcp://127.0.0.1:*',
       startTimeout: 10_000,
       typescript: 'auto',
       detached: false,
@@ -22,6 +22,9 @@ describe('spawn options', () => {
     });
     expect(o.authkey).toBe(defaults.authkey);
     expect(o.restart.policy).toBe('never');
+    // the child's server binds a private ipc endpoint of this process: only this uid reaches it
+    expect(o.address).toMatch(/^ipc:\/\/.+\/child-[0-9a-f]{12}\.sock$/);
+    expect(isPrivateIpc(o.address)).toBe(true);
   });
 
   test('logServer: an explicit address wins, false turns the default off', () => {

@@ -1,15 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
-import { AuthError, ProtocolError } from '../../src/errors.js';
+import { ProtocolError } from '../../src/errors.js';
 import {
-  ATTACHMENT_THRESHOLD, codecNamed, jsonCodec, msgpackCodec, packFrames, registerType, sign,
-  unpackFrames, unregisterType, Undecodable, verify, type Codec,
+  ATTACHMENT_THRESHOLD, codecNamed, jsonCodec, msgpackCodec, packFrames, registerType,
+  unpackFrames, unregisterType, Undecodable, type Codec,
 } from '../../src/wire/index.js';
 
 function roundTrip(codec: Codec, value: unknown): { value: unknown; frames: number } {
   const attachments: Buffer[] = [];
   const data = codec.encode(value, { hooks: undefined, attachments });
-  const frames = packFrames(codec, [{ data, attachments }], undefined);
-  const batch = unpackFrames(frames, undefined);
+  const frames = packFrames(codec, [{ data, attachments }]);
+  const batch = unpackFrames(frames);
   const [out] = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 });
   return { value: out, frames: frames.length };
 }
@@ -87,7 +87,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     const value = { buf: Buffer.from([1, 2, 3]), u16: new Uint16Array([1, 65535]), f32: new Float32Array([1.5]), ab: new Uint8Array([9, 8]).buffer };
     const { value: out, frames } = roundTrip(codec, value);
     const o = out as typeof value;
-    expect(frames).toBe(3);
+    expect(frames).toBe(2);
     expect(Buffer.isBuffer(o.buf)).toBe(true);
     expect([...o.buf]).toEqual([1, 2, 3]);
     expect(o.u16).toBeInstanceOf(Uint16Array);
@@ -106,7 +106,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     expect(data.byteLength).toBeLessThan(200);
     const { value, frames } = roundTrip(codec, { big, buf });
     const o = value as { big: Float64Array; buf: Buffer };
-    expect(frames).toBe(5);
+    expect(frames).toBe(4);
     expect(o.big).toBeInstanceOf(Float64Array);
     expect(o.big[99_999]).toBe(99_999 * 0.5);
     expect(o.buf.equals(buf)).toBe(true);
@@ -149,8 +149,8 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
       const data = codec.encode({ i, blob: Buffer.alloc(1000, i) }, { hooks: undefined, attachments });
       return { data, attachments };
     });
-    const frames = packFrames(codec, msgs, undefined);
-    const batch = unpackFrames(frames, undefined);
+    const frames = packFrames(codec, msgs);
+    const batch = unpackFrames(frames);
     const out = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 }) as { i: number; blob: Buffer }[];
     expect(out.map((m) => m.i)).toEqual([0, 1, 2]);
     expect(out.map((m) => m.blob[0])).toEqual([0, 1, 2]);
@@ -214,63 +214,32 @@ describe('JSON specifics', () => {
   });
 });
 
-describe('frames and signing', () => {
-  const key = Buffer.from('secret key');
+describe('frames (protocol version 2)', () => {
   const msg = () => ({ data: msgpackCodec.encode({ hello: 1 }, { hooks: undefined, attachments: [] }), attachments: [Buffer.alloc(600, 1)] });
 
-  test('a signed batch verifies with the right key', () => {
-    const frames = packFrames(msgpackCodec, [msg()], key);
-    expect(frames[1]).toHaveLength(32);
-    expect(unpackFrames(frames, key).signed).toBe(true);
+  test('a batch is the header, the body and the attachments: nothing per message to sign', () => {
+    const frames = packFrames(msgpackCodec, [msg(), msg()]);
+    expect(frames.map((f) => f.byteLength)).toEqual([4, frames[1]!.byteLength, 600, 600]);
+    expect([...frames[0]!]).toEqual([0x5a, 0x50, 2, msgpackCodec.id]);
+    const batch = unpackFrames(frames);
+    expect(batch.codec).toBe(msgpackCodec);
+    expect(batch.attachments).toHaveLength(2);
   });
 
-  test('a wrong key, a missing signature or a changed attachment is refused', () => {
-    const frames = packFrames(msgpackCodec, [msg()], key);
-    expect(() => unpackFrames(frames, Buffer.from('other key'))).toThrow(AuthError);
-    expect(() => unpackFrames(packFrames(msgpackCodec, [msg()], undefined), key)).toThrow(/not signed/);
-    const tampered = frames.map((f) => Buffer.from(f));
-    tampered[3]![0] = 2;
-    expect(() => unpackFrames(tampered, key)).toThrow(AuthError);
-  });
-
-  test.each([['a short key', Buffer.from('k')], ['a key longer than a block', Buffer.alloc(100, 7)]])('signatures are HMAC-SHA256 of the length-prefixed frames, with %s', async (_n, k) => {
-    const { createHmac } = await import('node:crypto');
-    const frames = [Buffer.from('header'), Buffer.from('body')];
-    const expected = createHmac('sha256', k).update(Buffer.of(0, 0, 0, 6)).update(frames[0]!).update(Buffer.of(0, 0, 0, 4)).update(frames[1]!).digest();
-    expect(sign(k, frames).equals(expected)).toBe(true);
-    expect(sign(k, frames).equals(expected)).toBe(true);
-  });
-
-  test('on a local link the signature covers attachment lengths, and only a local receiver accepts that', () => {
-    const frames = packFrames(msgpackCodec, [msg()], key, true);
-    expect(frames[0]![3]).toBe(msgpackCodec.id | 0x80);
-    expect(unpackFrames(frames, key, true).codec).toBe(msgpackCodec);
-    expect(() => unpackFrames(frames, key, false)).toThrow(/local links only/);
-    const shorter = [...frames.slice(0, 3), frames[3]!.subarray(1)];
-    expect(() => unpackFrames(shorter, key, true)).toThrow(AuthError);
-  });
-
-  test('without attachments, or without a key, nothing changes on a local link', () => {
-    const plain = { data: msgpackCodec.encode(1, { hooks: undefined, attachments: [] }), attachments: [] };
-    expect(packFrames(msgpackCodec, [plain], key, true)[0]![3]).toBe(msgpackCodec.id);
-    expect(packFrames(msgpackCodec, [msg()], undefined, true)[0]![3]).toBe(msgpackCodec.id);
-  });
-
-  test('moving bytes between frames changes the signature', () => {
-    const a = [Buffer.from('ab'), Buffer.from('c')];
-    const b = [Buffer.from('a'), Buffer.from('bc')];
-    expect(sign(key, a).equals(sign(key, b))).toBe(false);
-    expect(verify(key, a, sign(key, a))).toBe(true);
+  test('a version 1 batch (with its signature frame) is refused, not misread', () => {
+    const v1 = [Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(32, 9), packFrames(msgpackCodec, [msg()])[1]!];
+    expect(() => unpackFrames(v1)).toThrow(/unsupported protocol version 1, this side speaks 2/);
   });
 
   test.each([
-    [[Buffer.from('x')], /at least 3 frames/],
-    [[Buffer.from('nope'), Buffer.alloc(0), Buffer.from('x')], /not a zeroproc header/],
-    [[Buffer.of(0x5a, 0x50, 9, 0x6d), Buffer.alloc(0), Buffer.from('x')], /unsupported protocol version 9/],
-    [[Buffer.of(0x5a, 0x50, 1, 0x01), Buffer.alloc(0), Buffer.from('x')], /unknown codec/],
+    [[Buffer.from('x')], /at least 2 frames/],
+    [[Buffer.from('nope'), Buffer.from('x')], /not a zeroproc header/],
+    [[Buffer.of(0x5a, 0x50, 9, 0x6d), Buffer.from('x')], /unsupported protocol version 9/],
+    [[Buffer.of(0x5a, 0x50, 2, 0x01), Buffer.from('x')], /unknown codec/],
+    [[Buffer.of(0x5a, 0x50, 2, 0xed), Buffer.from('x')], /unknown codec id 0xed/],
   ])('garbage frames give a ProtocolError naming the problem (%#)', (frames, message) => {
-    expect(() => unpackFrames(frames, undefined)).toThrow(ProtocolError);
-    expect(() => unpackFrames(frames, undefined)).toThrow(message);
+    expect(() => unpackFrames(frames)).toThrow(ProtocolError);
+    expect(() => unpackFrames(frames)).toThrow(message);
   });
 
   test('codecs are found by name; an unknown name is an error', () => {
