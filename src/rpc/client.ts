@@ -6,11 +6,12 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
-  AuthError, DisconnectedError, InvalidArgumentError, ProtocolError, TimeoutError, ZeroprocError,
-  type ErrorOrigin,
+  AuthError, DisconnectedError, MessageTooLargeError, ProtocolError, TimeoutError, ZeroprocError, type ErrorOrigin,
 } from '../errors.js';
+import { checkOptions } from '../option-checks.js';
 import { report, rateLimited } from '../diagnostics.js';
 import { DealerLink } from '../transport/dealer-link.js';
+import { BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, describeBytes, messageSize, overLimit } from '../transport/limits.js';
 import type { LinkOptions } from '../transport/socket-options.js';
 import type { Codec, CodecName } from '../wire/codec.js';
 import { codecNamed, unpackFrames, type ReceivedBatch } from '../wire/frames.js';
@@ -21,7 +22,7 @@ import { Future } from './future.js';
 import { getLocalServer, resolveKey, selfInfo } from './local.js';
 import type { PeerInfo, Reply, Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
-import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
+import { clientOptionRules, DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
 import { RefDecoder, RefEncoder } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
@@ -34,12 +35,22 @@ export interface ClientOptions {
   authkey?: Authkey;
   /** Body codec: `'msgpack'` (default) or `'json'`. The server answers in the same. */
   codec?: CodecName;
-  /** Default timeout of calls through this client, and of connecting, ms (10 000). */
+  /** Default timeout of calls through this client, and of connecting, ms (1 to 2 147 483 647; 10 000). */
   timeout?: number;
   /** Interval of keep-alive messages while this client holds references, ms (5 000). */
   heartbeat?: number;
-  /** Socket options (heartbeats, high-water marks, max message size). */
-  link?: LinkOptions;
+  /**
+   * Largest reply this client accepts, body plus attachments, bytes; told to the server in
+   * `hello`, which answers a larger result with `MessageTooLargeError`. Default 268 435 456 (256 MiB).
+   */
+  maxMessageSize?: number;
+  /**
+   * Bytes of calls that may wait in this client's send queue (a server that does not read, a
+   * burst within one tick); past it a call fails with `QueueFullError`. Default 268 435 456.
+   */
+  maxQueuedBytes?: number;
+  /** Socket options (ZeroMQ high-water mark, heartbeats). */
+  link?: Omit<LinkOptions, 'maxMessageSize'>;
 }
 
 /** How a promise-mode call's promise is settled. */
@@ -80,6 +91,9 @@ export class RPCClient implements RefClient {
   private readonly pending = new Map<number, Pending>();
   private readonly deadlines = new Deadlines((id) => this.expire(id));
   private readonly timeout: number;
+  private readonly maxMessageSize: number;
+  /** The largest message the server accepts, from its hello reply (undefined until then). */
+  private serverLimit: number | undefined;
   private nextId = 1;
   private unsent: Unsent[] = [];
   private preparing = false;
@@ -100,16 +114,17 @@ export class RPCClient implements RefClient {
   private readonly reportRejected = rateLimited('warn');
 
   private constructor(readonly address: string, options: ClientOptions, serverId = '') {
-    if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${options.timeout}`);
     this.codec = codecNamed(options.codec ?? 'msgpack');
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (serverId) this.server = { name: serverId, pid: 0, host: '', server: serverId };
     this.link = new DealerLink(address, this.codec, resolveKey(options.authkey), {
       batch: (b) => this.onBatch(b),
       rejected: (err, frames) => this.onRejected(err, frames),
       lost: (why) => void this.onLost(why),
       sendFailed: (err, n) => report('warn', `client of ${address}: could not send ${n} message(s)`, err),
-    }, options.link);
+    }, { ...options.link, maxMessageSize: this.maxMessageSize + BATCH_FRAMING });
+    if (options.maxQueuedBytes !== undefined) this.link.limitQueuedBytes(options.maxQueuedBytes);
     this.startHeartbeat(options.heartbeat ?? 5_000);
   }
 
@@ -119,6 +134,7 @@ export class RPCClient implements RefClient {
    * closes only when each of them called `close()`.
    */
   static async connect(address: string, options: ClientOptions = {}): Promise<RPCClient> {
+    checkOptions('RPCClient.connect', options, clientOptionRules);
     const key = poolKey(address, options.codec ?? 'msgpack', resolveKey(options.authkey));
     let client = clients.get(key);
     if (!client || client.failure) {
@@ -158,8 +174,11 @@ export class RPCClient implements RefClient {
   }
 
   private async hello(timeout: number): Promise<void> {
-    const info = (await this.send({ type: 'hello', peer: selfInfo() }, timeout)) as PeerInfo & { heartbeat?: number; local?: boolean };
+    const info = (await this.send({ type: 'hello', peer: selfInfo(), maxMessageSize: this.maxMessageSize }, timeout)) as PeerInfo & {
+      heartbeat?: number; local?: boolean; maxMessageSize?: number;
+    };
     this.server = info;
+    if (Number.isSafeInteger(info.maxMessageSize) && info.maxMessageSize! > 0) this.serverLimit = info.maxMessageSize;
     this.link.setServerLocal(info.local === true);
     this.connected = true;
     // keep-alives must come well within the server's peer timeout, whatever ours was
@@ -285,8 +304,10 @@ export class RPCClient implements RefClient {
     if (this.failure || this.pending.size === 0) return;
     const error = await this.explainLoss();
     if (this.failure) return;
+    // ZeroMQ also drops a connection that brings a frame over our limit, and says nothing else
     const what = why === 'disconnected' ? 'lost the connection to' : 'nothing answers as';
-    this.rejectPending(error ?? new DisconnectedError(`${what} ${this.server?.name ?? 'server'} at ${this.address}`));
+    const hint = why === 'disconnected' ? ` (the server went away, or sent a reply over this client's maxMessageSize of ${describeBytes(this.maxMessageSize)})` : '';
+    this.rejectPending(error ?? new DisconnectedError(`${what} ${this.server?.name ?? 'server'} at ${this.address}${hint}`));
   }
 
   /** What the owner says ended the connection (a process exit), if it can say it within a second. */
@@ -457,6 +478,12 @@ export class RPCClient implements RefClient {
         return;
       }
       this.unsent.shift();
+      const size = messageSize({ data, attachments });
+      if (this.serverLimit !== undefined && size > this.serverLimit) {
+        item.encoder.abandon();
+        this.failMessage(item.message, new MessageTooLargeError(`${describeRequest(item.message)} is ${describeBytes(size)} encoded, over the maxMessageSize of ${describeBytes(this.serverLimit)} that ${this.server?.name ?? 'the server'} at ${this.address} accepts`, size, this.serverLimit));
+        continue;
+      }
       try {
         this.link.send({ data, attachments });
         this.lastSent = Date.now();
@@ -498,6 +525,11 @@ export class RPCClient implements RefClient {
   }
 
   private onBatch(batch: ReceivedBatch): void {
+    const size = batchSize(batch.body, batch.attachments);
+    if (overLimit(size, this.maxMessageSize)) {
+      this.reportRejected(`client of ${this.address}: refused a reply batch of ${describeBytes(size)}, over this client's maxMessageSize of ${describeBytes(this.maxMessageSize)}`);
+      return;
+    }
     const state = { hooks: new RefDecoder(this), attachments: batch.attachments, next: 0, failures: 0 };
     let replies: unknown[];
     try {

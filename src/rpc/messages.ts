@@ -17,7 +17,7 @@ export interface PeerInfo {
 
 /** Requests, client to server. */
 export type Request =
-  | { type: 'hello'; id: number; peer: PeerInfo }
+  | { type: 'hello'; id: number; peer: PeerInfo; maxMessageSize?: number }
   | { type: 'call'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType }
   | { type: 'new'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType }
   | { type: 'get'; id: number; obj: number; path: string[]; ret: ReturnType }
@@ -85,6 +85,7 @@ export function requestProblem(m: unknown): string | undefined {
       if (!p || typeof p !== 'object' || typeof p.name !== 'string' || !Number.isInteger(p.pid) || typeof p.host !== 'string' || typeof p.server !== 'string') {
         return 'hello: peer must be {name, pid, host, server}';
       }
+      if (r.maxMessageSize !== undefined && !(Number.isSafeInteger(r.maxMessageSize) && (r.maxMessageSize as number) > 0)) return 'hello: maxMessageSize must be a positive integer';
       return undefined;
     }
     default:

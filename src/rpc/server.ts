@@ -8,9 +8,15 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
-import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
+import {
+  AlreadyExistsError, AuthError, InvalidArgumentError, MessageTooLargeError, NotFoundError, ProtocolError, QueueFullError, ZeroprocError,
+} from '../errors.js';
+import { checkOptions } from '../option-checks.js';
 import { dynamicImport } from '../dynamic-import.js';
 import { advertisedAddress, checkAddress, isLocalOnly } from '../transport/endpoint.js';
+import {
+  BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SERVER_QUEUED_BYTES, describeBytes, messageSize, overLimit,
+} from '../transport/limits.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
 import { PROTOCOL_VERSION, type ReceivedBatch } from '../wire/frames.js';
@@ -21,6 +27,7 @@ import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
 import { requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
 import { ObjectTable } from './object-table.js';
+import { serverOptionRules } from './options.js';
 import { RefDecoder, RefEncoder } from './ref-codec.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
 
@@ -42,12 +49,27 @@ export interface RPCServerOptions {
   importModule?: (specifier: string) => Promise<unknown>;
   /** Which specifiers clients may import (a list, or a predicate). Default: any. */
   allowImport?: readonly (string | RegExp)[] | ((specifier: string) => boolean);
-  /** A client that holds references and is silent this long (ms) is presumed dead; its references are dropped. Default 60 000. */
+  /**
+   * A client that holds references and is silent this long (ms, 1 to 2 147 483 647) is presumed
+   * dead; its references are dropped. Default 60 000.
+   */
   peerTimeout?: number;
+  /**
+   * Largest message this server accepts, body plus attachments, bytes. Told to clients in the
+   * `hello` reply, so they refuse larger calls with `MessageTooLargeError` before sending; ZeroMQ
+   * drops the connection of a peer that sends a larger frame anyway. Default 268 435 456 (256 MiB).
+   */
+  maxMessageSize?: number;
+  /**
+   * Bytes of replies that may wait to be sent to one client. A client that stops reading cannot
+   * grow the server past it: further replies to it become `QueueFullError` error replies.
+   * Default 33 554 432 (32 MiB); a single larger reply still goes when nothing else waits.
+   */
+  maxQueuedBytes?: number;
   /** How long a reference forwarded to a third process stays reserved for it, ms. Default 300 000. */
   ticketTtl?: number;
-  /** Socket options. */
-  link?: RouterLinkOptions;
+  /** Socket options (ZeroMQ high-water mark, heartbeats, send timeout). */
+  link?: Omit<RouterLinkOptions, 'maxMessageSize'>;
   /**
    * Close by itself once no client holds any of its objects and nothing is published (how the
    * lazily started callback server stops keeping the process alive). Default false.
@@ -61,6 +83,8 @@ interface Peer {
   lastSeen: number;
   info: PeerInfo | undefined;
   calls: Map<number, CallState>;
+  /** The largest message the peer accepts, from its `hello` (undefined: it did not say). */
+  maxMessageSize: number | undefined;
 }
 
 /** Who sent a batch, and the codec to answer that batch in. */
@@ -108,12 +132,18 @@ export class RPCServer {
   private readonly importModule: (specifier: string) => Promise<unknown>;
   private readonly allowImport: (specifier: string) => boolean;
   private readonly peerTimeout: number;
+  private readonly maxMessageSize: number;
+  /** Connections ZeroMQ dropped, less those explained by a `bye` (see `onDisconnect`). */
+  private byes = 0;
   private readonly sweeper: NodeJS.Timeout;
   private markClosed!: () => void;
   private advertised: string | undefined;
   private closing = false;
   private readonly reportBadMessage = rateLimited('warn');
   private readonly reportBadSignature = rateLimited('warn');
+  private readonly reportOversize = rateLimited('warn');
+  private readonly reportDropped = rateLimited('warn');
+  private readonly reportUnexplainedDrop = rateLimited('info');
   private readonly authNoticeSent = new Map<string, number>();
 
   private constructor(options: RPCServerOptions) {
@@ -124,6 +154,7 @@ export class RPCServer {
     this.importModule = options.importModule ?? defaultImport;
     this.allowImport = importPolicy(options.allowImport);
     this.peerTimeout = options.peerTimeout ?? 60_000;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
     this.sweeper = setInterval(() => this.sweep(), Math.min(5_000, Math.max(50, this.peerTimeout / 4)));
     this.sweeper.unref();
@@ -134,6 +165,7 @@ export class RPCServer {
    * loopback or ipc without a key it runs unsigned and says so once.
    */
   static async start(options: RPCServerOptions = {}): Promise<RPCServer> {
+    checkOptions('RPCServer.start', options, serverOptionRules);
     const address = options.address ?? 'tcp://127.0.0.1:*';
     checkAddress(address);
     const key = resolveKey(options.authkey);
@@ -146,7 +178,9 @@ export class RPCServer {
         batch: (peer, batch) => server.onBatch(peer, batch),
         rejected: (peer, err, codec) => server.onRejected(peer, err, codec),
         sendFailed: (peer, err, n) => server.onSendFailed(peer, err, n),
-      }, options.link);
+        disconnected: () => server.onDisconnect(),
+      }, { ...options.link, maxMessageSize: server.maxMessageSize + BATCH_FRAMING });
+      server.link.limitQueuedBytes(options.maxQueuedBytes ?? DEFAULT_SERVER_QUEUED_BYTES);
     } catch (err) {
       clearInterval(server.sweeper);
       throw new InvalidArgumentError(`could not bind ${address}: ${(err as Error).message}`, { cause: err });
@@ -228,11 +262,17 @@ export class RPCServer {
   private onBatch(peerId: string, batch: ReceivedBatch): void {
     let peer = this.peers.get(peerId);
     if (!peer) {
-      peer = { codec: batch.codec, lastSeen: 0, info: undefined, calls: new Map() };
+      peer = { codec: batch.codec, lastSeen: 0, info: undefined, calls: new Map(), maxMessageSize: undefined };
       this.peers.set(peerId, peer);
     }
     peer.codec = batch.codec;
     peer.lastSeen = Date.now();
+    const size = batchSize(batch.body, batch.attachments);
+    if (overLimit(size, this.maxMessageSize)) {
+      // the peer ignored the limit of our hello reply; its frames were each under ZeroMQ's limit
+      this.reportOversize(`${this.name}: refused a message of ${describeBytes(size)} from ${this.describePeer(peerId)}: over this server's maxMessageSize of ${describeBytes(this.maxMessageSize)}`);
+      return;
+    }
     // replies go back in the codec of the batch that asked, whatever the peer uses later
     const caller: Caller = { id: peerId, peer, codec: batch.codec };
     const state = { hooks: new RefDecoder(undefined), attachments: batch.attachments, next: 0, failures: 0 };
@@ -266,10 +306,12 @@ export class RPCServer {
     switch (m.type) {
       case 'hello':
         caller.peer.info = m.peer;
+        caller.peer.maxMessageSize = m.maxMessageSize;
         return this.answer(caller, m.id, 'value', () => ({
           name: this.name, pid: process.pid, host: hostname(), server: this.id, protocol: PROTOCOL_NAME,
           heartbeat: Math.max(50, Math.min(5_000, Math.floor(this.peerTimeout / 3))),
           local: this.link.local,
+          maxMessageSize: this.maxMessageSize,
         }));
       case 'call':
       case 'new':
@@ -306,6 +348,7 @@ export class RPCServer {
       case 'hb':
         return;
       case 'bye':
+        this.byes++;
         this.forget(caller.id);
         return;
       case 'close':
@@ -444,7 +487,14 @@ export class RPCServer {
         return true;
       }
       if (!encoder.complete) return false;
-      if (!this.sendRaw(caller, data, attachments)) encoder.abandon();
+      const size = messageSize({ data, attachments });
+      const limit = caller.peer.maxMessageSize;
+      if (limit !== undefined && size > limit) {
+        encoder.abandon();
+        this.replyTooLarge(caller, reply, size, limit);
+      } else if (!this.sendRaw(caller, data, attachments, reply.id)) {
+        encoder.abandon();
+      }
       return true;
     };
     // a second pass may meet references the first did not (the value changed meanwhile)
@@ -454,19 +504,43 @@ export class RPCServer {
     step();
   }
 
+  /** A reply larger than the client accepts becomes a MessageTooLargeError for its call. */
+  private replyTooLarge(caller: Caller, reply: Reply & { id: number }, size: number, limit: number): void {
+    const error = new MessageTooLargeError(`the reply is ${describeBytes(size)} encoded, over the maxMessageSize of ${describeBytes(limit)} that ${this.describePeer(caller.id)} accepts`, size, limit);
+    if (reply.type === 'ok') this.replyError(caller, reply.id, new SystemFailure(error));
+    else this.sendPlain(caller, { type: 'err', id: reply.id, error: encodableError(error), sys: error.code });
+  }
+
   /** Sends a reply that holds no references. */
   private sendPlain(caller: Caller, reply: Reply): void {
     const attachments: Buffer[] = [];
-    this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments);
+    this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments, 'id' in reply ? reply.id : 0);
   }
 
-  /** Queues an encoded reply; false when the send queue refused it. */
-  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[]): boolean {
+  /**
+   * Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. A
+   * reply refused because the peer's queue is full becomes a small QueueFullError reply, so the
+   * call fails at once rather than at its timeout; when even that finds no room, the drop is
+   * reported (rate-limited, with counts) and the call times out.
+   */
+  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[], id: number): boolean {
     try {
       this.link.send(caller.id, caller.codec, { data, attachments });
       return true;
     } catch (err) {
-      report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
+      if (!(err instanceof QueueFullError)) {
+        report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
+        return false;
+      }
+      const notice: Reply = { type: 'err', id, error: encodableError(err), sys: err.code };
+      const noticeAttachments: Buffer[] = [];
+      try {
+        if (id) this.link.send(caller.id, caller.codec, { data: caller.codec.encode(notice, { hooks: undefined, attachments: noticeAttachments }), attachments: noticeAttachments });
+        else throw err;
+        this.reportDropped(`${this.name}: replaced a reply of ${describeBytes(messageSize({ data, attachments }))} to ${this.describePeer(caller.id)} by QueueFullError: ${err.message}`);
+      } catch {
+        this.reportDropped(`${this.name}: dropped a reply to ${this.describePeer(caller.id)}, its send queue is full (${err.message}); the caller will time out`);
+      }
       return false;
     }
   }
@@ -487,6 +561,20 @@ export class RPCServer {
       return;
     }
     this.reportBadMessage(`${this.name}: dropped a malformed message${peerId ? ` from ${this.describePeer(peerId)}` : ''}`, err);
+  }
+
+  /**
+   * ZeroMQ dropped a connection. Its monitor does not say why or whose; a client that closes
+   * says `bye` first, so a drop without one is a peer that died or one whose frame was over
+   * maxMessageSize, which libzmq refuses by dropping the connection before reading it. Reported
+   * at `info`: a child that ends is the usual cause, and not worth a warning each time.
+   */
+  private onDisconnect(): void {
+    if (this.byes > 0) {
+      this.byes--;
+      return;
+    }
+    this.reportUnexplainedDrop(`${this.name}: ZeroMQ dropped a connection to ${this.address} without a goodbye: the peer died, or sent a frame over this server's maxMessageSize of ${describeBytes(this.maxMessageSize)} (refused unread)`);
   }
 
   private onSendFailed(peerId: string, err: unknown, n: number): void {

@@ -19,6 +19,8 @@ export interface RouterEvents {
   rejected(peer: string | undefined, error: unknown, codec: Codec | undefined): void;
   /** A batch for `peer` could not be sent (peer gone, or its queue stayed full). */
   sendFailed(peer: string, error: unknown, messages: number): void;
+  /** ZeroMQ dropped a connection: a peer went away, or sent a frame over `maxMessageSize`. */
+  disconnected(): void;
 }
 
 /** Options of a server socket. */
@@ -65,6 +67,7 @@ export class RouterLink extends Link<Router> {
     }
     link.address = link.socket.lastEndpoint ?? address;
     void link.receiveLoop();
+    void link.watchDisconnects();
     return link;
   }
 
@@ -83,6 +86,15 @@ export class RouterLink extends Link<Router> {
   // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
   protected override afterClose(): void {
     if (this.address.startsWith('ipc://')) rmSync(this.address.slice('ipc://'.length), { force: true });
+  }
+
+  // read as an async iterator, like DealerLink's watch (see there why)
+  private async watchDisconnects(): Promise<void> {
+    try {
+      for await (const event of this.socket.events) if (event.type === 'disconnect') this.events.disconnected();
+    } catch {
+      // the observer ends with the socket
+    }
   }
 
   private async receiveLoop(): Promise<void> {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { BATCH_FRAMING, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE } from './limits.js';
 
 /** Options every zeroproc socket shares. */
 export interface LinkOptions {
@@ -11,10 +12,10 @@ export interface LinkOptions {
   heartbeatTimeout?: number;
 }
 
-/** Defaults: large frames allowed (big buffers travel as frames), heartbeats that tolerate long calls. */
+/** Defaults: the limits of transport/limits.ts, heartbeats that tolerate long calls. */
 export const defaultLinkOptions: Required<LinkOptions> = {
-  maxMessageSize: 1024 * 1024 * 1024,
-  highWaterMark: 10_000,
+  maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE + BATCH_FRAMING,
+  highWaterMark: DEFAULT_HIGH_WATER_MARK,
   heartbeatInterval: 5_000,
   heartbeatTimeout: 30_000,
 };
