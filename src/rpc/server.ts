@@ -99,6 +99,9 @@ const forbiddenSegments = new Set(['__proto__', 'constructor', 'prototype', '__d
 
 const PROTOCOL_NAME = `zeroproc/${PROTOCOL_VERSION}`;
 
+/** How long a dropped connection waits for its explanation (a `bye`, a child's exit), ms. */
+const DROP_GRACE = 1_000;
+
 function fail(error: ZeroprocError): never {
   throw new SystemFailure(error);
 }
@@ -133,8 +136,11 @@ export class RPCServer {
   private readonly allowImport: (specifier: string) => boolean;
   private readonly peerTimeout: number;
   private readonly maxMessageSize: number;
-  /** Connections ZeroMQ dropped, less those explained by a `bye` (see `onDisconnect`). */
-  private byes = 0;
+  /** Goodbyes (a `bye`, a child's exit) not yet matched by a dropped connection (see `onDisconnect`). */
+  private goodbyes = 0;
+  /** Dropped connections not yet matched by a goodbye, reported after DROP_GRACE. */
+  private unexplainedDrops = 0;
+  private dropTimer: NodeJS.Timeout | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private markClosed!: () => void;
   private advertised: string | undefined;
@@ -223,7 +229,10 @@ export class RPCServer {
    */
   dropClientsOf(pid: number, host = hostname(), serverId = ''): void {
     for (const [id, peer] of this.peers) {
-      if (peer.info?.pid === pid && peer.info.host === host) this.forget(id);
+      if (peer.info?.pid === pid && peer.info.host === host) {
+        this.explainDrop();
+        this.forget(id);
+      }
     }
     this.table.dropTicketsFor(serverId);
   }
@@ -233,6 +242,7 @@ export class RPCServer {
     if (this.closing) return this.closed;
     this.closing = true;
     clearInterval(this.sweeper);
+    clearTimeout(this.dropTimer);
     unregisterServer(this);
     for (const [id, peer] of this.peers) this.sendPlain({ id, peer, codec: peer.codec }, { type: 'closing' });
     for (const peer of this.peers.values()) for (const c of peer.calls.values()) c.abort(new Error('the server is closing'));
@@ -348,7 +358,7 @@ export class RPCServer {
       case 'hb':
         return;
       case 'bye':
-        this.byes++;
+        this.explainDrop();
         this.forget(caller.id);
         return;
       case 'close':
@@ -564,17 +574,33 @@ export class RPCServer {
   }
 
   /**
-   * ZeroMQ dropped a connection. Its monitor does not say why or whose; a client that closes
-   * says `bye` first, so a drop without one is a peer that died or one whose frame was over
-   * maxMessageSize, which libzmq refuses by dropping the connection before reading it. Reported
-   * at `info`: a child that ends is the usual cause, and not worth a warning each time.
+   * ZeroMQ dropped a connection. Its monitor says neither why nor whose: a client that closes
+   * says `bye` first and the spawner reports a child's exit, so a drop with neither (within
+   * DROP_GRACE, whichever comes first) is a peer that died unannounced or one that sent a frame
+   * over maxMessageSize, which libzmq refuses by dropping the connection before reading it.
+   * Reported at `info`: a remote process that crashed is the usual cause, not worth a warning.
    */
   private onDisconnect(): void {
-    if (this.byes > 0) {
-      this.byes--;
+    if (this.goodbyes > 0) {
+      this.goodbyes--;
       return;
     }
-    this.reportUnexplainedDrop(`${this.name}: ZeroMQ dropped a connection to ${this.address} without a goodbye: the peer died, or sent a frame over this server's maxMessageSize of ${describeBytes(this.maxMessageSize)} (refused unread)`);
+    this.unexplainedDrops++;
+    this.dropTimer ??= setTimeout(() => this.reportDrops(), DROP_GRACE).unref();
+  }
+
+  private explainDrop(): void {
+    if (this.unexplainedDrops > 0) this.unexplainedDrops--;
+    // bounded: goodbyes without connections (a raw peer repeating `bye`) must not hide later drops
+    else this.goodbyes = Math.min(this.goodbyes + 1, this.peers.size);
+  }
+
+  private reportDrops(): void {
+    this.dropTimer = undefined;
+    const n = this.unexplainedDrops;
+    this.unexplainedDrops = 0;
+    if (n === 0) return;
+    this.reportUnexplainedDrop(`${this.name}: ZeroMQ dropped ${n} connection(s) to ${this.address} without a goodbye: the peer died, or sent a frame over this server's maxMessageSize of ${describeBytes(this.maxMessageSize)} (refused unread)`);
   }
 
   private onSendFailed(peerId: string, err: unknown, n: number): void {

@@ -357,6 +357,10 @@ describe('errors', () => {
   test('withOptions checks its arguments', async () => {
     expect(() => withOptions(({}) as never, { mode: 'off' })).toThrow(InvalidArgumentError);
     expect(() => withOptions(client as never, {})).toThrow(/expected a zeroproc proxy/);
+    const s = await svc();
+    expect(() => withOptions(s, { timeout: 0 })).toThrow('withOptions: option `timeout` must be 1 to 2147483647 ms, got 0');
+    expect(() => withOptions(s, { timeout: Infinity })).toThrow('withOptions: option `timeout` must be 1 to 2147483647 ms, got Infinity');
+    expect(() => withOptions(s, { mode: 'later' as never })).toThrow("withOptions: option `mode` must be 'sync' or 'async' or 'off', got \"later\"");
   });
 });
 
