@@ -148,7 +148,7 @@ export class RPCServer {
   private readonly reportBadMessage = rateLimited('warn');
   private readonly reportBadSignature = rateLimited('warn');
   private readonly reportOversize = rateLimited('warn');
-  private readonly reportDropped = rateLimited('warn');
+  private readonly reportQueueFull = rateLimited('warn');
   private readonly reportUnexplainedDrop = rateLimited('info');
   private readonly authNoticeSent = new Map<string, number>();
 
@@ -527,32 +527,37 @@ export class RPCServer {
     this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments, 'id' in reply ? reply.id : 0);
   }
 
-  /**
-   * Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. A
-   * reply refused because the peer's queue is full becomes a small QueueFullError reply, so the
-   * call fails at once rather than at its timeout; when even that finds no room, the drop is
-   * reported (rate-limited, with counts) and the call times out.
-   */
+  /** Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. */
   private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[], id: number): boolean {
     try {
       this.link.send(caller.id, caller.codec, { data, attachments });
       return true;
     } catch (err) {
-      if (!(err instanceof QueueFullError)) {
-        report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
-        return false;
-      }
-      const notice: Reply = { type: 'err', id, error: encodableError(err), sys: err.code };
-      const noticeAttachments: Buffer[] = [];
-      try {
-        if (id) this.link.send(caller.id, caller.codec, { data: caller.codec.encode(notice, { hooks: undefined, attachments: noticeAttachments }), attachments: noticeAttachments });
-        else throw err;
-        this.reportDropped(`${this.name}: replaced a reply of ${describeBytes(messageSize({ data, attachments }))} to ${this.describePeer(caller.id)} by QueueFullError: ${err.message}`);
-      } catch {
-        this.reportDropped(`${this.name}: dropped a reply to ${this.describePeer(caller.id)}, its send queue is full (${err.message}); the caller will time out`);
-      }
+      if (err instanceof QueueFullError) this.replyQueueFull(caller, id, messageSize({ data, attachments }), err);
+      else report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
       return false;
     }
+  }
+
+  /**
+   * A reply refused because the peer's queue is full becomes a small QueueFullError reply, so the
+   * call fails at once rather than at its timeout; when even that finds no room (the small-message
+   * allowance is used up too), the reply is dropped and the call times out. Reported either way.
+   */
+  private replyQueueFull(caller: Caller, id: number, size: number, err: QueueFullError): void {
+    const who = this.describePeer(caller.id);
+    if (id) {
+      const attachments: Buffer[] = [];
+      const data = caller.codec.encode({ type: 'err', id, error: encodableError(err), sys: err.code }, { hooks: undefined, attachments });
+      try {
+        this.link.send(caller.id, caller.codec, { data, attachments });
+        this.reportQueueFull(`${this.name}: a reply of ${describeBytes(size)} to ${who} was replaced by QueueFullError: ${err.message}`);
+        return;
+      } catch {
+        // no room even for the error reply
+      }
+    }
+    this.reportQueueFull(`${this.name}: dropped a message of ${describeBytes(size)} to ${who}, whose send queue is full: ${err.message}${id ? '; the call will time out' : ''}`);
   }
 
   // ----- peers

@@ -1,5 +1,5 @@
 import { afterEach, expect, test } from '@jest/globals';
-import { getLocalServer, RPCServer, spawn, type ProcessHandle } from '../../src/index.js';
+import { ensureLocalServer, getLocalServer, RPCServer, setDefaultAuthkey, spawn, type ProcessHandle } from '../../src/index.js';
 
 let proc: ProcessHandle | undefined;
 let mine: RPCServer | undefined;
@@ -20,4 +20,19 @@ test('a user\u2019s own keyed server does not become the callback server: a chil
   expect(await mod.callBack((x) => x * 2, 21)).toBe(42);
   expect(getLocalServer()).toBeDefined();
   expect(getLocalServer()).not.toBe(mine);
+});
+
+test('a callback server started with an older default key is not used for new callbacks', async () => {
+  setDefaultAuthkey('first key');
+  try {
+    const first = await ensureLocalServer();
+    expect(await ensureLocalServer()).toBe(first);
+    setDefaultAuthkey('second key');
+    const second = await ensureLocalServer();
+    expect(second).not.toBe(first);
+    expect(getLocalServer()).toBe(second);
+    await first.close();
+  } finally {
+    setDefaultAuthkey(undefined);
+  }
 });
