@@ -17,6 +17,7 @@ export type ZeroprocErrorCode =
   | 'ERR_CANCELLED'
   | 'ERR_SPAWN'
   | 'ERR_QUEUE_FULL'
+  | 'ERR_MESSAGE_TOO_LARGE'
   | 'ERR_INVALID_ARGUMENT';
 
 /** Base class of every zeroproc error. */
@@ -156,4 +157,21 @@ export class InvalidArgumentError extends ZeroprocError {
 /** A send queue reached its limit; the message was not queued. Slow down or await replies. */
 export class QueueFullError extends ZeroprocError {
   override readonly code = 'ERR_QUEUE_FULL' as const;
+}
+
+/**
+ * A message is larger than the receiving side accepts (its `maxMessageSize`, which a server
+ * states in its `hello` reply and a client in its `hello`). The message was not sent.
+ */
+export class MessageTooLargeError extends ZeroprocError {
+  override readonly code = 'ERR_MESSAGE_TOO_LARGE' as const;
+  /** Encoded size of the refused message, bytes (undefined when the server reported it). */
+  readonly size: number | undefined;
+  /** The receiver's limit, bytes (undefined when the server reported it). */
+  readonly limit: number | undefined;
+  constructor(message: string, size?: number, limit?: number) {
+    super(message);
+    this.size = size;
+    this.limit = limit;
+  }
 }

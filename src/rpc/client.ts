@@ -5,11 +5,13 @@
  */
 import { hostname } from 'node:os';
 import {
-  AuthError, DisconnectedError, InvalidArgumentError, NotFoundError, ProtocolError, TimeoutError, ZeroprocError,
+  AuthError, DisconnectedError, MessageTooLargeError, NotFoundError, ProtocolError, TimeoutError, ZeroprocError,
   type ErrorOrigin,
 } from '../errors.js';
+import { checkOptions } from '../option-checks.js';
 import { report, rateLimited } from '../diagnostics.js';
 import { DealerLink } from '../transport/dealer-link.js';
+import { BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, describeBytes, messageSize, overLimit } from '../transport/limits.js';
 import type { LinkOptions } from '../transport/socket-options.js';
 import type { Codec, CodecName } from '../wire/codec.js';
 import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
@@ -20,7 +22,7 @@ import { ClientPool } from './client-pool.js';
 import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById, type LinkAuth } from './local.js';
 import { recipientOf, type PeerInfo, type Reply, type Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
-import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
+import { clientOptionRules, DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
 import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefImporter } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
@@ -36,12 +38,22 @@ export interface ClientOptions {
   authkey?: LinkAuth;
   /** Body codec: `'msgpack'` (default) or `'json'`. The server answers in the same. */
   codec?: CodecName;
-  /** Default timeout of calls through this client, and of connecting, ms (10 000). */
+  /** Default timeout of calls through this client, and of connecting, ms (1 to 2 147 483 647; 10 000). */
   timeout?: number;
   /** Interval of keep-alive messages while this client holds references, ms (5 000). */
   heartbeat?: number;
-  /** Socket options (heartbeats, high-water marks, max message size). */
-  link?: LinkOptions;
+  /**
+   * Largest reply this client accepts, body plus attachments, bytes; told to the server in
+   * `hello`, which answers a larger result with `MessageTooLargeError`. Default 268 435 456 (256 MiB).
+   */
+  maxMessageSize?: number;
+  /**
+   * Bytes of calls that may wait in this client's send queue (a server that does not read, a
+   * burst within one tick); past it a call fails with `QueueFullError`. Default 268 435 456.
+   */
+  maxQueuedBytes?: number;
+  /** Socket options (ZeroMQ high-water mark, heartbeats). */
+  link?: Omit<LinkOptions, 'maxMessageSize'>;
   /**
    * The server's owner token, when it has one (a spawned child's: `handle.ownerToken`). Presented
    * when this call creates the connection, it lets the client use `import()` and `closeServer()`
@@ -86,6 +98,9 @@ export class RPCClient implements RefClient, RefImporter {
   private readonly pending = new Map<number, Pending>();
   private readonly deadlines = new Deadlines((id) => this.expire(id));
   private readonly timeout: number;
+  private readonly maxMessageSize: number;
+  /** The largest message the server accepts, from its hello reply (undefined until then). */
+  private serverLimit: number | undefined;
   private nextId = 1;
   private readonly unsent: Request[] = [];
   private preparing = false;
@@ -110,11 +125,10 @@ export class RPCClient implements RefClient, RefImporter {
   private readonly reportRejected = rateLimited('warn');
 
   private constructor(readonly address: string, options: ClientOptions, serverId = '') {
-    if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`timeout must be a positive number of ms, got ${options.timeout}`);
-    if (options.ownerToken !== undefined && typeof options.ownerToken !== 'string') throw new InvalidArgumentError(`option \`ownerToken\` must be a string, got ${typeof options.ownerToken}`);
     this.ownerToken = options.ownerToken;
     this.codec = codecNamed(options.codec ?? 'msgpack');
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (serverId) this.server = { name: serverId, pid: 0, host: '', server: serverId };
     this.link = new DealerLink(address, this.codec, resolveKey(options.authkey), {
       batch: (b) => this.onBatch(b),
@@ -122,7 +136,8 @@ export class RPCClient implements RefClient, RefImporter {
       lost: (why) => void this.onLost(why),
       refused: (why) => this.fail(new AuthError(`the server at ${address} refused the connection: ${why}`)),
       sendFailed: (err, n) => report('warn', `client of ${address}: could not send ${n} message(s)`, err),
-    }, options.link);
+    }, { ...options.link, maxMessageSize: this.maxMessageSize + BATCH_FRAMING });
+    if (options.maxQueuedBytes !== undefined) this.link.limitQueuedBytes(options.maxQueuedBytes);
     this.startHeartbeat(options.heartbeat ?? 5_000);
   }
 
@@ -132,10 +147,11 @@ export class RPCClient implements RefClient, RefImporter {
    * closes only when each of them called `close()`.
    */
   static async connect(address: string, options: ClientOptions = {}): Promise<RPCClient> {
+    checkOptions('RPCClient.connect', options, clientOptionRules);
     const codec = options.codec ?? 'msgpack';
     const key = resolveKey(options.authkey);
     let client = clients.get(address, codec, key);
-    if (!client) {
+    if (!client || client.failure) {
       client = new RPCClient(address, options);
       clients.add(codec, key, client);
     }
@@ -173,9 +189,10 @@ export class RPCClient implements RefClient, RefImporter {
   private async hello(timeout: number): Promise<void> {
     const peer = selfInfo();
     this.introducedAs = recipientOf(peer);
-    const hello = this.ownerToken === undefined ? { type: 'hello' as const, peer } : { type: 'hello' as const, peer, owner: this.ownerToken };
-    const info = (await this.send(hello, timeout)) as PeerInfo & { heartbeat?: number };
+    const hello = { type: 'hello' as const, peer, maxMessageSize: this.maxMessageSize, ...(this.ownerToken === undefined ? {} : { owner: this.ownerToken }) };
+    const info = (await this.send(hello, timeout)) as PeerInfo & { heartbeat?: number; maxMessageSize?: number };
     this.server = info;
+    if (Number.isSafeInteger(info.maxMessageSize) && info.maxMessageSize! > 0) this.serverLimit = info.maxMessageSize;
     this.connected = true;
     // keep-alives must come well within the server's peer timeout, whatever ours was
     if (typeof info.heartbeat === 'number' && info.heartbeat > 0 && info.heartbeat < this.heartbeatEvery) this.startHeartbeat(info.heartbeat);
@@ -300,8 +317,10 @@ export class RPCClient implements RefClient, RefImporter {
     if (this.failure || this.pending.size === 0) return;
     const error = await this.explainLoss();
     if (this.failure) return;
+    // ZeroMQ also drops a connection that brings a frame over our limit, and says nothing else
     const what = why === 'disconnected' ? 'lost the connection to' : 'nothing answers as';
-    this.rejectPending(error ?? new DisconnectedError(`${what} ${this.server?.name ?? 'server'} at ${this.address}`));
+    const hint = why === 'disconnected' ? ` (the server went away, or sent a reply over this client's maxMessageSize of ${describeBytes(this.maxMessageSize)})` : '';
+    this.rejectPending(error ?? new DisconnectedError(`${what} ${this.server?.name ?? 'server'} at ${this.address}${hint}`));
   }
 
   /** What the owner says ended the connection (a process exit), if it can say it within a second. */
@@ -466,6 +485,12 @@ export class RPCClient implements RefClient, RefImporter {
   }
 
   private transmit(message: Request, encoder: RefEncoder, encoded: Encoded): void {
+    const size = messageSize(encoded);
+    if (this.serverLimit !== undefined && size > this.serverLimit) {
+      encoder.abandon();
+      this.failMessage(message, new MessageTooLargeError(`${describeRequest(message)} is ${describeBytes(size)} encoded, over the maxMessageSize of ${describeBytes(this.serverLimit)} that ${this.server?.name ?? 'the server'} at ${this.address} accepts`, size, this.serverLimit));
+      return;
+    }
     try {
       this.link.send(encoded);
       this.lastSent = Date.now();
@@ -488,6 +513,11 @@ export class RPCClient implements RefClient, RefImporter {
   // ----- receiving
 
   private onBatch(batch: ReceivedBatch): void {
+    const size = batchSize(batch.body, batch.attachments);
+    if (overLimit(size, this.maxMessageSize)) {
+      this.reportRejected(`client of ${this.address}: refused a reply batch of ${describeBytes(size)}, over this client's maxMessageSize of ${describeBytes(this.maxMessageSize)}`);
+      return;
+    }
     const hooks = new RefDecoder({ via: this, recipient: this.introducedAs, home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) });
     const state = { hooks, attachments: batch.attachments, next: 0, failures: 0 };
     let replies: unknown[];

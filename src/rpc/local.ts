@@ -14,6 +14,8 @@ const host = hostname();
 let defaultKey: Buffer | undefined;
 let local: RPCServer | undefined;
 let starting: Promise<RPCServer> | undefined;
+/** The callback server zeroproc started itself, and the key it was started with. */
+let own: { server: RPCServer; key: Buffer | undefined } | undefined;
 const servers = new Map<string, RPCServer>();
 const marked = new WeakSet<object>();
 let starter: (() => Promise<RPCServer>) | undefined;
@@ -68,23 +70,42 @@ export function setLocalServerStarter(start: () => Promise<RPCServer>): void {
   starter = start;
 }
 
-/** The local server, started on loopback with the default key when none runs yet. */
+/**
+ * The local server: the one set with `setLocalServer`, else one zeroproc starts for itself with
+ * the process's default key. A server the user started is never taken silently: its key (or
+ * import policy) is the user's, and a child calling back with the spawner's key would be
+ * refused. One started before the default key changed (the spawner sets it at its first child)
+ * is replaced for new callbacks; it keeps serving those it handed out until they are released.
+ */
 export async function ensureLocalServer(): Promise<RPCServer> {
-  if (local) return local;
-  starting ??= starter!().finally(() => (starting = undefined));
+  if (local && !(own?.server === local && !sameKey(own.key, defaultKey))) return local;
+  if (local === own?.server) local = undefined;
+  starting ??= startOwn().finally(() => (starting = undefined));
   return starting;
+}
+
+async function startOwn(): Promise<RPCServer> {
+  const key = defaultKey;
+  const server = await starter!();
+  own = { server, key };
+  local ??= server;
+  return local;
+}
+
+function sameKey(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.equals(b));
 }
 
 /** @internal */
 export function registerServer(server: RPCServer): void {
   servers.set(server.id, server);
-  local ??= server;
 }
 
 /** @internal */
 export function unregisterServer(server: RPCServer): void {
   servers.delete(server.id);
   if (local === server) local = undefined;
+  if (own?.server === server) own = undefined;
 }
 
 /**

@@ -20,7 +20,7 @@ export interface PeerInfo {
  * about an object names the server instance (`server`) its reference came from.
  */
 export type Request =
-  | { type: 'hello'; id: number; peer: PeerInfo; owner?: string }
+  | { type: 'hello'; id: number; peer: PeerInfo; owner?: string; maxMessageSize?: number }
   | { type: 'call'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnType }
   | { type: 'new'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnType }
   | { type: 'get'; id: number; server: string; obj: string; path: string[]; ret: ReturnType }
@@ -106,6 +106,7 @@ export function requestProblem(m: unknown): string | undefined {
         return 'hello: peer must be {name, pid, host, server}';
       }
       if (r.owner !== undefined && typeof r.owner !== 'string') return 'hello: owner must be a string';
+      if (r.maxMessageSize !== undefined && !(Number.isSafeInteger(r.maxMessageSize) && (r.maxMessageSize as number) > 0)) return 'hello: maxMessageSize must be a positive integer';
       return undefined;
     }
     default:

@@ -1,3 +1,5 @@
+import { boolean, delayMs, func, group, nonEmptyString, oneOf, satisfies, wholeNumber, type OptionRules } from '../option-checks.js';
+import { BATCH_FRAMING, MAX_BYTES } from '../transport/limits.js';
 import type { ReturnType } from './messages.js';
 
 /** How a proxy call waits: a Promise of the value, a Future at once, or nothing. */
@@ -24,3 +26,53 @@ export const DEFAULT_TIMEOUT = 10_000;
 
 /** The options a new proxy starts with; timeout 0 stands for the client's default. */
 export const defaultCallOptions: ResolvedCallOptions = Object.freeze({ mode: 'sync', timeout: 0, returnType: 'auto' });
+
+/** Rules of the socket options both ends accept (`link: {...}`); ranges are libzmq's. */
+const linkRules: OptionRules = {
+  // 0 would mean "no limit" to libzmq, the opposite of what a high-water mark is for
+  highWaterMark: wholeNumber(1, 2 ** 31 - 1, 'messages'),
+};
+
+const authkeyRule = satisfies('a string, a Uint8Array or a CURVE keyset { server, client }', (v) =>
+  typeof v === 'string' || v instanceof Uint8Array || (typeof v === 'object' && v !== null && 'server' in v && 'client' in v));
+const sizeRules: OptionRules = {
+  maxMessageSize: wholeNumber(1, MAX_BYTES - BATCH_FRAMING, 'bytes'),
+  maxQueuedBytes: wholeNumber(1, MAX_BYTES, 'bytes'),
+};
+
+/** @internal Rules of `RPCServer.start` options. */
+export const serverOptionRules: OptionRules = {
+  address: nonEmptyString,
+  authkey: authkeyRule,
+  name: nonEmptyString,
+  importModule: func,
+  allowImport: satisfies('a list of strings and RegExps, or a function', (v) =>
+    typeof v === 'function' || (Array.isArray(v) && v.every((r) => typeof r === 'string' || r instanceof RegExp))),
+  peerTimeout: delayMs(1),
+  ticketTtl: delayMs(1),
+  closeWhenIdle: boolean,
+  control: satisfies("'anyone', 'nobody' or { ownerToken: a string of 16 characters or more }", (v) => {
+    const token = (v as { ownerToken?: unknown } | null)?.ownerToken;
+    return v === 'anyone' || v === 'nobody' || (typeof token === 'string' && token.length >= 16);
+  }),
+  ...sizeRules,
+  link: group('RPCServer.start', 'link', { ...linkRules, sendTimeout: delayMs(0) }),
+};
+
+/** @internal Rules of `RPCClient.connect` options. */
+export const clientOptionRules: OptionRules = {
+  authkey: authkeyRule,
+  codec: oneOf('msgpack', 'json'),
+  timeout: delayMs(1),
+  heartbeat: delayMs(1),
+  ownerToken: nonEmptyString,
+  ...sizeRules,
+  link: group('RPCClient.connect', 'link', linkRules),
+};
+
+/** @internal Rules of `withOptions` call options. */
+export const callOptionRules: OptionRules = {
+  mode: oneOf('sync', 'async', 'off'),
+  timeout: delayMs(1),
+  returnType: oneOf('auto', 'proxy', 'value'),
+};

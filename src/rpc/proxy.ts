@@ -4,7 +4,8 @@
  */
 import { inspect } from 'node:util';
 import { InvalidArgumentError } from '../errors.js';
-import { defaultCallOptions, type CallMode, type CallOptions, type ResolvedCallOptions } from './options.js';
+import { checkOptions } from '../option-checks.js';
+import { callOptionRules, defaultCallOptions, type CallMode, type CallOptions, type ResolvedCallOptions } from './options.js';
 import type { RemoteRef } from './remote-ref.js';
 import type { AnyRemote, Remote, RemoteMode, RemoteTarget } from './types.js';
 
@@ -101,7 +102,7 @@ export function withOptions<P extends AnyRemote, M extends CallMode = RemoteMode
   options: CallOptions & { mode?: M },
 ): Remote<RemoteTarget<P>, M> {
   const s = stateOf(proxy, 'withOptions');
-  if (options.timeout !== undefined && !(options.timeout > 0)) throw new InvalidArgumentError(`withOptions: timeout must be a positive number of ms, got ${options.timeout}`);
+  checkOptions('withOptions', options, callOptionRules);
   const merged: ResolvedCallOptions = { ...defaultCallOptions, ...s.options };
   for (const [k, v] of Object.entries(options)) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
   return makeProxy({ ...s, options: merged }) as Remote<RemoteTarget<P>, M>;

@@ -1,7 +1,7 @@
 /** How errors cross the wire: the server's error reply, and the error the caller sees. */
 import {
-  AlreadyExistsError, AuthError, CancelledError, InvalidArgumentError, NotFoundError, ProtocolError,
-  RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
+  AlreadyExistsError, AuthError, CancelledError, InvalidArgumentError, MessageTooLargeError, NotFoundError,
+  ProtocolError, QueueFullError, RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
 } from '../errors.js';
 
 /**
@@ -22,6 +22,8 @@ const systemErrors: Record<string, ErrorClass> = {
   ERR_ALREADY_EXISTS: AlreadyExistsError,
   ERR_CANCELLED: CancelledError,
   ERR_TIMEOUT: TimeoutError,
+  ERR_QUEUE_FULL: QueueFullError,
+  ERR_MESSAGE_TOO_LARGE: MessageTooLargeError,
 };
 
 /** The error a caller sees for an `err` reply. */

@@ -8,9 +8,15 @@ import { hostname } from 'node:os';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
-import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
+import {
+  AlreadyExistsError, AuthError, InvalidArgumentError, MessageTooLargeError, NotFoundError, ProtocolError, QueueFullError, ZeroprocError,
+} from '../errors.js';
+import { checkOptions } from '../option-checks.js';
 import { dynamicImport } from '../dynamic-import.js';
 import { advertisedAddress, checkAddress } from '../transport/endpoint.js';
+import {
+  BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SERVER_QUEUED_BYTES, describeBytes, messageSize, overLimit,
+} from '../transport/limits.js';
 import { privateEndpoint } from '../transport/private-dir.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
@@ -20,6 +26,7 @@ import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
 import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
 import { ObjectTable } from './object-table.js';
+import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
 import { encodeWithRefs, RefDecoder, RefEncoder, type RefExporter } from './ref-codec.js';
@@ -45,8 +52,23 @@ export interface RPCServerOptions {
   importModule?: (specifier: string) => Promise<unknown>;
   /** Which specifiers clients may import (a list, or a predicate). Default: any. */
   allowImport?: readonly (string | RegExp)[] | ((specifier: string) => boolean);
-  /** A client that holds references and is silent this long (ms) is presumed dead; its references are dropped. Default 60 000. */
+  /**
+   * A client that holds references and is silent this long (ms, 1 to 2 147 483 647) is presumed
+   * dead; its references are dropped. Default 60 000.
+   */
   peerTimeout?: number;
+  /**
+   * Largest message this server accepts, body plus attachments, bytes. Told to clients in the
+   * `hello` reply, so they refuse larger calls with `MessageTooLargeError` before sending; ZeroMQ
+   * drops the connection of a peer that sends a larger frame anyway. Default 268 435 456 (256 MiB).
+   */
+  maxMessageSize?: number;
+  /**
+   * Bytes of replies that may wait to be sent to one client. A client that stops reading cannot
+   * grow the server past it: further replies to it become `QueueFullError` error replies.
+   * Default 33 554 432 (32 MiB); a single larger reply still goes when nothing else waits.
+   */
+  maxQueuedBytes?: number;
   /** How long a reference forwarded to a third process stays reserved for it, ms. Default 300 000. */
   ticketTtl?: number;
   /**
@@ -57,8 +79,8 @@ export interface RPCServerOptions {
    * Published and handed-out objects stay callable by whoever holds a reference either way.
    */
   control?: ServerControl;
-  /** Socket options. */
-  link?: RouterLinkOptions;
+  /** Socket options (ZeroMQ high-water mark, send timeout). */
+  link?: Omit<RouterLinkOptions, 'maxMessageSize'>;
   /**
    * Close by itself once no client holds any of its objects and nothing is published (how the
    * lazily started callback server stops keeping the process alive). Default false.
@@ -69,20 +91,6 @@ export interface RPCServerOptions {
 /** Who may import and close on a server: see {@link RPCServerOptions.control}. */
 export type ServerControl = 'anyone' | 'nobody' | { ownerToken: string };
 
-function checkControl(control: unknown): ServerControl {
-  if (control === undefined) return 'anyone';
-  if (control === 'anyone' || control === 'nobody') return control;
-  const token = (control as { ownerToken?: unknown } | null)?.ownerToken;
-  if (typeof token === 'string' && token.length >= 16) return { ownerToken: token };
-  throw new InvalidArgumentError(`option \`control\` must be 'anyone', 'nobody' or { ownerToken: string of 16 characters or more }, got ${describeValue(control)}`);
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || typeof v !== 'object') return String(v);
-  return `an object with keys ${JSON.stringify(Object.keys(v))}`;
-}
-
 interface Peer {
   /** The codec of the peer's latest batch (for notices that answer no request). */
   codec: Codec;
@@ -91,6 +99,8 @@ interface Peer {
   calls: Map<number, CallState>;
   /** It presented the owner token in its hello. */
   owner: boolean;
+  /** The largest message the peer accepts, from its `hello` (undefined: it did not say). */
+  maxMessageSize: number | undefined;
 }
 
 /** Who sent a batch, and the codec to answer that batch in. */
@@ -104,6 +114,9 @@ interface Caller {
 const forbiddenSegments = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 
 const PROTOCOL_NAME = `zeroproc/${PROTOCOL_VERSION}`;
+
+/** How long a dropped connection waits for its explanation (a `bye`, a child's exit), ms. */
+const DROP_GRACE = 1_000;
 
 function fail(error: ZeroprocError): never {
   throw new SystemFailure(error);
@@ -138,6 +151,12 @@ export class RPCServer implements RefExporter {
   private readonly importModule: (specifier: string) => Promise<unknown>;
   private readonly allowImport: (specifier: string) => boolean;
   private readonly peerTimeout: number;
+  private readonly maxMessageSize: number;
+  /** Goodbyes (a `bye`, a child's exit) not yet matched by a dropped connection (see `onDisconnect`). */
+  private goodbyes = 0;
+  /** Dropped connections not yet matched by a goodbye, reported after DROP_GRACE. */
+  private unexplainedDrops = 0;
+  private dropTimer: NodeJS.Timeout | undefined;
   private readonly sweeper: NodeJS.Timeout;
   private markClosed!: () => void;
   private advertised: string | undefined;
@@ -147,9 +166,12 @@ export class RPCServer implements RefExporter {
   private readonly control: ServerControl;
   /** What references in requests become: proxies through the pooled clients, objects at home. */
   private readonly decoding = { recipient: this.id, home: serverById, connect: (address: string, serverId: string) => RPCClient.forReference(address, serverId) };
+  private readonly reportOversize = rateLimited('warn');
+  private readonly reportQueueFull = rateLimited('warn');
+  private readonly reportUnexplainedDrop = rateLimited('info');
 
   private constructor(options: RPCServerOptions) {
-    this.control = checkControl(options.control);
+    this.control = options.control ?? 'anyone';
     this.name = options.name ?? `pid-${process.pid}`;
     this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
       if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
@@ -157,6 +179,7 @@ export class RPCServer implements RefExporter {
     this.importModule = options.importModule ?? defaultImport;
     this.allowImport = importPolicy(options.allowImport);
     this.peerTimeout = options.peerTimeout ?? 60_000;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
     this.sweeper = setInterval(() => this.sweep(), Math.min(5_000, Math.max(50, this.peerTimeout / 4)));
     this.sweeper.unref();
@@ -168,6 +191,7 @@ export class RPCServer implements RefExporter {
    * other machines can reach, and on loopback or ipc without a key says once that it is open.
    */
   static async start(options: RPCServerOptions = {}): Promise<RPCServer> {
+    checkOptions('RPCServer.start', options, serverOptionRules);
     const address = options.address ?? 'tcp://127.0.0.1:*';
     checkAddress(address);
     const key = resolveKey(options.authkey);
@@ -177,7 +201,9 @@ export class RPCServer implements RefExporter {
         batch: (peer, batch) => server.onBatch(peer, batch),
         rejected: (peer, err) => server.onRejected(peer, err),
         sendFailed: (peer, err, n) => server.onSendFailed(peer, err, n),
-      }, options.link, server.name);
+        disconnected: () => server.onDisconnect(),
+      }, { ...options.link, maxMessageSize: server.maxMessageSize + BATCH_FRAMING }, server.name);
+      server.link.limitQueuedBytes(options.maxQueuedBytes ?? DEFAULT_SERVER_QUEUED_BYTES);
     } catch (err) {
       clearInterval(server.sweeper);
       if (err instanceof ZeroprocError) throw err;
@@ -221,7 +247,10 @@ export class RPCServer implements RefExporter {
    */
   dropClientsOf(pid: number, host = hostname(), serverId = ''): void {
     for (const [id, peer] of this.peers) {
-      if (peer.info?.pid === pid && peer.info.host === host) this.forget(id);
+      if (peer.info?.pid === pid && peer.info.host === host) {
+        this.explainDrop();
+        this.forget(id);
+      }
     }
     this.table.dropTicketsFor(serverId);
     this.table.dropTicketsFor(recipientOf({ name: '', pid, host, server: '' }));
@@ -232,6 +261,7 @@ export class RPCServer implements RefExporter {
     if (this.closing) return this.closed;
     this.closing = true;
     clearInterval(this.sweeper);
+    clearTimeout(this.dropTimer);
     unregisterServer(this);
     for (const [id, peer] of this.peers) this.sendPlain({ id, peer, codec: peer.codec }, { type: 'closing' });
     for (const peer of this.peers.values()) for (const c of peer.calls.values()) c.abort(new Error('the server is closing'));
@@ -261,11 +291,17 @@ export class RPCServer implements RefExporter {
   private onBatch(peerId: string, batch: ReceivedBatch): void {
     let peer = this.peers.get(peerId);
     if (!peer) {
-      peer = { codec: batch.codec, lastSeen: 0, info: undefined, calls: new Map(), owner: false };
+      peer = { codec: batch.codec, lastSeen: 0, info: undefined, calls: new Map(), owner: false, maxMessageSize: undefined };
       this.peers.set(peerId, peer);
     }
     peer.codec = batch.codec;
     peer.lastSeen = Date.now();
+    const size = batchSize(batch.body, batch.attachments);
+    if (overLimit(size, this.maxMessageSize)) {
+      // the peer ignored the limit of our hello reply; its frames were each under ZeroMQ's limit
+      this.reportOversize(`${this.name}: refused a message of ${describeBytes(size)} from ${this.describePeer(peerId)}: over this server's maxMessageSize of ${describeBytes(this.maxMessageSize)}`);
+      return;
+    }
     // replies go back in the codec of the batch that asked, whatever the peer uses later
     const caller: Caller = { id: peerId, peer, codec: batch.codec };
     const state = { hooks: new RefDecoder(this.decoding), attachments: batch.attachments, next: 0, failures: 0 };
@@ -300,9 +336,11 @@ export class RPCServer implements RefExporter {
       case 'hello':
         caller.peer.info = m.peer;
         if (m.owner !== undefined) caller.peer.owner = this.isOwnerToken(m.owner);
+        caller.peer.maxMessageSize = m.maxMessageSize;
         return this.answer(caller, m.id, 'value', () => ({
           name: this.name, pid: process.pid, host: hostname(), server: this.id, protocol: PROTOCOL_NAME,
           heartbeat: Math.max(50, Math.min(5_000, Math.floor(this.peerTimeout / 3))),
+          maxMessageSize: this.maxMessageSize,
         }));
       case 'call':
       case 'new':
@@ -344,6 +382,7 @@ export class RPCServer implements RefExporter {
       case 'hb':
         return;
       case 'bye':
+        this.explainDrop();
         this.forget(caller.id);
         return;
       case 'close': {
@@ -497,7 +536,14 @@ export class RPCServer implements RefExporter {
     const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
     encodeWithRefs(caller.codec, reply, encoder, {
       encoded: ({ data, attachments }) => {
-        if (!this.sendRaw(caller, data, attachments)) encoder.abandon();
+        const size = messageSize({ data, attachments });
+        const limit = caller.peer.maxMessageSize;
+        if (limit !== undefined && size > limit) {
+          encoder.abandon();
+          this.replyTooLarge(caller, reply, size, limit);
+        } else if (!this.sendRaw(caller, data, attachments, reply.id)) {
+          encoder.abandon();
+        }
       },
       failed: (err) => {
         if (reply.type === 'ok') this.replyError(caller, reply.id, new TypeError(`the result could not be sent: ${(err as Error)?.message ?? err}`));
@@ -506,27 +552,86 @@ export class RPCServer implements RefExporter {
     });
   }
 
+  /** A reply larger than the client accepts becomes a MessageTooLargeError for its call. */
+  private replyTooLarge(caller: Caller, reply: Reply & { id: number }, size: number, limit: number): void {
+    const error = new MessageTooLargeError(`the reply is ${describeBytes(size)} encoded, over the maxMessageSize of ${describeBytes(limit)} that ${this.describePeer(caller.id)} accepts`, size, limit);
+    if (reply.type === 'ok') this.replyError(caller, reply.id, new SystemFailure(error));
+    else this.sendPlain(caller, { type: 'err', id: reply.id, error: encodableError(error), sys: error.code });
+  }
+
   /** Sends a reply that holds no references. */
   private sendPlain(caller: Caller, reply: Reply): void {
     const attachments: Buffer[] = [];
-    this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments);
+    this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments, 'id' in reply ? reply.id : 0);
   }
 
-  /** Queues an encoded reply; false when the send queue refused it. */
-  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[]): boolean {
+  /** Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. */
+  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[], id: number): boolean {
     try {
       this.link.send(caller.id, caller.codec, { data, attachments });
       return true;
     } catch (err) {
-      report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
+      if (err instanceof QueueFullError) this.replyQueueFull(caller, id, messageSize({ data, attachments }), err);
+      else report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
       return false;
     }
+  }
+
+  /**
+   * A reply refused because the peer's queue is full becomes a small QueueFullError reply, so the
+   * call fails at once rather than at its timeout; when even that finds no room (the small-message
+   * allowance is used up too), the reply is dropped and the call times out. Reported either way.
+   */
+  private replyQueueFull(caller: Caller, id: number, size: number, err: QueueFullError): void {
+    const who = this.describePeer(caller.id);
+    if (id) {
+      const attachments: Buffer[] = [];
+      const data = caller.codec.encode({ type: 'err', id, error: encodableError(err), sys: err.code }, { hooks: undefined, attachments });
+      try {
+        this.link.send(caller.id, caller.codec, { data, attachments });
+        this.reportQueueFull(`${this.name}: a reply of ${describeBytes(size)} to ${who} was replaced by QueueFullError: ${err.message}`);
+        return;
+      } catch {
+        // no room even for the error reply
+      }
+    }
+    this.reportQueueFull(`${this.name}: dropped a message of ${describeBytes(size)} to ${who}, whose send queue is full: ${err.message}${id ? '; the call will time out' : ''}`);
   }
 
   // ----- peers
 
   private onRejected(peerId: string | undefined, err: unknown): void {
     this.reportBadMessage(`${this.name}: dropped a malformed message${peerId ? ` from ${this.describePeer(peerId)}` : ''}`, err);
+  }
+
+  /**
+   * ZeroMQ dropped a connection. Its monitor says neither why nor whose: a client that closes
+   * says `bye` first and the spawner reports a child's exit, so a drop with neither (within
+   * DROP_GRACE, whichever comes first) is a peer that died unannounced or one that sent a frame
+   * over maxMessageSize, which libzmq refuses by dropping the connection before reading it.
+   * Reported at `info`: a remote process that crashed is the usual cause, not worth a warning.
+   */
+  private onDisconnect(): void {
+    if (this.goodbyes > 0) {
+      this.goodbyes--;
+      return;
+    }
+    this.unexplainedDrops++;
+    this.dropTimer ??= setTimeout(() => this.reportDrops(), DROP_GRACE).unref();
+  }
+
+  private explainDrop(): void {
+    if (this.unexplainedDrops > 0) this.unexplainedDrops--;
+    // bounded: goodbyes without connections (a raw peer repeating `bye`) must not hide later drops
+    else this.goodbyes = Math.min(this.goodbyes + 1, this.peers.size);
+  }
+
+  private reportDrops(): void {
+    this.dropTimer = undefined;
+    const n = this.unexplainedDrops;
+    this.unexplainedDrops = 0;
+    if (n === 0) return;
+    this.reportUnexplainedDrop(`${this.name}: ZeroMQ dropped ${n} connection(s) to ${this.address} without a goodbye: the peer died, or sent a frame over this server's maxMessageSize of ${describeBytes(this.maxMessageSize)} (refused unread)`);
   }
 
   private onSendFailed(peerId: string, err: unknown, n: number): void {

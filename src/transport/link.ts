@@ -16,6 +16,11 @@ export abstract class Link<S extends Socket & { send(frames: Buffer[]): Promise<
     this.outbox = new Outbox((frames) => socket.send(frames), onSendError);
   }
 
+  /** Sets how many bytes may wait to be sent to one peer (see `OutboxLimits.maxQueuedBytes`). */
+  limitQueuedBytes(maxQueuedBytes: number): void {
+    this.outbox.limitQueuedBytes(maxQueuedBytes);
+  }
+
   /** Resolves when everything queued so far was handed to ZeroMQ. */
   flushed(): Promise<void> {
     return this.outbox.whenIdle();

@@ -19,6 +19,8 @@ export interface RouterEvents {
   rejected(peer: string | undefined, error: unknown): void;
   /** A batch for `peer` could not be sent (peer gone, or its queue stayed full). */
   sendFailed(peer: string, error: unknown, messages: number): void;
+  /** ZeroMQ dropped a connection: a peer went away, or sent a frame over `maxMessageSize`. */
+  disconnected(): void;
 }
 
 /** Options of a server socket. */
@@ -76,7 +78,7 @@ export class RouterLink extends Link<Router> {
       if (zapDomain) unregisterZapDomain(zapDomain);
       throw err;
     }
-    void link.watchHandshakes(name);
+    void link.watchConnections(name);
     try {
       await link.socket.bind(address);
     } catch (err) {
@@ -102,13 +104,15 @@ export class RouterLink extends Link<Router> {
 
   /**
    * Reports connections refused at the handshake (garbage, another mechanism, a CURVE hello made
-   * with another key), rate-limited: a stranger can trigger them at will. Clients refused by key
-   * are reported by the ZAP handler, which knows their address.
+   * with another key), rate-limited: a stranger can trigger them at will; and tells the owner of
+   * every dropped connection (a peer gone, or a frame over `maxMessageSize`). Clients refused by
+   * key are reported by the ZAP handler, which knows their address.
    */
-  private async watchHandshakes(name: string): Promise<void> {
+  private async watchConnections(name: string): Promise<void> {
     try {
       for await (const event of this.socket.events) {
-        if (event.type === 'handshake:error:protocol' || event.type === 'handshake:error:other') {
+        if (event.type === 'disconnect') this.events.disconnected();
+        else if (event.type === 'handshake:error:protocol' || event.type === 'handshake:error:other') {
           this.reportRefused(`${name}: refused a connection at ${this.address}: its handshake failed (${event.error?.code ?? event.type}; garbage, or a peer without the right key)`);
         }
       }

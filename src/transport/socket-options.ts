@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { BATCH_FRAMING, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE } from './limits.js';
 
 /** Options every zeroproc socket shares. */
 export interface LinkOptions {
@@ -8,10 +9,10 @@ export interface LinkOptions {
   highWaterMark?: number;
 }
 
-/** Defaults: large frames allowed (big buffers travel as frames). */
+/** Defaults: the limits of transport/limits.ts. */
 export const defaultLinkOptions: Required<LinkOptions> = {
-  maxMessageSize: 1024 * 1024 * 1024,
-  highWaterMark: 10_000,
+  maxMessageSize: DEFAULT_MAX_MESSAGE_SIZE + BATCH_FRAMING,
+  highWaterMark: DEFAULT_HIGH_WATER_MARK,
 };
 
 /**

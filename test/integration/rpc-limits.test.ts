@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
+import { Dealer } from 'zeromq';
+import {
+  DisconnectedError, MessageTooLargeError, QueueFullError, RPCClient, RPCServer, setDiagnosticSink, type Remote,
+} from '../../src/index.js';
+import { packFrames } from '../../src/wire/frames.js';
+import { msgpackCodec } from '../../src/wire/msgpack-codec.js';
+
+const MiB = 1024 * 1024;
+
+class Service {
+  calls = 0;
+  echo(x: unknown): unknown {
+    this.calls++;
+    return x;
+  }
+  blob(bytes: number): Buffer {
+    return Buffer.alloc(bytes, 7);
+  }
+}
+
+const diagnostics: string[] = [];
+let heard: (() => void) | undefined;
+const opened: Array<{ close(): unknown }> = [];
+
+beforeAll(() =>
+  setDiagnosticSink((level, message) => {
+    diagnostics.push(`${level} ${message}`);
+    heard?.();
+  }),
+);
+afterAll(() => setDiagnosticSink(undefined));
+afterEach(async () => {
+  for (const o of opened.splice(0).reverse()) await o.close();
+  diagnostics.length = 0;
+});
+
+async function serve(options: Parameters<typeof RPCServer.start>[0] = {}): Promise<{ server: RPCServer; service: Service }> {
+  const server = await RPCServer.start({ name: 'limits', ...options });
+  opened.push(server);
+  const service = new Service();
+  server.publish('service', service);
+  return { server, service };
+}
+
+async function proxy(server: RPCServer, options: Parameters<typeof RPCClient.connect>[1] = {}): Promise<Remote<Service>> {
+  const client = await RPCClient.connect(server.address, options);
+  opened.push(client);
+  return client.get<Service>('service');
+}
+
+/** Resolves once a diagnostic containing `text` was reported (the test's timeout bounds the wait). */
+async function reported(text: string): Promise<void> {
+  while (!diagnostics.some((d) => d.includes(text))) await new Promise<void>((resolve) => (heard = resolve));
+  heard = undefined;
+}
+
+/** What a batch of settled calls came to: 'ok', or the rejection's class name. */
+function outcomes(results: PromiseSettledResult<unknown>[]): string[] {
+  return results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as Error).constructor.name));
+}
+
+test('a call over the server\u2019s maxMessageSize is refused before it is sent, naming its size and the limit', async () => {
+  const { server, service } = await serve({ maxMessageSize: MiB });
+  const s = await proxy(server);
+  const err = (await s.echo(Buffer.alloc(2 * MiB)).catch((e: unknown) => e)) as MessageTooLargeError;
+  expect(err).toBeInstanceOf(MessageTooLargeError);
+  expect(err.code).toBe('ERR_MESSAGE_TOO_LARGE');
+  expect(err.limit).toBe(MiB);
+  expect(err.size).toBeGreaterThan(2 * MiB);
+  expect(err.message).toMatch(/^call echo on #\d+ is 2097\d{3} bytes \(2 MiB\) encoded, over the maxMessageSize of 1048576 bytes \(1 MiB\) that limits at tcp:/);
+  // the connection is intact and the server never saw the call
+  expect(await s.echo('small')).toBe('small');
+  expect(service.calls).toBe(1);
+});
+
+test('a reply over the client\u2019s maxMessageSize fails that call with MessageTooLargeError, not a lost connection', async () => {
+  const { server } = await serve();
+  const s = await proxy(server, { maxMessageSize: MiB });
+  const err = (await s.blob(2 * MiB).catch((e: unknown) => e)) as Error;
+  expect(err).toBeInstanceOf(MessageTooLargeError);
+  expect(err).not.toBeInstanceOf(DisconnectedError);
+  expect(err.message).toMatch(/the reply is 2097\d{3} bytes \(2 MiB\) encoded, over the maxMessageSize of 1048576 bytes \(1 MiB\) that pid-\d+ \(pid \d+ on .*\) accepts/);
+  expect((await s.blob(1000)).length).toBe(1000);
+});
+
+test('a peer that ignores the advertised limit is refused: whole messages with a rate-limited report, large frames by ZeroMQ', async () => {
+  const { server } = await serve({ maxMessageSize: MiB });
+  const s = await proxy(server);
+  const raw = new Dealer({ linger: 0 });
+  opened.push(raw);
+  raw.connect(server.address);
+  const attachments: Buffer[] = [];
+  const data = msgpackCodec.encode({ type: 'call', id: 1, obj: 0, path: ['echo'], args: [], ret: 'value' }, { hooks: undefined, attachments });
+  // three frames, each under the limit, together over it: only the whole-message check sees it
+  const whole = packFrames(msgpackCodec, [{ data, attachments: [Buffer.alloc(600_000), Buffer.alloc(600_000), Buffer.alloc(600_000)] }]);
+  for (let i = 0; i < 5; i++) await raw.send(whole);
+  await reported('refused a message');
+  const refused = diagnostics.filter((d) => d.includes('refused a message'));
+  expect(refused).toEqual([expect.stringMatching(/^warn limits: refused a message of 180\d{4} bytes \(1\.7 MiB\) from peer [0-9a-f]+: over this server's maxMessageSize of 1048576 bytes \(1 MiB\)$/)]);
+  // one frame over the limit: libzmq drops the connection unread, and the drop is reported
+  await raw.send(packFrames(msgpackCodec, [{ data, attachments: [Buffer.alloc(2 * MiB)] }]));
+  await reported('ZeroMQ dropped');
+  expect(diagnostics).toContainEqual(expect.stringMatching(/^info limits: ZeroMQ dropped 1 connection\(s\) to tcp:\S+ without a goodbye: the peer died, or sent a frame over this server's maxMessageSize of 1048576 bytes/));
+  expect(await s.echo('still serving')).toBe('still serving');
+});
+
+test('replies past a client\u2019s byte bound on the server fail their calls with QueueFullError', async () => {
+  const { server } = await serve({ maxQueuedBytes: MiB });
+  const s = await proxy(server);
+  // one batch of calls, answered within one tick: the first reply fills the client's queue
+  const results = await Promise.allSettled([1, 2, 3, 4].map(() => s.blob(600_000)));
+  expect(outcomes(results)).toEqual(['ok', 'QueueFullError', 'QueueFullError', 'QueueFullError']);
+  const err = (results[1] as PromiseRejectedResult).reason as QueueFullError;
+  expect(err.code).toBe('ERR_QUEUE_FULL');
+  expect(err.message).toMatch(/600\d{3} bytes wait to be sent, and 600\d{3} more would pass its limit of 1048576 bytes \(maxQueuedBytes\)/);
+  expect(diagnostics.filter((d) => d.includes('by QueueFullError'))).toHaveLength(1);
+  expect((await s.blob(600_000)).length).toBe(600_000);
+});
+
+test('a client\u2019s own send queue is bounded in bytes: calls past it fail with QueueFullError', async () => {
+  const { server, service } = await serve();
+  const s = await proxy(server, { maxQueuedBytes: MiB });
+  const payload = Buffer.alloc(600_000);
+  const results = await Promise.allSettled([s.echo(payload), s.echo(payload), s.echo(payload)]);
+  expect(outcomes(results)).toEqual(['ok', 'QueueFullError', 'QueueFullError']);
+  expect(service.calls).toBe(1);
+});
