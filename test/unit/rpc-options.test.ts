@@ -43,7 +43,7 @@ test('every RPCServer.start option is checked the same way, unknown ones too', a
   expect(await refused({ closeWhenIdle: 'yes' })).toBe('RPCServer.start: option `closeWhenIdle` must be true or false, got "yes"');
   expect(await refused({ name: '' })).toBe('RPCServer.start: option `name` must be a non-empty string, got ""');
   expect(await refused({ allowImport: 'node:os' })).toBe('RPCServer.start: option `allowImport` must be a list of strings and RegExps, or a function, got "node:os"');
-  expect(await refused({ authkey: 42 })).toBe('RPCServer.start: option `authkey` must be a string or a Uint8Array, got 42');
+  expect(await refused({ authkey: 42 })).toBe('RPCServer.start: option `authkey` must be a string, a Uint8Array or a CURVE keyset { server, client }, got 42');
   expect(await refused({ peertimeout: 5 })).toMatch(/^RPCServer.start: unknown option `peertimeout` \(known: address, authkey, name, /);
 });
 
