@@ -3,15 +3,32 @@
  * what it likes and reads only when asked, so tests can play a peer that ignores the limits.
  */
 import { Dealer } from 'zeromq';
+import { deriveCurveKeys, getDefaultAuthkey } from '../../src/index.js';
+import { linkSecurity } from '../../src/transport/curve.js';
 import { packFrames, unpackFrames } from '../../src/wire/frames.js';
 import { msgpackCodec } from '../../src/wire/msgpack-codec.js';
 import type { RefWire } from '../../src/wire/refs.js';
 
+/**
+ * A DEALER for `address` that holds `key` (default: this process's default key), so it passes the
+ * server's handshake whatever the link's mechanism: CURVE with the derived client keys, nothing
+ * on a private ipc address. Its bytes then reach the server's decoder.
+ */
+export function keyHolderDealer(address: string, options: ConstructorParameters<typeof Dealer>[0] = {}, key: Uint8Array = getDefaultAuthkey()): Dealer {
+  const curve = linkSecurity(address, Buffer.from(key), 'client').mechanism === 'curve';
+  const keys = deriveCurveKeys(key);
+  return new Dealer({
+    linger: 0,
+    ...(curve ? { curveServerKey: keys.server.publicKey, curvePublicKey: keys.client.publicKey, curveSecretKey: keys.client.secretKey } : {}),
+    ...options,
+  });
+}
+
 export class RawPeer {
   readonly socket: Dealer;
 
-  constructor(address: string, receiveHighWaterMark = 1000) {
-    this.socket = new Dealer({ linger: 0, receiveHighWaterMark });
+  constructor(address: string, receiveHighWaterMark = 1000, key?: Uint8Array) {
+    this.socket = keyHolderDealer(address, { receiveHighWaterMark }, key);
     this.socket.connect(address);
   }
 

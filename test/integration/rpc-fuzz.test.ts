@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import msgpack from 'msgpack-lite';
-import { Dealer } from 'zeromq';
-import { deriveCurveKeys, getDefaultAuthkey, RPCClient, RPCServer, setDiagnosticSink } from '../../src/index.js';
+import { keyHolderDealer } from '../helpers/raw-peer.js';
+import { RPCClient, RPCServer, setDiagnosticSink } from '../../src/index.js';
 import { msgpackCodec } from '../../src/wire/index.js';
 
 /** A small seeded generator, so a failure can be replayed. */
@@ -66,8 +66,7 @@ function randomBody(rnd: () => number): Buffer {
 test('a server survives a thousand malformed batches from a key holder and still answers', async () => {
   const rnd = prng(20261121);
   // a holder of the key passes the CURVE handshake: its garbage reaches the decoder
-  const keys = deriveCurveKeys(getDefaultAuthkey());
-  const raw = new Dealer({ linger: 0, curveServerKey: keys.server.publicKey, curvePublicKey: keys.client.publicKey, curveSecretKey: keys.client.secretKey });
+  const raw = keyHolderDealer(server.address);
   raw.connect(server.address);
   try {
     for (let i = 0; i < 1000; i++) {

@@ -26,6 +26,9 @@ interface Server {
   reported(text: string): Promise<void>;
 }
 
+/** The key the test and its server process share (each process has another default key). */
+const KEY = 'rpc-memory-test-key';
+
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
@@ -33,7 +36,7 @@ afterEach(async () => {
 
 async function startServer(options: object = {}): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fixture], {
-    env: { ...process.env, NODE_OPTIONS: '', ZP_TEST_SERVER_OPTIONS: JSON.stringify(options) },
+    env: { ...process.env, NODE_OPTIONS: '', ZP_TEST_SERVER_OPTIONS: JSON.stringify({ authkey: KEY, ...options }) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = once(child, 'exit');
@@ -99,13 +102,13 @@ async function rssGrowth<T>(pid: number, bound: number, work: () => Promise<T>):
 }
 
 async function connect(address: string): Promise<RPCClient> {
-  const client = await RPCClient.connect(address);
+  const client = await RPCClient.connect(address, { authkey: KEY });
   cleanups.push(() => client.close());
   return client;
 }
 
 function rawPeer(address: string, receiveHighWaterMark?: number): RawPeer {
-  const peer = new RawPeer(address, receiveHighWaterMark);
+  const peer = new RawPeer(address, receiveHighWaterMark, Buffer.from(KEY));
   cleanups.push(() => peer.close());
   return peer;
 }

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
-import { Dealer } from 'zeromq';
+import { keyHolderDealer } from '../helpers/raw-peer.js';
 import {
   AuthError, byRef, currentCall, DisconnectedError, Future, getValue, InvalidArgumentError, isProxy,
   NotFoundError, ProtocolError, release, RemoteError, RPCClient, RPCServer, sameObject, setAttr,
-  TimeoutError, deriveCurveKeys, getDefaultAuthkey, setDiagnosticSink, withOptions, type Remote,
+  TimeoutError, deriveCurveKeys, setDiagnosticSink, withOptions, type Remote,
 } from '../../src/index.js';
 import { Counter } from '../fixtures/rpc/counter.js';
 import { eventually } from '../helpers/eventually.js';
@@ -426,8 +426,7 @@ describe('server', () => {
   });
 
   test('garbage frames from a key holder do not crash the server', async () => {
-    const keys = deriveCurveKeys(getDefaultAuthkey());
-    const raw = new Dealer({ linger: 0, curveServerKey: keys.server.publicKey, curvePublicKey: keys.client.publicKey, curveSecretKey: keys.client.secretKey });
+    const raw = keyHolderDealer(server.address);
     raw.connect(server.address);
     try {
       await raw.send([Buffer.from('garbage')]);
