@@ -17,7 +17,8 @@ export type ZeroprocErrorCode =
   | 'ERR_CANCELLED'
   | 'ERR_SPAWN'
   | 'ERR_QUEUE_FULL'
-  | 'ERR_INVALID_ARGUMENT';
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_IMPORT_DENIED';
 
 /** Base class of every zeroproc error. */
 export class ZeroprocError extends Error {
@@ -156,4 +157,12 @@ export class InvalidArgumentError extends ZeroprocError {
 /** A send queue reached its limit; the message was not queued. Slow down or await replies. */
 export class QueueFullError extends ZeroprocError {
   override readonly code = 'ERR_QUEUE_FULL' as const;
+}
+
+/**
+ * A server's import policy refused a module; the message names the specifier, the URL it
+ * resolved to and the rule that refused it.
+ */
+export class ImportDeniedError extends ZeroprocError {
+  override readonly code = 'ERR_IMPORT_DENIED' as const;
 }

@@ -50,10 +50,18 @@ export async function runChild(): Promise<void> {
   let server: RPCServer;
   try {
     setDefaultAuthkey(config.authkey);
-    const importModule = createModuleLoader({ typescript: config.typescript, tsxLoaded: config.tsxLoaded });
-    server = await RPCServer.start({ address: config.address, authkey: config.authkey, name: config.name, importModule });
+    const loader = createModuleLoader({ typescript: config.typescript, tsxLoaded: config.tsxLoaded });
+    server = await RPCServer.start({
+      address: config.address,
+      authkey: config.authkey,
+      name: config.name,
+      resolveImport: loader.resolve,
+      importModule: loader.load,
+      allowImport: config.allowImport,
+    });
     setLocalServer(server);
-    for (const specifier of config.preload) await importModule(specifier);
+    // preloads are the parent's own choice, made in code: the import policy is for what clients ask
+    for (const specifier of config.preload) await loader.load(loader.resolve(specifier));
   } catch (error) {
     await send(startupError(error));
     process.exit(1);

@@ -103,18 +103,24 @@ export class ChildRun {
     } finally {
       if (outputFd !== undefined) closeSync(outputFd);
     }
-    // execa's own promise resolves with the result we do not use; it must not surface as unhandled
-    void (child as ChildProcess & PromiseLike<unknown>).then(undefined, () => undefined);
+    // execa's own promise: its result says why a child was never created; never an unhandled rejection
+    const result = (child as ChildProcess & PromiseLike<{ cause?: unknown; message: string }>).then(undefined, (e: Error) => ({ cause: e, message: e.message }));
     const pid = child.pid;
-    if (pid !== undefined && !opts.detached) trackChild(pid);
-    const output = new ChildOutput({ name: opts.name, pid: pid ?? 0, stdout: child.stdout, stderr: child.stderr, tailLines: opts.stderrTailLines });
+    if (pid === undefined) {
+      // never created (a missing cwd, an option Node refused): no 'exit' will come, and for a
+      // refused option not even an 'error'; waiting for either hung the spawn for good
+      const { cause, message } = await result;
+      throw new SpawnError(`cannot start ${opts.name}: ${cause instanceof Error ? cause.message : message}`, undefined, { cause });
+    }
+    if (!opts.detached) trackChild(pid);
+    const output = new ChildOutput({ name: opts.name, pid, stdout: child.stdout, stderr: child.stderr, tailLines: opts.stderrTailLines });
     const ended = watchExit(child, output.ended, () => output.stderrTail());
     void ended.then(() => {
-      if (pid !== undefined) untrackChild(pid);
+      untrackChild(pid);
     });
 
     const abort = async (error: unknown): Promise<never> => {
-      if (pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await ended;
       throw error;
     };
@@ -130,6 +136,7 @@ export class ChildRun {
       tsxLoaded: plan.tsxLoaded,
       preload: opts.preload,
       watchdog: opts.watchdog,
+      allowImport: opts.allowImport,
     };
     const ready = await handshake(child, config, { name: opts.name, timeout: opts.startTimeout, exited: ended }).catch(abort);
     let client: RPCClient;

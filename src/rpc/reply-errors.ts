@@ -1,6 +1,6 @@
 /** How errors cross the wire: the server's error reply, and the error the caller sees. */
 import {
-  AlreadyExistsError, AuthError, CancelledError, InvalidArgumentError, NotFoundError, ProtocolError,
+  AlreadyExistsError, AuthError, CancelledError, ImportDeniedError, InvalidArgumentError, NotFoundError, ProtocolError,
   RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
 } from '../errors.js';
 
@@ -22,6 +22,7 @@ const systemErrors: Record<string, ErrorClass> = {
   ERR_ALREADY_EXISTS: AlreadyExistsError,
   ERR_CANCELLED: CancelledError,
   ERR_TIMEOUT: TimeoutError,
+  ERR_IMPORT_DENIED: ImportDeniedError,
 };
 
 /** The error a caller sees for an `err` reply. */

@@ -5,11 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
-import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
-import { dynamicImport } from '../dynamic-import.js';
+import { AlreadyExistsError, AuthError, ImportDeniedError, InvalidArgumentError, NotFoundError, ProtocolError, ZeroprocError } from '../errors.js';
+import { dynamicImport, resolveSpecifier } from '../dynamic-import.js';
 import { advertisedAddress, checkAddress, isLocalOnly } from '../transport/endpoint.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
@@ -20,6 +18,7 @@ import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, setLocalServerStarter, unregisterServer, getDefaultAuthkey } from './local.js';
 import { requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
+import { checkImportPolicy, ImportGate, type ImportPolicy } from './import-policy.js';
 import { ObjectTable } from './object-table.js';
 import { RefDecoder, RefEncoder } from './ref-codec.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
@@ -36,12 +35,20 @@ export interface RPCServerOptions {
   /** Name shown to clients and in errors. Default `pid-<pid>`. */
   name?: string;
   /**
-   * How the `import` action loads a module. Default: `import()` of the specifier, with paths
-   * resolved against the working directory.
+   * How a requested specifier becomes the URL that `allowImport` is matched against and
+   * `importModule` loads. Default: `import.meta.resolve`, with paths resolved against the working
+   * directory (symlinks resolved).
    */
-  importModule?: (specifier: string) => Promise<unknown>;
-  /** Which specifiers clients may import (a list, or a predicate). Default: any. */
-  allowImport?: readonly (string | RegExp)[] | ((specifier: string) => boolean);
+  resolveImport?: (specifier: string) => string | Promise<string>;
+  /** How the `import` action loads a module, given the resolved URL. Default: `import()`. */
+  importModule?: (url: string) => Promise<unknown>;
+  /**
+   * Which modules clients may import, matched against the resolved URL: a list of rules (see
+   * `ImportRule`; `[]` allows nothing) or a predicate. Default: files and Node builtins, except
+   * the builtins that run code (`CODE_RUNNING_BUILTINS`); `data:`, `http(s):` and other schemes
+   * are refused. A refusal is an `ImportDeniedError`.
+   */
+  allowImport?: ImportPolicy;
   /** A client that holds references and is silent this long (ms) is presumed dead; its references are dropped. Default 60 000. */
   peerTimeout?: number;
   /** How long a reference forwarded to a third process stays reserved for it, ms. Default 300 000. */
@@ -83,11 +90,6 @@ function checkSegment(segment: string): void {
   if (forbiddenSegments.has(segment)) fail(new AuthError(`access to ${JSON.stringify(segment)} is not allowed`));
 }
 
-function defaultImport(specifier: string): Promise<unknown> {
-  const isPath = specifier.startsWith('.') || isAbsolute(specifier);
-  return dynamicImport(isPath ? pathToFileURL(resolvePath(specifier)).href : specifier);
-}
-
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -106,7 +108,7 @@ export class RPCServer {
   private readonly published = new Map<string, object>();
   private readonly peers = new Map<string, Peer>();
   private readonly importModule: (specifier: string) => Promise<unknown>;
-  private readonly allowImport: (specifier: string) => boolean;
+  private readonly imports: ImportGate;
   private readonly peerTimeout: number;
   private readonly sweeper: NodeJS.Timeout;
   private markClosed!: () => void;
@@ -121,8 +123,8 @@ export class RPCServer {
     this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
       if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
     });
-    this.importModule = options.importModule ?? defaultImport;
-    this.allowImport = importPolicy(options.allowImport);
+    this.importModule = options.importModule ?? dynamicImport;
+    this.imports = new ImportGate({ policy: options.allowImport, resolve: options.resolveImport ?? resolveSpecifier, serverName: this.name });
     this.peerTimeout = options.peerTimeout ?? 60_000;
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
     this.sweeper = setInterval(() => this.sweep(), Math.min(5_000, Math.max(50, this.peerTimeout / 4)));
@@ -136,6 +138,7 @@ export class RPCServer {
   static async start(options: RPCServerOptions = {}): Promise<RPCServer> {
     const address = options.address ?? 'tcp://127.0.0.1:*';
     checkAddress(address);
+    checkImportPolicy('RPCServer.start', options.allowImport);
     const key = resolveKey(options.authkey);
     if (!key && !isLocalOnly(address)) {
       throw new AuthError(`refusing to bind ${address} without an authkey: anyone who can reach it could run code in this process. Pass { authkey } (or bind 127.0.0.1 / ipc://)`);
@@ -283,10 +286,7 @@ export class RPCServer {
           return obj;
         });
       case 'import':
-        return this.answer(caller, m.id, 'proxy', () => {
-          if (!this.allowImport(m.specifier)) fail(new AuthError(`importing ${JSON.stringify(m.specifier)} is not allowed on ${this.name}`));
-          return this.importModule(m.specifier);
-        });
+        return this.answer(caller, m.id, 'proxy', async () => this.importModule(await this.admitImport(m.specifier)));
       case 'ticket':
         return this.answer(caller, m.id, 'value', () => {
           this.lookup(m.obj);
@@ -512,6 +512,16 @@ export class RPCServer {
     void this.close();
   }
 
+  /** The URL to import for `specifier`; a refusal answers as the server's own error. */
+  private async admitImport(specifier: string): Promise<string> {
+    try {
+      return await this.imports.admit(specifier);
+    } catch (error) {
+      if (error instanceof ImportDeniedError) fail(error);
+      throw error;
+    }
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [id, peer] of this.peers) {
@@ -522,10 +532,5 @@ export class RPCServer {
   }
 }
 
-function importPolicy(allow: RPCServerOptions['allowImport']): (specifier: string) => boolean {
-  if (allow === undefined) return () => true;
-  if (typeof allow === 'function') return allow;
-  return (s) => allow.some((rule) => (typeof rule === 'string' ? rule === s : rule.test(s)));
-}
-
-setLocalServerStarter(() => RPCServer.start({ authkey: getDefaultAuthkey(), closeWhenIdle: true }));
+// a callback server serves the objects its process passed out; nobody imports anything there
+setLocalServerStarter(() => RPCServer.start({ authkey: getDefaultAuthkey(), closeWhenIdle: true, allowImport: [] }));

@@ -4,7 +4,9 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RPCClient } from '../../src/rpc/client.js';
-import { alive, killAll, runFixture, waitGone } from '../fixtures/process/proc-util.js';
+import { alive, fixture, killAll, runFixture, waitGone } from '../fixtures/process/proc-util.js';
+
+type Self = typeof import('../fixtures/process/self.mjs');
 
 /** Long enough for the children to notice (the requirement is one second) on a loaded machine. */
 const GONE_WITHIN = 5000;
@@ -73,7 +75,7 @@ describe('detached daemon', () => {
       expect(alive(info.pid)).toBe(true);
 
       const client = await RPCClient.connect(info.address, { authkey: Buffer.from(info.authkey, 'hex') });
-      const remote = await client.import<typeof import('node:process')>('node:process');
+      const remote = await client.import<Self>(fixture('self.mjs'));
       expect(await remote.pid).toBe(info.pid);
       const console_ = await client.import<{ log(s: string): void }>('node:console');
       await console_.log('daemon says hi');
