@@ -18,12 +18,17 @@ function receiveConfig(): Promise<ChildConfig> {
       reject(new Error('children/bootstrap must be started by zeroproc (it needs an IPC channel to its parent)'));
       return;
     }
+    // a parent that died before sending the config (before its death signal was armed) sends none
+    const onDisconnect = (): void => reject(new Error('the parent went away before sending the start-up config'));
     const onMessage = (message: unknown): void => {
       if (!isChildConfig(message)) return;
       process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
       resolve(message);
     };
     process.on('message', onMessage);
+    process.once('disconnect', onDisconnect);
+    if (!process.connected) onDisconnect();
   });
 }
 

@@ -11,6 +11,7 @@ import { RPCClient } from '../rpc/client.js';
 import { BOOTSTRAP_TAG, NAME_ARG, type ChildConfig } from './bootstrap-protocol.js';
 import { dropClientsOfProcess } from '../rpc/local.js';
 import { exitError, watchExit, type ChildEnd } from './child-exit.js';
+import { deathSignalPrefix } from './death-signal.js';
 import { ChildOutput } from './child-output.js';
 import { handshake } from './handshake.js';
 import { planLaunch } from './launch-plan.js';
@@ -80,12 +81,14 @@ export class ChildRun {
   static async start(opts: ResolvedSpawnOptions): Promise<ChildRun> {
     const deadline = performance.now() + opts.startTimeout;
     const plan = planLaunch(opts.typescript);
+    const deathSignal = opts.detached ? undefined : await deathSignalPrefix();
+    const command = [...(deathSignal ?? []), process.execPath, ...plan.execArgv, ...opts.execArgv, plan.entry, NAME_ARG, opts.name];
     const outputFd = opts.outputFile !== undefined ? openOutputFile(opts.name, opts.outputFile) : undefined;
     // execa's option types are per literal; the streams are read as ChildProcess's (nullable) anyway
     const childStdio = (opts.detached ? (outputFd ?? 'ignore') : 'pipe') as 'pipe';
     let child: ChildProcess;
     try {
-      child = execa(process.execPath, [...plan.execArgv, ...opts.execArgv, plan.entry, NAME_ARG, opts.name], {
+      child = execa(command[0]!, command.slice(1), {
         cwd: opts.cwd,
         env: childEnv(opts),
         stdin: 'ignore',
@@ -135,7 +138,8 @@ export class ChildRun {
       typescript: opts.typescript,
       tsxLoaded: plan.tsxLoaded,
       preload: opts.preload,
-      watchdog: opts.watchdog,
+      // without a death signal, only a watchdog thread ends a child whose main thread is busy
+      watchdog: opts.watchdog ?? deathSignal === undefined,
       allowImport: opts.allowImport,
     };
     const ready = await handshake(child, config, { name: opts.name, timeout: opts.startTimeout, exited: ended }).catch(abort);

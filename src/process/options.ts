@@ -62,8 +62,10 @@ export interface SpawnOptions {
   stderrTailLines?: number;
   /**
    * Start a watchdog thread in the child that ends it when the parent dies even while its main
-   * thread is blocked (a busy loop). Costs about 10 MB of RSS per child. Default false: an idle
-   * or asynchronous child notices the parent's death without it.
+   * thread is blocked (a busy loop). Costs about 10 MB of RSS per child. Default: on only where
+   * the child cannot get a parent-death signal (no `setpriv` with `--pdeathsig`, a parent
+   * spawning from a worker thread, or `ZEROPROC_PDEATHSIG=off`); the signal ends the child in
+   * any state, stopped included, and the watchdog then adds nothing.
    */
   watchdog?: boolean;
   /**
@@ -94,7 +96,8 @@ export interface ResolvedSpawnOptions {
   restart: ResolvedRestartOptions;
   onRestart: ((handle: ProcessHandle) => void | Promise<void>) | undefined;
   stderrTailLines: number;
-  watchdog: boolean;
+  /** `undefined`: decided at each start, by whether the child gets a parent-death signal. */
+  watchdog: boolean | undefined;
   allowImport: ImportRule[] | undefined;
 }
 
@@ -137,9 +140,8 @@ function checkEnv(value: unknown): Record<string, string | undefined> {
   return { ...(value as Record<string, string | undefined>) };
 }
 
-function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(option, 'a boolean', value);
+function checkBoolean(option: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') fail(option, 'a boolean', value);
   return value;
 }
 
@@ -176,7 +178,7 @@ export function resolveSpawnOptions(
   if (opts.callTimeout !== undefined && (!isDelay(opts.callTimeout) || opts.callTimeout === 0)) fail('callTimeout', `1 to ${MAX_DELAY_MS} ms`, opts.callTimeout);
   const typescript = opts.typescript ?? 'auto';
   if (typescript !== 'auto' && typeof typescript !== 'boolean') fail('typescript', "'auto' or a boolean", typescript);
-  const detached = checkBoolean('detached', opts.detached, false);
+  const detached = checkBoolean('detached', opts.detached) ?? false;
   if (opts.outputFile !== undefined) {
     if (!isCleanString(opts.outputFile) || opts.outputFile === '') fail('outputFile', 'a file path without NUL bytes', opts.outputFile);
     if (!detached) fail('outputFile', 'given only with detached: true (an attached child\'s output goes to the parent)', opts.outputFile);
@@ -203,7 +205,7 @@ export function resolveSpawnOptions(
     restart: resolveRestartOptions(opts.restart),
     onRestart: opts.onRestart,
     stderrTailLines,
-    watchdog: checkBoolean('watchdog', opts.watchdog, false),
+    watchdog: checkBoolean('watchdog', opts.watchdog),
     allowImport: checkImportRules('spawn', opts.allowImport),
   };
 }

@@ -17,7 +17,7 @@ describe('spawn options', () => {
       detached: false,
       preload: [],
       stderrTailLines: 20,
-      watchdog: false,
+      watchdog: undefined,
       logServer: undefined,
     });
     expect(o.authkey).toBe(defaults.authkey);
