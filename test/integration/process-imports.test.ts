@@ -7,7 +7,7 @@ import { ImportDeniedError } from '../../src/errors.js';
 import type { ProcessHandle } from '../../src/process/handle.js';
 import { spawn } from '../../src/process/spawner.js';
 // through the public door: it wires the callback-server starter as an application gets it
-import { ensureLocalServer, getDefaultAuthkey, RPCClient } from '../../src/index.js';
+import { ensureLocalServer, getDefaultAuthkey, RPCClient, RPCServer } from '../../src/index.js';
 
 /** A project the children run in: workers/ to allow, and a package beside it that runs things. */
 let project: string;
@@ -76,6 +76,30 @@ describe('import policy of a spawned child', () => {
   test('allowImport: [] refuses every import', async () => {
     const proc = await start({ name: 'no-imports', allowImport: [] });
     expect(await refusedImport(proc, 'node:os')).toContain('and this server accepts no imports (allowImport: [])');
+  });
+});
+
+describe("an RPCServer's allow-list", () => {
+  test("the README's RegExp no longer lets ../ out of workers/ (it tested the text, import() loads the path)", async () => {
+    const workers = join(project, 'workers');
+    const escaped = workers.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    // matches the workers' paths as text (main) and as URLs (now): only what it lets through differs
+    const authkey = 'import-policy-test';
+    const server = await RPCServer.start({ address: 'tcp://127.0.0.1:*', authkey, allowImport: ['node:os', new RegExp(`${escaped}/`)] });
+    const client = await RPCClient.connect(server.address, { authkey });
+    try {
+      const task = await client.import<{ answer: number }>(join(workers, 'task.mjs'));
+      expect(await task.answer).toBe(42);
+      const error = await client.import(`${workers}/../node_modules/runner/index.js`).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ImportDeniedError);
+      expect((error as Error).message).toContain(`it resolves to ${pathToFileURL(join(project, 'node_modules', 'runner', 'index.js')).href}, and no allowImport rule matches it`);
+    } finally {
+      client.close();
+      await server.close();
+    }
   });
 });
 
