@@ -1,22 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ImportDeniedError } from '../../src/errors.js';
 import type { ProcessHandle } from '../../src/process/handle.js';
 import { spawn } from '../../src/process/spawner.js';
+import { createImportProject } from '../helpers/import-project.js';
 // through the public door: it wires the callback-server starter as an application gets it
 import { ensureLocalServer, getDefaultAuthkey, RPCClient, RPCServer } from '../../src/index.js';
 
-/** A project the children run in: workers/ to allow, and a package beside it that runs things. */
 let project: string;
 beforeAll(() => {
-  project = mkdtempSync(join(tmpdir(), 'zeroproc-imports-'));
-  mkdirSync(join(project, 'workers'));
-  mkdirSync(join(project, 'node_modules', 'runner'), { recursive: true });
-  writeFileSync(join(project, 'workers', 'task.mjs'), 'export const answer = 42;\n');
-  writeFileSync(join(project, 'node_modules', 'runner', 'index.js'), 'export const ran = true;\n');
+  project = createImportProject();
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 

@@ -1,23 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isPathLike } from '../../src/dynamic-import.js';
 import { ImportDeniedError, InvalidArgumentError } from '../../src/errors.js';
 import { checkImportPolicy, checkImportRules, ImportGate, type ImportPolicy } from '../../src/rpc/import-policy.js';
+import { createImportProject } from '../helpers/import-project.js';
 
-/** A project on disk: workers/ (allowed), node_modules/runner/ beside it, a symlink out of workers/. */
 let root: string;
 beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'zeroproc-import-policy-'));
-  mkdirSync(join(root, 'workers'));
-  mkdirSync(join(root, 'node_modules', 'runner'), { recursive: true });
-  writeFileSync(join(root, 'workers', 'task.mjs'), 'export const ok = true;\n');
-  writeFileSync(join(root, 'node_modules', 'runner', 'index.js'), 'export const ran = true;\n');
-  writeFileSync(join(root, 'secret.mjs'), 'export const secret = 1;\n');
-  symlinkSync(join(root, 'secret.mjs'), join(root, 'workers', 'link.mjs'));
+  root = createImportProject();
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
