@@ -68,6 +68,12 @@ describe('import policy of a spawned child', () => {
     expect(await cp.execFileSync('/bin/echo', ['explicit'], { encoding: 'utf8' })).toBe('explicit\n');
   });
 
+  test('a RegExp rule reaches the child whole and is tested there on the resolved URL', async () => {
+    const proc = await start({ name: 'regexp-rule', allowImport: [/^node:o[s]$/i] });
+    await proc.import('os');
+    expect(await refusedImport(proc, 'node:fs')).toContain('no allowImport rule matches it (/^node:o[s]$/i)');
+  });
+
   test('allowImport: [] refuses every import', async () => {
     const proc = await start({ name: 'no-imports', allowImport: [] });
     expect(await refusedImport(proc, 'node:os')).toContain('and this server accepts no imports (allowImport: [])');
