@@ -7,8 +7,8 @@
  * bundle, against well under 1 ms for this file). Under tsx the call here still gets tsx's
  * CommonJS interop, as a call from any other file would.
  *
- * Bare specifiers resolve from this file (in `import()` and in {@link resolveSpecifier} alike), that is from the package's own node_modules, like
- * those of every other module of the library. Every `import()` of a user module in the library
+ * Bare specifiers resolve from this file (in `import()` and in {@link resolveSpecifier} alike),
+ * that is from the package's own node_modules, like those of every other module of the library. Every `import()` of a user module in the library
  * goes through here (the build checks that the bundle has none left).
  */
 

@@ -126,9 +126,11 @@ export class ImportGate {
   private readonly prefixes = new Map<string, string>();
 
   constructor(options: ImportGateOptions) {
-    this.options = options;
-    if (Array.isArray(options.policy)) {
-      for (const rule of options.policy) {
+    const { policy } = options;
+    // a copy: the caller changing its array later must not change what this server allows
+    this.options = { ...options, policy: Array.isArray(policy) ? [...policy] : policy };
+    if (Array.isArray(policy)) {
+      for (const rule of policy) {
         if (typeof rule === 'string' && rule.endsWith('/')) this.prefixes.set(rule, directoryPrefix(rule));
       }
     }

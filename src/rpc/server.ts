@@ -107,7 +107,7 @@ export class RPCServer {
   private link!: RouterLink;
   private readonly published = new Map<string, object>();
   private readonly peers = new Map<string, Peer>();
-  private readonly importModule: (specifier: string) => Promise<unknown>;
+  private readonly importModule: (url: string) => Promise<unknown>;
   private readonly imports: ImportGate;
   private readonly peerTimeout: number;
   private readonly sweeper: NodeJS.Timeout;

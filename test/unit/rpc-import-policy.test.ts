@@ -130,6 +130,13 @@ describe('an allow-list is matched against the resolved URL', () => {
     await refusal(g, 'node:os');
   });
 
+  test('the gate keeps its own copy of the list', async () => {
+    const rules: string[] = [];
+    const g = gate(rules);
+    rules.push('node:os');
+    await refusal(g, 'node:os');
+  });
+
   test('an empty list allows nothing', async () => {
     expect((await refusal(gate([]), 'node:os')).message).toContain('and this server accepts no imports (allowImport: [])');
   });
