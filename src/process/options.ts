@@ -114,8 +114,8 @@ function fail(option: string, want: string, value: unknown): never {
 }
 
 /**
- * A NUL cannot reach the kernel in a path, an argument or the environment: Node refuses the
- * spawn then, after the option was accepted, and the start used to hang on a child that never was.
+ * A NUL cannot reach the kernel in a path, an argument or the environment: Node refuses such a
+ * spawn, and one accepted here hung waiting for a child that never existed.
  */
 function isCleanString(value: unknown): value is string {
   return typeof value === 'string' && !value.includes('\0');
