@@ -19,6 +19,9 @@ import { ImportDeniedError, InvalidArgumentError } from '../errors.js';
  * - any other string is a specifier (`'node:os'`, `'os'`, `'execa'`, `'./tasks.js'`), resolved as
  *   the import would be: it allows exactly the module it resolves to;
  * - a RegExp is tested against the resolved URL (`/^file:\/\/\/srv\/app\/workers\/[^/]+\.js$/`).
+ *
+ * A builtin of {@link CODE_RUNNING_BUILTINS} passes only a specifier rule naming it
+ * (`'node:child_process'` or `'child_process'`), never a scheme rule or a RegExp.
  */
 export type ImportRule = string | RegExp;
 
@@ -97,15 +100,20 @@ function directoryPrefix(rule: string): string {
   return href.endsWith('/') ? href : `${href}/`;
 }
 
+/** The code-running builtin `url` is (`node:inspector/promises` is `inspector`), if it is one. */
+function codeRunningBuiltin(url: URL): string | undefined {
+  if (url.protocol !== 'node:') return undefined;
+  const builtin = url.pathname.split('/')[0]!;
+  return CODE_RUNNING_BUILTINS.has(builtin) ? builtin : undefined;
+}
+
 /** Why the default policy refuses `url`, or `undefined` when it allows it. */
 function defaultRefusal(url: URL): string | undefined {
   if (!DEFAULT_SCHEMES.has(url.protocol)) {
     return `the default import policy loads only file: and node: URLs, not ${url.protocol} (code that is not on this machine's disk)`;
   }
-  if (url.protocol !== 'node:') return undefined;
-  const builtin = url.pathname.split('/')[0]!;
-  const why = CODE_RUNNING_BUILTINS.get(builtin);
-  return why === undefined ? undefined : `the default import policy refuses node:${builtin}, which ${why}`;
+  const builtin = codeRunningBuiltin(url);
+  return builtin === undefined ? undefined : `the default import policy refuses node:${builtin}, which ${CODE_RUNNING_BUILTINS.get(builtin)!}`;
 }
 
 /** What the gate needs from its server. */
@@ -160,8 +168,15 @@ export class ImportGate {
     }
     if (typeof policy === 'function') return policy(url, specifier) === true ? undefined : 'the allowImport function refused it';
     if (policy.length === 0) return 'this server accepts no imports (allowImport: [])';
-    for (const rule of policy) if (await this.matches(rule, url)) return undefined;
-    return `no allowImport rule matches it (${policy.map((r) => (typeof r === 'string' ? JSON.stringify(r) : String(r))).join(', ')})`;
+    // a builtin that runs code is let in by a rule naming it, never by a pattern ('node:', /^node:/)
+    const builtin = codeRunningBuiltin(url);
+    for (const rule of policy) {
+      const allows = builtin === undefined ? await this.matches(rule, url) : typeof rule === 'string' && (await this.resolveRule(rule)) === url.href;
+      if (allows) return undefined;
+    }
+    const rules = policy.map((r) => (typeof r === 'string' ? JSON.stringify(r) : String(r))).join(', ');
+    if (builtin === undefined) return `no allowImport rule matches it (${rules})`;
+    return `no allowImport rule names it (${rules}): node:${builtin} ${CODE_RUNNING_BUILTINS.get(builtin)!}, so only a rule naming it lets it in`;
   }
 
   private async matches(rule: ImportRule, url: URL): Promise<boolean> {

@@ -124,6 +124,17 @@ describe('an allow-list is matched against the resolved URL', () => {
     await refusal(g, 'node:fs');
   });
 
+  test('a builtin that runs code is let in only by a rule naming it, never by a pattern', async () => {
+    const g = gate(['node:', /^node:/]);
+    await expect(g.admit('os')).resolves.toBe('node:os');
+    expect((await refusal(g, 'child_process')).message).toBe(
+      'import of "child_process" refused on unit: it resolves to node:child_process, and no allowImport rule names it ' +
+        '("node:", /^node:/): node:child_process runs other programs, so only a rule naming it lets it in',
+    );
+    await refusal(g, 'node:inspector/promises');
+    await expect(gate(['node:', 'vm']).admit('node:vm')).resolves.toBe('node:vm');
+  });
+
   test('a scheme rule allows every URL of that scheme', async () => {
     const g = gate(['data:']);
     await expect(g.admit('data:text/javascript,export default 1')).resolves.toBe('data:text/javascript,export default 1');
