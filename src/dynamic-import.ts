@@ -7,10 +7,27 @@
  * bundle, against well under 1 ms for this file). Under tsx the call here still gets tsx's
  * CommonJS interop, as a call from any other file would.
  *
- * Bare specifiers resolve from this file, that is from the package's own node_modules, like
- * those of every other module of the library. Every `import()` of a user module in the library
+ * Bare specifiers resolve from this file (in `import()` and in {@link resolveSpecifier} alike),
+ * that is from the package's own node_modules, like those of every other module of the library. Every `import()` of a user module in the library
  * goes through here (the build checks that the bundle has none left).
  */
+
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** True for a specifier naming a file by path: `./x`, `../x`, `.`, `..`, `/x`. */
+export function isPathLike(specifier: string): boolean {
+  return specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..' || isAbsolute(specifier);
+}
+
+/**
+ * The URL `import()` here loads for `specifier`, symlinks resolved: paths against the working
+ * directory, anything else as `import()` in this file would. Throws `ERR_MODULE_NOT_FOUND` for a
+ * package that is not installed, as the import would.
+ */
+export function resolveSpecifier(specifier: string): string {
+  return import.meta.resolve(isPathLike(specifier) ? pathToFileURL(resolve(specifier)).href : specifier);
+}
 
 /** `import(specifier)`. */
 export function dynamicImport(specifier: string): Promise<unknown> {

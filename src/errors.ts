@@ -18,7 +18,8 @@ export type ZeroprocErrorCode =
   | 'ERR_SPAWN'
   | 'ERR_QUEUE_FULL'
   | 'ERR_MESSAGE_TOO_LARGE'
-  | 'ERR_INVALID_ARGUMENT';
+  | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_IMPORT_DENIED';
 
 /** Base class of every zeroproc error. */
 export class ZeroprocError extends Error {
@@ -174,4 +175,12 @@ export class MessageTooLargeError extends ZeroprocError {
     this.size = size;
     this.limit = limit;
   }
+}
+
+/**
+ * A server's import policy refused a module; the message names the specifier, the URL it
+ * resolved to and the rule that refused it.
+ */
+export class ImportDeniedError extends ZeroprocError {
+  override readonly code = 'ERR_IMPORT_DENIED' as const;
 }

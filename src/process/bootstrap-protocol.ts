@@ -32,6 +32,8 @@ export interface ChildConfig {
   preload: string[];
   /** Start a watchdog thread that ends the child even when its main thread is busy. */
   watchdog: boolean;
+  /** The import allow-list of the child's server (strings and RegExps survive the IPC channel); `undefined`: the default policy. */
+  allowImport: (string | RegExp)[] | undefined;
 }
 
 /** The child's RPC server is listening. */

@@ -9,16 +9,15 @@ import { ProcessExitedError, type ExitInfo } from '../errors.js';
 /** How long to wait after the exit for the rest of the child's stderr, in ms. */
 const STDERR_DRAIN_MS = 100;
 
-/** How a child ended: its status, last stderr lines, and the error if it never ran. */
+/** How a child ended: its status and last stderr lines. */
 export interface ChildEnd {
   exit: ExitInfo;
   stderrTail: string[];
-  /** Set when the process could not be created (a missing `cwd`, no such executable). */
-  error?: Error;
 }
 
 /**
- * Settles when `child` ended. `outputEnded` settles when its stdout and stderr closed;
+ * Settles when `child` ended (a child that was never created is the spawner's failure, not an
+ * end). `outputEnded` settles when its stdout and stderr closed;
  * `stderrTail` reads the last stderr lines at that moment.
  */
 export function watchExit(child: ChildProcess, outputEnded: Promise<void>, stderrTail: () => string[]): Promise<ChildEnd> {
@@ -32,11 +31,6 @@ export function watchExit(child: ChildProcess, outputEnded: Promise<void>, stder
         clearTimeout(timer);
         resolve({ exit: { code, signal }, stderrTail: stderrTail() });
       });
-    });
-    child.once('error', (error) => {
-      // only a failure to create the process ends it before it ran; later errors (a failed
-      // kill, a failed send) leave it running and are reported where they happen
-      if (child.pid === undefined) resolve({ exit: { code: null, signal: null }, stderrTail: [], error });
     });
   });
 }

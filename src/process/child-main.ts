@@ -19,12 +19,17 @@ function receiveConfig(): Promise<ChildConfig> {
       reject(new Error('children/bootstrap must be started by zeroproc (it needs an IPC channel to its parent)'));
       return;
     }
+    // a parent that died before sending the config (before its death signal was armed) sends none
+    const onDisconnect = (): void => reject(new Error('the parent went away before sending the start-up config'));
     const onMessage = (message: unknown): void => {
       if (!isChildConfig(message)) return;
       process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
       resolve(message);
     };
     process.on('message', onMessage);
+    process.once('disconnect', onDisconnect);
+    if (!process.connected) onDisconnect();
   });
 }
 
@@ -52,10 +57,19 @@ export async function runChild(): Promise<void> {
   const ownerToken = randomId();
   try {
     setDefaultAuthkey(config.authkey);
-    const importModule = createModuleLoader({ typescript: config.typescript, tsxLoaded: config.tsxLoaded });
-    server = await RPCServer.start({ address: config.address, authkey: config.authkey, name: config.name, importModule, control: { ownerToken } });
+    const loader = createModuleLoader({ typescript: config.typescript, tsxLoaded: config.tsxLoaded });
+    server = await RPCServer.start({
+      address: config.address,
+      authkey: config.authkey,
+      name: config.name,
+      resolveImport: loader.resolve,
+      importModule: loader.load,
+      allowImport: config.allowImport,
+      control: { ownerToken },
+    });
     setLocalServer(server);
-    for (const specifier of config.preload) await importModule(specifier);
+    // preloads are the parent's own choice, made in code: the import policy is for what clients ask
+    for (const specifier of config.preload) await loader.load(loader.resolve(specifier));
   } catch (error) {
     await send(startupError(error));
     process.exit(1);

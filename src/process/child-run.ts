@@ -11,6 +11,7 @@ import { RPCClient } from '../rpc/client.js';
 import { BOOTSTRAP_TAG, NAME_ARG, type ChildConfig } from './bootstrap-protocol.js';
 import { dropClientsOfProcess } from '../rpc/local.js';
 import { exitError, watchExit, type ChildEnd } from './child-exit.js';
+import { deathSignalPrefix } from './death-signal.js';
 import { ChildOutput } from './child-output.js';
 import { handshake } from './handshake.js';
 import { planLaunch } from './launch-plan.js';
@@ -83,12 +84,14 @@ export class ChildRun {
   static async start(opts: ResolvedSpawnOptions): Promise<ChildRun> {
     const deadline = performance.now() + opts.startTimeout;
     const plan = planLaunch(opts.typescript);
+    const deathSignal = opts.detached ? undefined : await deathSignalPrefix();
+    const command = [...(deathSignal ?? []), process.execPath, ...plan.execArgv, ...opts.execArgv, plan.entry, NAME_ARG, opts.name];
     const outputFd = opts.outputFile !== undefined ? openOutputFile(opts.name, opts.outputFile) : undefined;
     // execa's option types are per literal; the streams are read as ChildProcess's (nullable) anyway
     const childStdio = (opts.detached ? (outputFd ?? 'ignore') : 'pipe') as 'pipe';
     let child: ChildProcess;
     try {
-      child = execa(process.execPath, [...plan.execArgv, ...opts.execArgv, plan.entry, NAME_ARG, opts.name], {
+      child = execa(command[0]!, command.slice(1), {
         cwd: opts.cwd,
         env: childEnv(opts),
         stdin: 'ignore',
@@ -106,18 +109,24 @@ export class ChildRun {
     } finally {
       if (outputFd !== undefined) closeSync(outputFd);
     }
-    // execa's own promise resolves with the result we do not use; it must not surface as unhandled
-    void (child as ChildProcess & PromiseLike<unknown>).then(undefined, () => undefined);
+    // execa's own promise: its result says why a child was never created; never an unhandled rejection
+    const result = (child as ChildProcess & PromiseLike<{ cause?: unknown; message: string }>).then(undefined, (e: Error) => ({ cause: e, message: e.message }));
     const pid = child.pid;
-    if (pid !== undefined && !opts.detached) trackChild(pid);
-    const output = new ChildOutput({ name: opts.name, pid: pid ?? 0, stdout: child.stdout, stderr: child.stderr, tailLines: opts.stderrTailLines });
+    if (pid === undefined) {
+      // never created (a missing cwd, an option Node refused): no 'exit' will come, and for a
+      // refused option not even an 'error'; waiting for either hung the spawn for good
+      const { cause, message } = await result;
+      throw new SpawnError(`cannot start ${opts.name}: ${cause instanceof Error ? cause.message : message}`, undefined, { cause });
+    }
+    if (!opts.detached) trackChild(pid);
+    const output = new ChildOutput({ name: opts.name, pid, stdout: child.stdout, stderr: child.stderr, tailLines: opts.stderrTailLines });
     const ended = watchExit(child, output.ended, () => output.stderrTail());
     void ended.then(() => {
-      if (pid !== undefined) untrackChild(pid);
+      untrackChild(pid);
     });
 
     const abort = async (error: unknown): Promise<never> => {
-      if (pid !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await ended;
       throw error;
     };
@@ -132,7 +141,9 @@ export class ChildRun {
       typescript: opts.typescript,
       tsxLoaded: plan.tsxLoaded,
       preload: opts.preload,
-      watchdog: opts.watchdog,
+      // without a death signal, only a watchdog thread ends a child whose main thread is busy
+      watchdog: opts.watchdog ?? deathSignal === undefined,
+      allowImport: opts.allowImport,
     };
     const ready = await handshake(child, config, { name: opts.name, timeout: opts.startTimeout, exited: ended }).catch(abort);
     let client: RPCClient;

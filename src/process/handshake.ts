@@ -12,7 +12,7 @@ import type { ChildEnd } from './child-exit.js';
 export interface HandshakeOptions {
   name: string;
   timeout: number;
-  /** Settles when the child exited (or could not be started at all: `error`). */
+  /** Settles when the child exited. */
   exited: Promise<ChildEnd>;
 }
 
@@ -42,11 +42,7 @@ export function handshake(child: ChildProcess, config: ChildConfig, opts: Handsh
     }, opts.timeout);
 
     child.on('message', onMessage);
-    void opts.exited.then(({ exit, stderrTail, error }) => {
-      if (error) {
-        finish(() => reject(new SpawnError(`cannot start ${opts.name}: ${error.message}`, undefined, { cause: error })));
-        return;
-      }
+    void opts.exited.then(({ exit, stderrTail }) => {
       const tail = stderrTail.length > 0 ? `:\n  ${stderrTail.join('\n  ')}` : '';
       finish(() => reject(new SpawnError(`${opts.name} ${describeExit(exit)} during start-up${tail}`)));
     });

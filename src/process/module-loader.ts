@@ -5,10 +5,10 @@
  * never imports TypeScript starts and runs at plain `node` cost.
  */
 import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { InvalidArgumentError } from '../errors.js';
-import { dynamicImport } from '../dynamic-import.js';
+import { dynamicImport, isPathLike, resolveSpecifier } from '../dynamic-import.js';
 
 /** How a child may treat TypeScript modules. */
 export interface ModuleLoaderOptions {
@@ -18,22 +18,18 @@ export interface ModuleLoaderOptions {
   tsxLoaded: boolean;
 }
 
+/**
+ * A child's module loading in two steps, so that its import policy judges the very URL that is
+ * then loaded.
+ */
+export interface ModuleLoader {
+  /** The URL `load` should be given for `specifier`; throws as the import would when there is none. */
+  resolve(specifier: string): string;
+  /** Imports a URL from {@link resolve}, loading tsx first when it is TypeScript. */
+  load(url: string): Promise<unknown>;
+}
+
 const TS_EXTENSION = /\.(c|m)?tsx?$/;
-
-function isPathLike(specifier: string): boolean {
-  return specifier.startsWith('./') || specifier.startsWith('../') || specifier === '.' || specifier === '..' || isAbsolute(specifier);
-}
-
-/** Turns a specifier into something `import()` here resolves as the parent meant it. */
-function locate(specifier: string): string {
-  if (isPathLike(specifier)) return pathToFileURL(resolve(process.cwd(), specifier)).href;
-  return specifier;
-}
-
-function isMissing(error: unknown, specifier: string): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  return e?.code === 'ERR_MODULE_NOT_FOUND' && typeof e.message === 'string' && e.message.includes(`'${specifier}'`);
-}
 
 /** Resolves a bare name from the child's working directory, for packages zeroproc cannot see. */
 function locateFromCwd(specifier: string): string | undefined {
@@ -48,14 +44,14 @@ function needsTypeScript(url: string): boolean {
   return url.startsWith('file:') && TS_EXTENSION.test(fileURLToPath(url));
 }
 
-/** Creates the `importModule` function the child's RPC server uses for remote imports. */
-export function createModuleLoader(options: ModuleLoaderOptions): (specifier: string) => Promise<unknown> {
+/** Creates the loader the child's RPC server (and its preloads) use. */
+export function createModuleLoader(options: ModuleLoaderOptions): ModuleLoader {
   let tsx: Promise<void> | undefined = options.tsxLoaded ? Promise.resolve() : undefined;
 
-  const ensureTypeScript = (specifier: string): Promise<void> => {
+  const ensureTypeScript = (url: string): Promise<void> => {
     if (options.typescript === false) {
       return Promise.reject(
-        new InvalidArgumentError(`cannot import ${specifier}: this process was spawned with typescript: false`),
+        new InvalidArgumentError(`cannot import ${url}: this process was spawned with typescript: false`),
       );
     }
     tsx ??= (dynamicImport('tsx/esm/api') as Promise<typeof import('tsx/esm/api')>).then(({ register }) => {
@@ -64,17 +60,20 @@ export function createModuleLoader(options: ModuleLoaderOptions): (specifier: st
     return tsx;
   };
 
-  return async (specifier: string) => {
-    const url = locate(specifier);
-    if (needsTypeScript(url)) await ensureTypeScript(specifier);
-    try {
-      return await dynamicImport(url);
-    } catch (error) {
-      if (url !== specifier || !isMissing(error, specifier)) throw error;
-      const fromCwd = locateFromCwd(specifier);
-      if (fromCwd === undefined) throw error;
-      if (needsTypeScript(fromCwd)) await ensureTypeScript(specifier);
-      return dynamicImport(fromCwd);
-    }
+  return {
+    resolve(specifier: string): string {
+      try {
+        return resolveSpecifier(specifier);
+      } catch (error) {
+        // a package zeroproc's own node_modules lacks may be installed where the child runs
+        const fromCwd = isPathLike(specifier) ? undefined : locateFromCwd(specifier);
+        if (fromCwd === undefined) throw error;
+        return fromCwd;
+      }
+    },
+    async load(url: string): Promise<unknown> {
+      if (needsTypeScript(url)) await ensureTypeScript(url);
+      return dynamicImport(url);
+    },
   };
 }

@@ -6,6 +6,9 @@ import { constants } from 'node:os';
 import { privateEndpoint } from '../transport/private-dir.js';
 import { InvalidArgumentError } from '../errors.js';
 import { isDelay, MAX_DELAY_MS } from '../delays.js';
+import { describeValue } from '../describe-value.js';
+import { isLogLevel, LOG_LEVELS } from '../log/record.js';
+import { checkImportRules, type ImportRule } from '../rpc/import-policy.js';
 import type { ProcessHandle } from './handle.js';
 import { resolveRestartOptions, type ResolvedRestartOptions, type RestartOptions, type RestartPolicyName } from './restart-policy.js';
 
@@ -65,10 +68,19 @@ export interface SpawnOptions {
   stderrTailLines?: number;
   /**
    * Start a watchdog thread in the child that ends it when the parent dies even while its main
-   * thread is blocked (a busy loop). Costs about 10 MB of RSS per child. Default false: an idle
-   * or asynchronous child notices the parent's death without it.
+   * thread is blocked (a busy loop). Costs about 10 MB of RSS per child. Default: on only where
+   * the child cannot get a parent-death signal (no `setpriv` with `--pdeathsig`, a parent
+   * spawning from a worker thread, or `ZEROPROC_PDEATHSIG=off`); the signal ends the child in
+   * any state, stopped included, and the watchdog then adds nothing.
    */
   watchdog?: boolean;
+  /**
+   * What clients may import in the child, matched against the URL each specifier resolves to in
+   * the child (see `ImportRule`); `[]` allows nothing. A list only: a function cannot be sent to
+   * the child. Default: the default import policy of `RPCServer.start` (files and Node builtins,
+   * not the builtins that run code, not `data:` or `http(s):`). `preload` is not subject to it.
+   */
+  allowImport?: readonly ImportRule[];
 }
 
 /** {@link SpawnOptions} with every default filled in. */
@@ -90,26 +102,53 @@ export interface ResolvedSpawnOptions {
   restart: ResolvedRestartOptions;
   onRestart: ((handle: ProcessHandle) => void | Promise<void>) | undefined;
   stderrTailLines: number;
-  watchdog: boolean;
+  /** `undefined`: decided at each start, by whether the child gets a parent-death signal. */
+  watchdog: boolean | undefined;
+  allowImport: ImportRule[] | undefined;
 }
 
 let unnamed = 0;
 
-function fail(what: string, value: unknown): never {
-  throw new InvalidArgumentError(`spawn option ${what} is not valid: ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+/** Every key {@link SpawnOptions} has: anything else is a typo that would be ignored silently. */
+const OPTION_KEYS: ReadonlySet<string> = new Set<keyof SpawnOptions>([
+  'name', 'cwd', 'env', 'execArgv', 'address', 'authkey', 'logServer', 'logLevel', 'startTimeout', 'callTimeout',
+  'typescript', 'detached', 'outputFile', 'preload', 'restart', 'onRestart', 'stderrTailLines', 'watchdog', 'allowImport',
+]);
+
+function fail(option: string, want: string, value: unknown): never {
+  throw new InvalidArgumentError(`spawn: option \`${option}\` must be ${want}, got ${describeValue(value)}`);
 }
 
-function isStringList(value: unknown): value is string[] {
-  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+/**
+ * A NUL cannot reach the kernel in a path, an argument or the environment: Node refuses such a
+ * spawn, and one accepted here hung waiting for a child that never existed.
+ */
+function isCleanString(value: unknown): value is string {
+  return typeof value === 'string' && !value.includes('\0');
 }
 
-function isEnv(value: unknown): value is Record<string, string | undefined> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((v) => v === undefined || typeof v === 'string')
-  );
+function checkStringList(option: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) fail(option, 'a list of strings', value);
+  value.forEach((item: unknown, i) => {
+    if (!isCleanString(item)) fail(`${option}[${i}]`, 'a string without NUL bytes', item);
+  });
+  return [...(value as string[])];
+}
+
+function checkEnv(value: unknown): Record<string, string | undefined> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('env', 'an object of strings', value);
+  for (const [key, v] of Object.entries(value)) {
+    if (key === '' || key.includes('=') || key.includes('\0')) fail('env', 'an object whose keys are non-empty and hold no "=" or NUL bytes', key);
+    if (v !== undefined && !isCleanString(v)) fail(`env.${key}`, 'a string without NUL bytes, or undefined', v);
+  }
+  return { ...(value as Record<string, string | undefined>) };
+}
+
+function checkBoolean(option: string, value: unknown): boolean | undefined {
+  if (value !== undefined && typeof value !== 'boolean') fail(option, 'a boolean', value);
+  return value;
 }
 
 /** Validates `opts` and fills in defaults; `authkey` and `logServer` come from the spawner. */
@@ -117,38 +156,52 @@ export function resolveSpawnOptions(
   opts: SpawnOptions,
   defaults: { authkey: string | Uint8Array; logServer: string | undefined },
 ): ResolvedSpawnOptions {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw new InvalidArgumentError(`spawn: options must be an object, got ${describeValue(opts)}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (!OPTION_KEYS.has(key)) throw new InvalidArgumentError(`spawn: unknown option \`${key}\` (known: ${[...OPTION_KEYS].join(', ')})`);
+  }
   const name = opts.name ?? `child-${++unnamed}`;
-  if (typeof name !== 'string' || name.length === 0 || /[\0\n]/.test(name)) fail('name', name);
-  if (opts.address !== undefined && (typeof opts.address !== 'string' || !/^(tcp|ipc):\/\/.+/.test(opts.address))) fail('address', opts.address);
-  const startTimeout = opts.startTimeout ?? 10_000;
-  if (!isDelay(startTimeout) || startTimeout === 0) fail(`startTimeout (1 to ${MAX_DELAY_MS} ms)`, startTimeout);
-  if (opts.callTimeout !== undefined && !(Number.isFinite(opts.callTimeout) && opts.callTimeout > 0)) fail('callTimeout', opts.callTimeout);
-  const typescript = opts.typescript ?? 'auto';
-  if (typescript !== 'auto' && typeof typescript !== 'boolean') fail('typescript', typescript);
-  const stderrTailLines = opts.stderrTailLines ?? 20;
-  if (!Number.isInteger(stderrTailLines) || stderrTailLines < 0) fail('stderrTailLines', stderrTailLines);
-  const authkey = opts.authkey ?? defaults.authkey;
-  if (typeof authkey !== 'string' && !(authkey instanceof Uint8Array)) fail('authkey', typeof authkey);
-  if (authkey.length === 0) fail('authkey', '(empty)');
-  const detached = opts.detached ?? false;
-  if (opts.outputFile !== undefined && !detached) fail('outputFile (only for detached children)', opts.outputFile);
+  if (typeof name !== 'string' || name.length === 0 || /[\0\n]/.test(name)) fail('name', 'a non-empty string without NUL or newline', name);
+  if (opts.cwd !== undefined && (!isCleanString(opts.cwd) || opts.cwd === '')) fail('cwd', 'a directory path without NUL bytes', opts.cwd);
+  const env = checkEnv(opts.env);
   // a string where a list is expected would be spread into single characters: a preload of
   // '/' or Node flags '-', '-', 'm', ... failing the spawn with a message that names neither
-  if (opts.execArgv !== undefined && !isStringList(opts.execArgv)) fail('execArgv (a list of strings)', opts.execArgv);
-  if (opts.preload !== undefined && !isStringList(opts.preload)) fail('preload (a list of module specifiers)', opts.preload);
-  if (opts.env !== undefined && !isEnv(opts.env)) fail('env (an object of strings)', opts.env);
-  if (opts.cwd !== undefined && typeof opts.cwd !== 'string') fail('cwd', opts.cwd);
+  const execArgv = checkStringList('execArgv', opts.execArgv);
+  const preload = checkStringList('preload', opts.preload);
+  const address = opts.address;
+  if (address !== undefined && (!isCleanString(address) || !/^(tcp|ipc):\/\/.+/.test(address))) fail('address', 'a tcp:// or ipc:// endpoint', address);
+  const authkey = opts.authkey ?? defaults.authkey;
+  if (typeof authkey !== 'string' && !(authkey instanceof Uint8Array)) fail('authkey', 'a string or a Uint8Array', authkey);
+  if (authkey.length === 0) fail('authkey', 'a non-empty key', authkey);
+  if (opts.logServer !== undefined && opts.logServer !== false && !(isCleanString(opts.logServer) && /^(tcp|ipc):\/\/.+/.test(opts.logServer))) {
+    fail('logServer', 'a tcp:// or ipc:// endpoint, or false', opts.logServer);
+  }
+  if (opts.logLevel !== undefined && !isLogLevel(opts.logLevel)) fail('logLevel', `one of ${Object.keys(LOG_LEVELS).join(', ')}`, opts.logLevel);
+  const startTimeout = opts.startTimeout ?? 10_000;
+  if (!isDelay(startTimeout) || startTimeout === 0) fail('startTimeout', `1 to ${MAX_DELAY_MS} ms`, startTimeout);
+  if (opts.callTimeout !== undefined && (!isDelay(opts.callTimeout) || opts.callTimeout === 0)) fail('callTimeout', `1 to ${MAX_DELAY_MS} ms`, opts.callTimeout);
+  const typescript = opts.typescript ?? 'auto';
+  if (typescript !== 'auto' && typeof typescript !== 'boolean') fail('typescript', "'auto' or a boolean", typescript);
+  const detached = checkBoolean('detached', opts.detached) ?? false;
+  if (opts.outputFile !== undefined) {
+    if (!isCleanString(opts.outputFile) || opts.outputFile === '') fail('outputFile', 'a file path without NUL bytes', opts.outputFile);
+    if (!detached) fail('outputFile', 'given only with detached: true (an attached child\'s output goes to the parent)', opts.outputFile);
+  }
   // a hook that is not a function would fail every restart: a crash loop up to giveup
-  if (opts.onRestart !== undefined && typeof opts.onRestart !== 'function') fail('onRestart (a function)', opts.onRestart);
+  if (opts.onRestart !== undefined && typeof opts.onRestart !== 'function') fail('onRestart', 'a function', opts.onRestart);
+  const stderrTailLines = opts.stderrTailLines ?? 20;
+  if (!Number.isInteger(stderrTailLines) || stderrTailLines < 0) fail('stderrTailLines', 'an integer >= 0', stderrTailLines);
   return {
     name,
     cwd: opts.cwd ?? process.cwd(),
-    env: { ...opts.env },
-    execArgv: [...(opts.execArgv ?? [])],
+    env,
+    execArgv,
     // in this process's private directory: the child binds it, only this user can reach it, and
     // a restarted child binds it again; a detached child's socket keeps the directory from
     // being removed when this process exits
-    address: opts.address ?? privateEndpoint('child'),
+    address: address ?? privateEndpoint('child'),
     authkey,
     logServer: opts.logServer === false ? undefined : (opts.logServer ?? defaults.logServer),
     logLevel: opts.logLevel,
@@ -157,11 +210,12 @@ export function resolveSpawnOptions(
     typescript,
     detached,
     outputFile: opts.outputFile,
-    preload: [...(opts.preload ?? [])],
+    preload,
     restart: resolveRestartOptions(opts.restart),
     onRestart: opts.onRestart,
     stderrTailLines,
-    watchdog: opts.watchdog ?? false,
+    watchdog: checkBoolean('watchdog', opts.watchdog),
+    allowImport: checkImportRules('spawn', opts.allowImport),
   };
 }
 

@@ -3,7 +3,8 @@
  * processes, so the decisions can be checked exactly in unit tests.
  */
 import { InvalidArgumentError, type ExitInfo } from '../errors.js';
-import { isDelay } from '../delays.js';
+import { isDelay, MAX_DELAY_MS } from '../delays.js';
+import { describeValue } from '../describe-value.js';
 
 /**
  * `'never'`: an exit is final. `'on-failure'`: restart after a non-zero exit code or a signal.
@@ -56,13 +57,32 @@ export type RestartDecision =
 
 const POLICIES: readonly RestartPolicyName[] = ['never', 'on-failure', 'always'];
 
-function check(ok: boolean, what: string, value: unknown): void {
-  if (!ok) throw new InvalidArgumentError(`restart.${what} is not valid: ${String(value)}`);
+function check(ok: boolean, what: string, want: string, value: unknown): void {
+  if (!ok) throw new InvalidArgumentError(`spawn: option \`restart.${what}\` must be ${want}, got ${describeValue(value)}`);
+}
+
+/** Refuses keys `known` does not list: a typo (`maxRestart`) would silently keep the default. */
+function checkKeys(what: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new InvalidArgumentError(`spawn: unknown option \`${what}.${key}\` (known: ${known.join(', ')})`);
+  }
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Fills in defaults and validates; accepts the policy name alone as a shorthand. */
 export function resolveRestartOptions(input: RestartPolicyName | RestartOptions | undefined): ResolvedRestartOptions {
+  if (input !== undefined && typeof input !== 'string' && !isObject(input)) {
+    throw new InvalidArgumentError(`spawn: option \`restart\` must be a policy name or an object, got ${describeValue(input)}`);
+  }
   const opts: RestartOptions = typeof input === 'string' ? { policy: input } : (input ?? {});
+  checkKeys('restart', opts, ['policy', 'maxRestarts', 'minUptime', 'backoff']);
+  if (opts.backoff !== undefined) {
+    if (!isObject(opts.backoff)) check(false, 'backoff', 'an object', opts.backoff);
+    checkKeys('restart.backoff', opts.backoff, ['initial', 'max', 'factor']);
+  }
   const resolved: ResolvedRestartOptions = {
     policy: opts.policy ?? 'never',
     maxRestarts: opts.maxRestarts ?? 10,
@@ -74,12 +94,12 @@ export function resolveRestartOptions(input: RestartPolicyName | RestartOptions 
     },
   };
   const { policy, maxRestarts, minUptime, backoff } = resolved;
-  check(POLICIES.includes(policy), 'policy', policy);
-  check(Number.isInteger(maxRestarts) && maxRestarts >= 0, 'maxRestarts', maxRestarts);
-  check(Number.isFinite(minUptime) && minUptime >= 0, 'minUptime', minUptime);
-  check(isDelay(backoff.initial), 'backoff.initial', backoff.initial);
-  check(isDelay(backoff.max) && backoff.max >= backoff.initial, 'backoff.max', backoff.max);
-  check(Number.isFinite(backoff.factor) && backoff.factor >= 1, 'backoff.factor', backoff.factor);
+  check(POLICIES.includes(policy), 'policy', "'never', 'on-failure' or 'always'", policy);
+  check(Number.isInteger(maxRestarts) && maxRestarts >= 0, 'maxRestarts', 'an integer >= 0', maxRestarts);
+  check(typeof minUptime === 'number' && Number.isFinite(minUptime) && minUptime >= 0, 'minUptime', 'a number of ms >= 0', minUptime);
+  check(isDelay(backoff.initial), 'backoff.initial', `0 to ${MAX_DELAY_MS} ms`, backoff.initial);
+  check(isDelay(backoff.max) && backoff.max >= backoff.initial, 'backoff.max', `backoff.initial to ${MAX_DELAY_MS} ms`, backoff.max);
+  check(typeof backoff.factor === 'number' && Number.isFinite(backoff.factor) && backoff.factor >= 1, 'backoff.factor', 'a number >= 1', backoff.factor);
   return resolved;
 }
 

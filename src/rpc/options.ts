@@ -45,6 +45,7 @@ export const serverOptionRules: OptionRules = {
   address: nonEmptyString,
   authkey: authkeyRule,
   name: nonEmptyString,
+  resolveImport: func,
   importModule: func,
   allowImport: satisfies('a list of strings and RegExps, or a function', (v) =>
     typeof v === 'function' || (Array.isArray(v) && v.every((r) => typeof r === 'string' || r instanceof RegExp))),

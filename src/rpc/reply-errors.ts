@@ -1,6 +1,6 @@
 /** How errors cross the wire: the server's error reply, and the error the caller sees. */
 import {
-  AlreadyExistsError, AuthError, CancelledError, InvalidArgumentError, MessageTooLargeError, NotFoundError,
+  AlreadyExistsError, AuthError, CancelledError, ImportDeniedError, InvalidArgumentError, MessageTooLargeError, NotFoundError,
   ProtocolError, QueueFullError, RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
 } from '../errors.js';
 
@@ -24,6 +24,7 @@ const systemErrors: Record<string, ErrorClass> = {
   ERR_TIMEOUT: TimeoutError,
   ERR_QUEUE_FULL: QueueFullError,
   ERR_MESSAGE_TOO_LARGE: MessageTooLargeError,
+  ERR_IMPORT_DENIED: ImportDeniedError,
 };
 
 /** The error a caller sees for an `err` reply. */

@@ -5,14 +5,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { rateLimited, report } from '../diagnostics.js';
 import {
-  AlreadyExistsError, AuthError, InvalidArgumentError, MessageTooLargeError, NotFoundError, ProtocolError, QueueFullError, ZeroprocError,
+  AlreadyExistsError, AuthError, ImportDeniedError, InvalidArgumentError, MessageTooLargeError, NotFoundError, ProtocolError, QueueFullError, ZeroprocError,
 } from '../errors.js';
 import { checkOptions } from '../option-checks.js';
-import { dynamicImport } from '../dynamic-import.js';
+import { dynamicImport, resolveSpecifier } from '../dynamic-import.js';
 import { advertisedAddress, checkAddress } from '../transport/endpoint.js';
 import {
   BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_SERVER_QUEUED_BYTES, describeBytes, messageSize, overLimit,
@@ -25,6 +23,7 @@ import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
 import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
+import { checkImportPolicy, ImportGate, type ImportPolicy } from './import-policy.js';
 import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
@@ -46,12 +45,20 @@ export interface RPCServerOptions {
   /** Name shown to clients and in errors. Default `pid-<pid>`. */
   name?: string;
   /**
-   * How the `import` action loads a module. Default: `import()` of the specifier, with paths
-   * resolved against the working directory.
+   * How a requested specifier becomes the URL that `allowImport` is matched against and
+   * `importModule` loads. Default: `import.meta.resolve`, with paths resolved against the working
+   * directory (symlinks resolved).
    */
-  importModule?: (specifier: string) => Promise<unknown>;
-  /** Which specifiers clients may import (a list, or a predicate). Default: any. */
-  allowImport?: readonly (string | RegExp)[] | ((specifier: string) => boolean);
+  resolveImport?: (specifier: string) => string | Promise<string>;
+  /** How the `import` action loads a module, given the resolved URL. Default: `import()`. */
+  importModule?: (url: string) => Promise<unknown>;
+  /**
+   * Which modules clients may import, matched against the resolved URL: a list of rules (see
+   * `ImportRule`; `[]` allows nothing) or a predicate. Default: files and Node builtins, except
+   * the builtins that run code (`CODE_RUNNING_BUILTINS`); `data:`, `http(s):` and other schemes
+   * are refused. A refusal is an `ImportDeniedError`.
+   */
+  allowImport?: ImportPolicy;
   /**
    * A client that holds references and is silent this long (ms, 1 to 2 147 483 647) is presumed
    * dead; its references are dropped. Default 60 000.
@@ -126,11 +133,6 @@ function checkSegment(segment: string): void {
   if (forbiddenSegments.has(segment)) fail(new AuthError(`access to ${JSON.stringify(segment)} is not allowed`));
 }
 
-function defaultImport(specifier: string): Promise<unknown> {
-  const isPath = specifier.startsWith('.') || isAbsolute(specifier);
-  return dynamicImport(isPath ? pathToFileURL(resolvePath(specifier)).href : specifier);
-}
-
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -148,8 +150,8 @@ export class RPCServer implements RefExporter {
   private link!: RouterLink;
   private readonly published = new Map<string, object>();
   private readonly peers = new Map<string, Peer>();
-  private readonly importModule: (specifier: string) => Promise<unknown>;
-  private readonly allowImport: (specifier: string) => boolean;
+  private readonly importModule: (url: string) => Promise<unknown>;
+  private readonly imports: ImportGate;
   private readonly peerTimeout: number;
   private readonly maxMessageSize: number;
   /** Goodbyes (a `bye`, a child's exit) not yet matched by a dropped connection (see `onDisconnect`). */
@@ -176,8 +178,8 @@ export class RPCServer implements RefExporter {
     this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
       if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
     });
-    this.importModule = options.importModule ?? defaultImport;
-    this.allowImport = importPolicy(options.allowImport);
+    this.importModule = options.importModule ?? dynamicImport;
+    this.imports = new ImportGate({ policy: options.allowImport, resolve: options.resolveImport ?? resolveSpecifier, serverName: this.name });
     this.peerTimeout = options.peerTimeout ?? 60_000;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
@@ -194,6 +196,7 @@ export class RPCServer implements RefExporter {
     checkOptions('RPCServer.start', options, serverOptionRules);
     const address = options.address ?? 'tcp://127.0.0.1:*';
     checkAddress(address);
+    checkImportPolicy('RPCServer.start', options.allowImport);
     const key = resolveKey(options.authkey);
     const server = new RPCServer(options);
     try {
@@ -354,10 +357,9 @@ export class RPCServer implements RefExporter {
           return obj;
         });
       case 'import':
-        return this.answer(caller, m.id, 'proxy', () => {
+        return this.answer(caller, m.id, 'proxy', async () => {
           this.checkControl(caller, `importing ${JSON.stringify(m.specifier)}`);
-          if (!this.allowImport(m.specifier)) fail(new AuthError(`importing ${JSON.stringify(m.specifier)} is not allowed on ${this.name}`));
-          return this.importModule(m.specifier);
+          return this.importModule(await this.admitImport(m.specifier));
         });
       case 'ticket':
         return this.answer(caller, m.id, 'value', () => {
@@ -656,6 +658,16 @@ export class RPCServer implements RefExporter {
     void this.close();
   }
 
+  /** The URL to import for `specifier`; a refusal answers as the server's own error. */
+  private async admitImport(specifier: string): Promise<string> {
+    try {
+      return await this.imports.admit(specifier);
+    } catch (error) {
+      if (error instanceof ImportDeniedError) fail(error);
+      throw error;
+    }
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [id, peer] of this.peers) {
@@ -663,12 +675,6 @@ export class RPCServer implements RefExporter {
     }
     this.table.expireTickets(now);
   }
-}
-
-function importPolicy(allow: RPCServerOptions['allowImport']): (specifier: string) => boolean {
-  if (allow === undefined) return () => true;
-  if (typeof allow === 'function') return allow;
-  return (s) => allow.some((rule) => (typeof rule === 'string' ? rule === s : rule.test(s)));
 }
 
 // callbacks go to processes of this machine and user (children, their siblings): a private ipc

@@ -9,6 +9,7 @@ import { Supervisor } from '../../src/process/supervisor.js';
 import { fixture, waitGone } from '../fixtures/process/proc-util.js';
 
 type Behaviours = typeof import('../fixtures/process/behaviours.mjs');
+type Self = typeof import('../fixtures/process/self.mjs');
 
 const started: { kill(): Promise<unknown> }[] = [];
 afterEach(async () => {
@@ -95,7 +96,7 @@ describe('restart policy', () => {
     expect(await restarted).toMatchObject({ attempt: 2 });
     expect(calls).toBe(2);
     expect(exits).toEqual(['SIGKILL', 'SIGKILL']);
-    const p = await proc.import<typeof import('node:process')>('node:process');
+    const p = await proc.import<Self>(fixture('self.mjs'));
     expect(await p.pid).toBe(proc.pid);
   });
 
@@ -113,7 +114,7 @@ describe('restart policy', () => {
     process.kill(proc.pid, 'SIGKILL');
     await exited;
     expect(proc.state).toBe('restarting');
-    const p = await proc.import<typeof import('node:process')>('node:process');
+    const p = await proc.import<Self>(fixture('self.mjs'));
     expect(await p.pid).toBe(proc.pid);
     expect(calls).toBe(2);
   });
@@ -144,14 +145,14 @@ describe('restart policy', () => {
       restart: { policy: 'on-failure', backoff: { initial: 0 } },
       onRestart: async (h) => {
         // the hook's own calls reach the new child
-        const p = await h.import<typeof import('node:process')>('node:process');
+        const p = await h.import<Self>(fixture('self.mjs'));
         hooked.push(await p.pid);
       },
     });
     started.push(proc);
     const firstPid = proc.pid;
     const firstClient = proc.client;
-    const oldProcess = await proc.import<typeof import('node:process')>('node:process');
+    const oldProcess = await proc.import<Self>(fixture('self.mjs'));
     const restarted = next(proc, 'restart');
     process.kill(firstPid, 'SIGKILL');
     const event = (await restarted) as ProcessRestartEvent;
@@ -162,7 +163,7 @@ describe('restart policy', () => {
     expect(proc.client).not.toBe(firstClient);
     await expect(oldProcess.pid).rejects.toBeInstanceOf(ProcessExitedError);
     await expect(oldProcess.pid).rejects.toMatchObject({ pid: firstPid, signal: 'SIGKILL' });
-    const fresh = await proc.import<typeof import('node:process')>('node:process');
+    const fresh = await proc.import<Self>(fixture('self.mjs'));
     expect(await fresh.pid).toBe(proc.pid);
   });
 
@@ -189,7 +190,7 @@ describe('restart policy', () => {
     process.kill(firstPid, 'SIGKILL');
     await exited;
     expect(proc.state).toBe('restarting');
-    const p = await proc.import<typeof import('node:process')>('node:process');
+    const p = await proc.import<Self>(fixture('self.mjs'));
     const pid = await p.pid;
     expect(pid).not.toBe(firstPid);
     expect(pid).toBe(proc.pid);
@@ -203,7 +204,7 @@ describe('restart policy', () => {
     const called = new Promise<number>((resolve, reject) => {
       proc.once('exit', () => {
         proc
-          .import<typeof import('node:process')>('node:process')
+          .import<Self>(fixture('self.mjs'))
           .then((p) => p.pid)
           .then(resolve, reject);
       });
@@ -277,7 +278,7 @@ describe('Supervisor', () => {
     process.kill(oldPid, 'SIGKILL');
     await restarted;
     expect(victim.pid).not.toBe(oldPid);
-    const p = await victim.import<typeof import('node:process')>('node:process');
+    const p = await victim.import<Self>(fixture('self.mjs'));
     expect(await p.pid).toBe(victim.pid);
   });
 });

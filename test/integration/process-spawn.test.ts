@@ -11,6 +11,7 @@ import { alive, cmdline, fixture, waitGone } from '../fixtures/process/proc-util
 type Behaviours = typeof import('../fixtures/process/behaviours.mjs');
 type CounterModule = typeof import('../fixtures/process/counter.js');
 type LibraryCopy = typeof import('../fixtures/process/library-copy.mjs');
+type Self = typeof import('../fixtures/process/self.mjs');
 
 const started: ProcessHandle[] = [];
 async function start(opts: Parameters<typeof spawn>[0] = {}): Promise<ProcessHandle> {
@@ -31,7 +32,7 @@ describe('spawning', () => {
     expect(proc.address).toMatch(/^ipc:\/\/.+\/child-[0-9a-f]+\.sock$/);
     const os = await proc.import<typeof import('node:os')>('node:os');
     expect(await os.hostname()).toBe(hostname());
-    const remote = await proc.import<typeof import('node:process')>('node:process');
+    const remote = await proc.import<Self>(fixture('self.mjs'));
     const pid = await remote.pid;
     expect(pid).toBe(proc.pid);
     expect(pid).not.toBe(process.pid);
@@ -105,7 +106,7 @@ describe('spawning', () => {
     });
     const m = await proc.import<Behaviours>('./behaviours.mjs');
     expect(await m.env('ZEROPROC_FIXTURE_VALUE')).toBe('forty-two');
-    const remote = await proc.import<typeof import('node:process')>('node:process');
+    const remote = await proc.import<Self>(fixture('self.mjs'));
     expect(await remote.cwd()).toBe(fixture('.').replace(/\/$/, ''));
     expect(await remote.execArgv).toContain('--max-old-space-size=100');
   });
@@ -129,7 +130,7 @@ describe('TypeScript in the child', () => {
   test('typescript: true runs the child under tsx from the start', async () => {
     const proc = await start({ name: 'ts-always', typescript: true });
     expect(cmdline(proc.pid)).toContain('zeroproc: ts-always');
-    const remote = await proc.import<typeof import('node:process')>('node:process');
+    const remote = await proc.import<Self>(fixture('self.mjs'));
     expect((await remote.execArgv).join(' ')).toMatch(/--import \S*tsx/);
     const m = await proc.import<CounterModule>(fixture('counter.ts'));
     expect(await m.typed(4, 4)).toBe('sum=8');
@@ -222,6 +223,27 @@ describe('failure semantics', () => {
     expect(exit.signal === 'SIGTERM' || exit.signal === 'SIGKILL').toBe(true);
     expect(await waitGone([proc.pid], 2000)).toEqual([]);
   });
+});
+
+describe('hostile spawn arguments', () => {
+  // each of these hung spawn() for good: the short timeout is the regression check
+  test.each([
+    [{ detached: 'false' }, 'spawn: option `detached` must be a boolean, got "false"'],
+    [{ cwd: `${process.cwd()}\0` }, 'spawn: option `cwd` must be a directory path without NUL bytes, got'],
+    [{ env: { 'ZP\0KEY': '1' } }, 'spawn: option `env` must be an object whose keys are non-empty and hold no "=" or NUL bytes, got "ZP\\u0000KEY"'],
+    [{ env: { ZP_VALUE: 'a\0b' } }, 'spawn: option `env.ZP_VALUE` must be a string without NUL bytes, or undefined, got "a\\u0000b"'],
+    [{ nmae: 'typo' }, 'spawn: unknown option `nmae`'],
+  ])('%j is an InvalidArgumentError at once', async (opts, message) => {
+    const error = await spawn(opts as never).then(
+      (handle) => {
+        started.push(handle);
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as Error).message).toContain(message);
+  }, 3000);
 });
 
 describe('ending a child: bad arguments', () => {

@@ -17,7 +17,7 @@ describe('spawn options', () => {
       detached: false,
       preload: [],
       stderrTailLines: 20,
-      watchdog: false,
+      watchdog: undefined,
       logServer: undefined,
     });
     expect(o.authkey).toBe(defaults.authkey);
@@ -57,6 +57,45 @@ describe('spawn options', () => {
     [{ onRestart: 'rebuild' }],
   ])('rejects %j', (opts) => {
     expect(() => resolveSpawnOptions(opts as never, defaults)).toThrow(InvalidArgumentError);
+  });
+
+  test.each([
+    // each of these was accepted and then hung the spawn for good (Node refused the process)
+    [{ detached: 'false' }, 'spawn: option `detached` must be a boolean, got "false"'],
+    [{ cwd: '/tmp\0x' }, 'spawn: option `cwd` must be a directory path without NUL bytes, got "/tmp\\u0000x"'],
+    [{ env: { 'A\0B': '1' } }, 'spawn: option `env` must be an object whose keys are non-empty and hold no "=" or NUL bytes, got "A\\u0000B"'],
+    [{ env: { A: 'x\0y' } }, 'spawn: option `env.A` must be a string without NUL bytes, or undefined, got "x\\u0000y"'],
+    [{ env: { 'A=B': '1' } }, 'spawn: option `env` must be an object whose keys are non-empty and hold no "=" or NUL bytes, got "A=B"'],
+    [{ execArgv: ['--x\0'] }, 'spawn: option `execArgv[0]` must be a string without NUL bytes, got "--x\\u0000"'],
+    [{ preload: ['./a.js', 7] }, 'spawn: option `preload[1]` must be a string without NUL bytes, got 7'],
+    [{ nmae: 'typo' }, 'spawn: unknown option `nmae` (known: name, cwd, env, execArgv, address, authkey, logServer, logLevel, startTimeout, callTimeout, typescript, detached, outputFile, preload, restart, onRestart, stderrTailLines, watchdog, allowImport)'],
+    [{ watchdog: 1 }, 'spawn: option `watchdog` must be a boolean, got 1'],
+    [{ logServer: true }, 'spawn: option `logServer` must be a tcp:// or ipc:// endpoint, or false, got true'],
+    [{ logLevel: 'loud' }, 'spawn: option `logLevel` must be one of error, warn, info, http, verbose, debug, silly, got "loud"'],
+    [{ callTimeout: 2 ** 31 }, 'spawn: option `callTimeout` must be 1 to 2147483647 ms, got 2147483648'],
+    [{ startTimeout: Infinity }, 'spawn: option `startTimeout` must be 1 to 2147483647 ms, got Infinity'],
+    [{ address: 'tcp://127.0.0.1:*\0' }, 'spawn: option `address` must be a tcp:// or ipc:// endpoint, got "tcp://127.0.0.1:*\\u0000"'],
+    [{ outputFile: '/tmp/x.log' }, "spawn: option `outputFile` must be given only with detached: true (an attached child's output goes to the parent), got \"/tmp/x.log\""],
+    [{ authkey: 5 }, 'spawn: option `authkey` must be a string or a Uint8Array, got 5'],
+    [{ typescript: 'yes' }, "spawn: option `typescript` must be 'auto' or a boolean, got \"yes\""],
+    [{ allowImport: /workers/ }, 'spawn: option `allowImport` must be a list of strings and RegExps, got /workers/'],
+    [{ restart: { policy: 'sometimes' } }, "spawn: option `restart.policy` must be 'never', 'on-failure' or 'always', got \"sometimes\""],
+    [{ restart: { maxRestart: 3 } }, 'spawn: unknown option `restart.maxRestart` (known: policy, maxRestarts, minUptime, backoff)'],
+    [{ restart: { backoff: { intial: 5 } } }, 'spawn: unknown option `restart.backoff.intial` (known: initial, max, factor)'],
+  ])('%j is refused with a message naming the option', (opts, message) => {
+    expect(() => resolveSpawnOptions(opts as never, defaults)).toThrow(new InvalidArgumentError(message));
+  });
+
+  test('options that are not an object are refused', () => {
+    expect(() => resolveSpawnOptions('fast' as never, defaults)).toThrow(new InvalidArgumentError('spawn: options must be an object, got "fast"'));
+  });
+
+  test('allowImport reaches the resolved options as a copy', () => {
+    const rules = ['node:os', /^file:/];
+    const resolved = resolveSpawnOptions({ allowImport: rules }, defaults);
+    expect(resolved.allowImport).toEqual(rules);
+    expect(resolved.allowImport).not.toBe(rules);
+    expect(resolveSpawnOptions({}, defaults).allowImport).toBeUndefined();
   });
 });
 
