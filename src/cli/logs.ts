@@ -13,6 +13,7 @@ import { formatRecord, wantsColors } from '../log/format.js';
 import { LogFollower, readLastRecords } from '../log/reader.js';
 import { isLogLevel, validateRecord, type LogLevel, type LogRecord, type LogStream } from '../log/record.js';
 import { DEFAULT_LOG_DIR, LOG_PUB_TOPIC } from '../log/server.js';
+import { ipcSocketState, logSocketSecurity } from '../log/socket-security.js';
 import { MAX_DELAY_MS } from '../delays.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 
@@ -35,9 +36,14 @@ Options:
       --since TIME      only records from TIME on: ISO 8601 (2024-05-01T10:00:00Z)
                         or a duration back from now (30s, 5m, 2h, 1d)
       --json            print the records as JSON lines
+      --raw             print control characters in records as they are (by default
+                        they are escaped: ESC as \x1b, a line feed as \n, ...); only
+                        for a trusted log, a record could then drive your terminal
   -t, --time            prefix each record with its source time
   -c, --connect ADDR    show records live from a running LogServer's PUB address
-                        (LogServer.pubAddress) instead of reading files; no history
+                        (LogServer.pubAddress) instead of reading files; no history.
+                        By default that is a private ipc:// socket that only the
+                        user who started the server can open
       --timeout MS      how long --connect waits for the server (default 5000)
   -h, --help            show this help
 
@@ -54,6 +60,7 @@ const OPTIONS = {
   grep: { type: 'string', short: 'g' },
   since: { type: 'string' },
   json: { type: 'boolean' },
+  raw: { type: 'boolean' },
   time: { type: 'boolean', short: 't' },
   connect: { type: 'string', short: 'c' },
   timeout: { type: 'string' },
@@ -86,7 +93,7 @@ async function runLogs(args: string[], io: CliIo): Promise<number> {
     if (records.length === 0) return;
     let text = '';
     for (const r of records) {
-      text += values.json ? `${JSON.stringify(r)}\n` : `${formatRecord(r, { colors, time: values.time ?? false })}\n`;
+      text += values.json ? `${JSON.stringify(r)}\n` : `${formatRecord(r, { colors, time: values.time ?? false, raw: values.raw ?? false })}\n`;
     }
     io.stdout.write(text);
   };
@@ -176,7 +183,9 @@ async function connectAndFollow(
   print: (records: LogRecord[]) => void,
   io: CliIo,
 ): Promise<number> {
-  const sub = new Subscriber({ linger: 0 });
+  const security = logSocketSecurity(address, 'connect', '--connect');
+  await probeIpc(address);
+  const sub = new Subscriber({ linger: 0, ...security });
   try {
     // the socket monitor only reports events that happen after it exists
     const connected = handshake(sub, address, timeoutMs);
@@ -214,6 +223,25 @@ async function connectAndFollow(
   } finally {
     if (!sub.closed) sub.close();
   }
+}
+
+/**
+ * Asks the kernel whether an ipc socket can be opened: ZeroMQ retries a socket it may not open
+ * (another user's, in a private directory) as silently as one that is not there yet.
+ */
+async function probeIpc(address: string): Promise<void> {
+  if (!address.startsWith('ipc://')) return;
+  const state = await ipcSocketState(address);
+  if (state === 'listening') return;
+  const why =
+    state === 'EACCES' || state === 'EPERM'
+      ? 'permission denied (a LogServer admits only the user that started it)'
+      : state === 'ENOENT'
+        ? 'no such socket (is the LogServer running?)'
+        : state === 'ECONNREFUSED'
+          ? 'connection refused'
+          : state;
+  throw new UsageError(`cannot reach a LogServer at ${address}: ${why}`);
 }
 
 function handshake(sub: Subscriber, address: string, timeoutMs: number): { done: Promise<void>; cancel: () => void } {

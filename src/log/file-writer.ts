@@ -3,13 +3,39 @@
  * disk never holds up whoever produces the lines.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { flushAtExit } from './exit-flush.js';
 
 /** Name of the live log file inside the log directory; rotated files get `.1`, `.2`, ... */
 export const LOG_FILE_NAME = 'zeroproc.log';
+
+/** Mode of a log directory zeroproc creates: the records are this user's alone. */
+export const LOG_DIR_MODE = 0o700;
+/** Mode of the log files (the live one is created so, and rotation keeps it). */
+export const LOG_FILE_MODE = 0o600;
+
+/** Indexes of the rotated files in `dir` (`zeroproc.log.1` is 1), ascending. */
+export async function rotatedIndexes(dir: string): Promise<number[]> {
+  const prefix = `${LOG_FILE_NAME}.`;
+  return (await readdir(dir))
+    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+    .map((n) => Number(n.slice(prefix.length)))
+    .sort((a, b) => a - b);
+}
+
+/**
+ * A warning when an existing log directory lets other users in (group or other permissions),
+ * else undefined. Such a directory is left as it is (it may be shared on purpose): the files in
+ * it are still 0600, but their names, sizes and times show.
+ */
+export async function logDirectoryWarning(dir: string): Promise<string | undefined> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st || (st.mode & 0o077) === 0) return undefined;
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  return `log directory ${dir} is open to other users (mode ${mode}); the log files are 0600, but \`chmod 700 ${dir}\` keeps their names and sizes private too`;
+}
 
 /** Size rotation settings. */
 export interface RotateOptions {
@@ -56,6 +82,11 @@ export interface RotatingFileOptions {
   dropNotice: (count: number) => string;
   /** Told about a failed write (once per failure streak); the lines of that write are lost. */
   onError: (err: Error) => void;
+  /**
+   * Told when writing works again after a failure streak: `lost` lines were not written, the
+   * first failure was `err`. What it logs is written to the file too.
+   */
+  onRecovered?: (lost: number, err: Error) => void;
 }
 
 /**
@@ -78,7 +109,9 @@ export class RotatingFile {
   private ino = 0;
   private size = 0;
   private writing: Promise<void> | undefined;
-  private failing = false;
+  /** The first error of the current failure streak, and the lines lost since it began. */
+  private failure: Error | undefined;
+  private lost = 0;
   /** The lines the write loop took from the queue, and how many of them it has written. */
   private batch: string[] = [];
   private batchWritten = 0;
@@ -91,6 +124,11 @@ export class RotatingFile {
     ({ maxBytes: this.maxBytes, maxFiles: this.maxFiles } = resolveRotation(options.rotate));
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
     this.stopFlushAtExit = flushAtExit(this);
+  }
+
+  /** Lines lost since writing began to fail; 0 while it works. */
+  get unwritten(): number {
+    return this.lost;
   }
 
   /** Queues one line (it must end with `\n`); returns at once. */
@@ -138,8 +176,8 @@ export class RotatingFile {
     this.pendingBytes = 0;
     if (lines.length === 0) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      const fd = openSync(this.path, 'a');
+      mkdirSync(this.dir, { recursive: true, mode: LOG_DIR_MODE });
+      const fd = openSync(this.path, 'a', LOG_FILE_MODE);
       try {
         writeSync(fd, lines.join(''));
       } finally {
@@ -168,12 +206,15 @@ export class RotatingFile {
         this.batchWritten = 0;
         try {
           await this.writeLines(lines, sizes);
-          this.failing = false;
+          if (this.failure) this.recovered();
         } catch (err) {
           await this.handle?.close().catch(() => undefined);
           this.handle = undefined;
-          if (!this.failing) this.options.onError(err as Error);
-          this.failing = true;
+          this.lost += lines.length - this.batchWritten;
+          if (!this.failure) {
+            this.failure = err as Error;
+            this.options.onError(err as Error);
+          }
         } finally {
           this.batch = [];
         }
@@ -181,6 +222,13 @@ export class RotatingFile {
     } finally {
       this.writing = undefined;
     }
+  }
+
+  private recovered(): void {
+    const { failure, lost } = this;
+    this.failure = undefined;
+    this.lost = 0;
+    this.options.onRecovered?.(lost, failure!);
   }
 
   /** Writes lines in as few writes as rotation allows. */
@@ -226,10 +274,13 @@ export class RotatingFile {
   }
 
   private async openLive(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: LOG_DIR_MODE });
     // 'a+' rather than 'a': the last byte is read back below
-    this.handle = await open(this.path, 'a+');
-    ({ ino: this.ino, size: this.size } = await this.handle.stat());
+    this.handle = await open(this.path, 'a+', LOG_FILE_MODE);
+    let mode: number;
+    ({ ino: this.ino, size: this.size, mode } = await this.handle.stat());
+    // a file an older version (or a lax umask) left open to others holds the same records
+    if ((mode & 0o077) !== 0) await this.handle.chmod(LOG_FILE_MODE);
     await this.endPartialLine();
   }
 
@@ -247,14 +298,19 @@ export class RotatingFile {
     this.size += 1;
   }
 
-  /** `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the oldest. */
+  /**
+   * `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the
+   * oldest. Only files that exist are renamed: counting down from `maxFiles` took a rename per
+   * possible index, and a huge `maxFiles` spun the CPU on every rotation.
+   */
   private async rotate(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
     if (this.maxFiles === 0) {
       await unlink(this.path).catch(ignoreMissing);
     } else {
-      for (let k = this.maxFiles - 1; k >= 1; k--) {
+      const existing = (await rotatedIndexes(this.dir)).filter((k) => k < this.maxFiles).reverse();
+      for (const k of existing) {
         await rename(`${this.path}.${k}`, `${this.path}.${k + 1}`).catch(ignoreMissing);
       }
       await rename(this.path, `${this.path}.1`).catch(ignoreMissing);

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { isDelay, MAX_DELAY_MS } from '../delays.js';
 import { HOST_NAME, getProcessName, recordFromInfo } from './context.js';
 import { flushAtExit } from './exit-flush.js';
+import { logSocketSecurity } from './socket-security.js';
 import { isLogLevel, type LogLevel, type LogRecord } from './record.js';
 
 /** Options of {@link LogSender}. */
@@ -117,7 +118,8 @@ export class LogSender extends TransportBase {
     if (!isDelay(this.lingerMs) || !Number.isInteger(this.lingerMs)) {
       throw new InvalidArgumentError(`linger must be a whole number of ms from 0 to ${MAX_DELAY_MS}, got ${String(this.lingerMs)}`);
     }
-    this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK });
+    const security = logSocketSecurity(this.address, 'connect', 'LogSender: option `address`');
+    this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK, ...security });
     try {
       this.socket.connect(this.address);
     } catch (err) {

@@ -6,6 +6,7 @@ import msgpack from 'msgpack-lite';
 import { resolve } from 'node:path';
 import { Pull, XPublisher } from 'zeromq';
 import { InvalidArgumentError } from '../errors.js';
+import { privateEndpoint } from '../transport/private-dir.js';
 import {
   getLogAddress,
   getOutputSink,
@@ -15,9 +16,10 @@ import {
   type OutputSink,
 } from '../process/output-sink.js';
 import { HOST_NAME, getProcessName } from './context.js';
-import { RotatingFile, resolveRotation, type RotateOptions } from './file-writer.js';
+import { RotatingFile, logDirectoryWarning, resolveRotation, type RotateOptions } from './file-writer.js';
 import { formatRecord, wantsColors } from './format.js';
 import { pushLocalSink } from './local.js';
+import { ipcSocketState, logSocketSecurity } from './socket-security.js';
 import {
   STDERR_LEVEL,
   STDOUT_LEVEL,
@@ -50,9 +52,13 @@ export interface LogServerOptions {
   level?: LogLevel;
   /** Colour the console output. Default: only when the console is a terminal. */
   colors?: boolean;
-  /** Endpoint the PULL socket binds (records in). Default `tcp://127.0.0.1:*`. */
+  /**
+   * Endpoint the PULL socket binds (records in). Default: a fresh private ipc endpoint (in a 0700
+   * directory of this user), which only this user's processes can reach. Loopback TCP and other
+   * ipc paths are accepted and reachable by every local user; other addresses are refused.
+   */
   address?: string;
-  /** Endpoint the PUB socket binds (records out to subscribers). Default `tcp://127.0.0.1:*`. */
+  /** Endpoint the PUB socket binds (records out to subscribers). Default and rules as `address`. */
   pubAddress?: string;
   /** Size rotation of the log file, or `false` for none. Default 10 MiB, 5 rotated files kept. */
   rotate?: RotateOptions | false;
@@ -140,7 +146,11 @@ export class LogServer {
             dropNotice: (count) =>
               `${JSON.stringify(this.ownRecord('warn', `${count} record(s) not written: the disk did not keep up`))}\n`,
             onError: (err) =>
-              this.printToConsole([this.ownRecord('error', `cannot write ${this.file!.path}: ${err.message}`)]),
+              this.printToConsole([
+                this.ownRecord('error', `cannot write ${this.file!.path}: ${err.message}; records are lost (and counted) until writing works again`),
+              ]),
+            onRecovered: (lost, err) =>
+              this.dispatch([this.ownRecord('warn', `${lost} record(s) were not written to ${this.file!.path} (${err.message}); writing again`)]),
           });
     this.receiving = this.receiveLoop();
     this.watchingSubscriptions = this.subscriptionLoop();
@@ -149,17 +159,31 @@ export class LogServer {
   /** Binds the sockets and starts serving; see {@link startLogServer}. */
   static async start(options: LogServerOptions = {}): Promise<LogServer> {
     checkOptions(options);
-    const pull = new Pull({ linger: 0, maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024 });
-    const pub = new XPublisher({ linger: 0, sendHighWaterMark: 10_000 });
+    for (const explicit of [options.address, options.pubAddress]) {
+      // ZeroMQ binds an ipc path by unlinking whatever is there: a live server's socket too
+      if (explicit?.startsWith('ipc://') && (await ipcSocketState(explicit)) === 'listening') {
+        throw new InvalidArgumentError(`log server cannot bind ${explicit}: another server is listening there`);
+      }
+    }
+    const address = options.address ?? privateEndpoint('log');
+    const pubAddress = options.pubAddress ?? privateEndpoint('logpub');
+    const pull = new Pull({
+      linger: 0,
+      maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024,
+      ...logSocketSecurity(address, 'bind'),
+    });
+    const pub = new XPublisher({ linger: 0, sendHighWaterMark: 10_000, ...logSocketSecurity(pubAddress, 'bind') });
     try {
-      await pull.bind(options.address ?? 'tcp://127.0.0.1:*');
-      await pub.bind(options.pubAddress ?? 'tcp://127.0.0.1:*');
+      await pull.bind(address);
+      await pub.bind(pubAddress);
     } catch (err) {
       pull.close();
       pub.close();
       throw new InvalidArgumentError(`log server cannot bind: ${(err as Error).message}`, { cause: err });
     }
     const server = new LogServer(pull, pub, options);
+    const warning = server.dir === undefined ? undefined : await logDirectoryWarning(server.dir);
+    if (warning) server.dispatch([server.ownRecord('warn', warning)]);
     if (options.register ?? true) server.registerAsProcessLogServer();
     return server;
   }
@@ -252,6 +276,9 @@ export class LogServer {
     this.pub.close();
     await this.watchingSubscriptions;
     await this.file?.close();
+    if (this.file && this.file.unwritten > 0) {
+      this.printToConsole([this.ownRecord('error', `${this.file.unwritten} record(s) were not written to ${this.file.path}: it still fails`)]);
+    }
   }
 
   private async receiveLoop(): Promise<void> {
@@ -412,7 +439,9 @@ export class LogServer {
  * sockets open.
  */
 function checkOptions(options: LogServerOptions): void {
-  const { level, dir, console: out, maxMessageBytes } = options;
+  const { level, dir, console: out, maxMessageBytes, address, pubAddress } = options;
+  if (address !== undefined) logSocketSecurity(address, 'bind', 'startLogServer: option `address`');
+  if (pubAddress !== undefined) logSocketSecurity(pubAddress, 'bind', 'startLogServer: option `pubAddress`');
   if (level !== undefined && !isLogLevel(level)) throw new InvalidArgumentError(`unknown log level ${JSON.stringify(level)}`);
   if (dir !== undefined && dir !== false && typeof dir !== 'string') {
     throw new InvalidArgumentError(`dir must be a directory path or false, got ${String(dir)}`);

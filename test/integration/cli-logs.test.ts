@@ -192,17 +192,21 @@ describe('zeroproc logs', () => {
       expect(r.stderr).toMatch(message);
     }
 
-    // a port nothing listens on: bind one, note it, close it
+    // an endpoint nothing listens on: bind one, note it, close it
     const server = await startLogServer({ dir: false, console: false });
     const deadAddress = server.pubAddress;
     await server.close();
     const unreachable = await run(['logs', '--connect', deadAddress]);
     expect(unreachable.exitCode).toBe(2);
-    expect(unreachable.stderr).toMatch(/cannot reach a LogServer at tcp:\/\/127\.0\.0\.1:\d+/);
+    expect(unreachable.stderr).toMatch(/cannot reach a LogServer at ipc:\/\/\S+: (connection refused|no such socket)/);
 
     const garbage = await run(['logs', '--connect', 'not-an-endpoint']);
     expect(garbage.exitCode).toBe(2);
-    expect(garbage.stderr).toMatch(/cannot connect to "not-an-endpoint"/);
+    expect(garbage.stderr).toMatch(/--connect "not-an-endpoint" is not a ZeroMQ address/);
+
+    const remote = await run(['logs', '--connect', 'tcp://192.0.2.1:5555']);
+    expect(remote.exitCode).toBe(2);
+    expect(remote.stderr).toMatch(/--connect must be a loopback or ipc endpoint while log links take no key, got "tcp:\/\/192\.0\.2\.1:5555"/);
   });
 
   test('a record whose time no Date can hold is skipped as malformed, not a crash of -t', async () => {
