@@ -179,7 +179,8 @@ export class RotatingFile {
       mkdirSync(this.dir, { recursive: true, mode: LOG_DIR_MODE });
       const fd = openSync(this.path, 'a', LOG_FILE_MODE);
       try {
-        writeSync(fd, lines.join(''));
+        const data = Buffer.from(lines.join(''));
+        for (let done = 0, n = -1; done < data.length && n !== 0; done += n) n = writeSync(fd, data, done);
       } finally {
         closeSync(fd);
       }
@@ -247,10 +248,21 @@ export class RotatingFile {
         await this.rotate();
         continue;
       }
-      await this.handle!.write(j - i === 1 ? lines[i]! : lines.slice(i, j).join(''));
-      this.size += bytes;
-      i = j;
-      this.batchWritten = i;
+      const data = Buffer.from(j - i === 1 ? lines[i]! : lines.slice(i, j).join(''));
+      let done = 0;
+      try {
+        // a write on a nearly full disk can be short without failing: the rest must go too
+        while (done < data.length) {
+          const { bytesWritten } = await this.handle!.write(data, done);
+          if (bytesWritten === 0) throw new Error(`write to ${this.path} made no progress`);
+          done += bytesWritten;
+        }
+      } finally {
+        this.size += done;
+        // the lines that reached the file whole count as written, however the write ended
+        while (i < j && sizes[i]! <= done) done -= sizes[i++]!;
+        this.batchWritten = i;
+      }
     }
   }
 
