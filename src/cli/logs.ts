@@ -4,12 +4,14 @@
  */
 import msgpack from 'msgpack-lite';
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Subscriber } from 'zeromq';
 import { LOG_FILE_NAME } from '../log/file-writer.js';
 import { makeRecordFilter, parseSince, type RecordFilter } from '../log/filter.js';
 import { formatRecord, wantsColors } from '../log/format.js';
+import { MissedRecords } from '../log/pub-messages.js';
 import { LogFollower, readLastRecords } from '../log/reader.js';
 import { isLogLevel, validateRecord, type LogLevel, type LogRecord, type LogStream } from '../log/record.js';
 import { DEFAULT_LOG_DIR, LOG_PUB_TOPIC } from '../log/server.js';
@@ -202,7 +204,8 @@ async function connectAndFollow(
     sub.events.on('handshake', () => io.stderr.write(`zeroproc logs: connected to ${address} again\n`));
     const receiving = (async () => {
       let reported = false;
-      for await (const [, body] of sub) {
+      const missed = new MissedRecords();
+      for await (const [, body, sequence] of sub) {
         let records: LogRecord[];
         try {
           const decoded: unknown = msgpack.decode(body!);
@@ -213,6 +216,9 @@ async function connectAndFollow(
           reported = true;
           continue;
         }
+        const lost = missed.check(sequence, records.length);
+        // shown whatever the filters: the reader must know the output has a hole
+        if (lost > 0) print([missedNotice(lost)]);
         print(records.filter(filter));
       }
     })();
@@ -223,6 +229,20 @@ async function connectAndFollow(
   } finally {
     if (!sub.closed) sub.close();
   }
+}
+
+/** The record `zeroproc logs --connect` prints where ZeroMQ dropped records it was too slow to take. */
+function missedNotice(count: number): LogRecord {
+  return {
+    time: Date.now(),
+    host: hostname(),
+    process: 'zeroproc-logs',
+    pid: process.pid,
+    logger: 'zeroproc.logs',
+    stream: 'log',
+    level: 'warn',
+    msg: `${count} record(s) missed: this subscriber fell behind the LogServer and ZeroMQ dropped them`,
+  };
 }
 
 /**

@@ -91,6 +91,10 @@ export class LogSender extends TransportBase {
   private shut = false;
   private idleWaiters: Array<() => void> = [];
   private sendErrorReported = false;
+  /** The drop notices in the queue, with the number of records each stands for. */
+  private readonly noticeCounts = new WeakMap<LogRecord, number>();
+  /** Records of the message ZeroMQ may still hold (0 once the socket turned writable). */
+  private heldByZeromq = 0;
   /**
    * Records the next message starts from: `maxBatch`, halved while messages of large records
    * come out too big, doubled back once they are small again.
@@ -177,11 +181,13 @@ export class LogSender extends TransportBase {
     for (;;) {
       // writable: ZeroMQ holds nothing of ours (its high-water mark is one message)
       if (this.socket.writable) {
+        this.heldByZeromq = 0;
         if (this.queue.length === 0) return;
-        const { message } = this.takeMessage();
+        const { batch, message } = this.takeMessage();
         try {
           // sendTimeout 0: the message is queued (or refused) before send() returns
           this.socket.send(message).catch(() => undefined);
+          this.heldByZeromq = this.weight(batch);
         } catch {
           return; // closed under us: nothing more can be done
         }
@@ -192,8 +198,18 @@ export class LogSender extends TransportBase {
       sleepSync(Math.min(1, left));
     }
     // the server is gone or stuck: do not let ZeroMQ wait a second time at the end of the process
+    const lost = this.weight(this.queue) + this.heldByZeromq;
     this.queue = [];
     this.socket.linger = 0;
+    // the last word the process has: its stderr, which a spawner turns into a record
+    process.stderr.write(`zeroproc: ${lost} log record(s) dropped at exit: the log server at ${this.address} did not take them within ${this.lingerMs} ms\n`);
+  }
+
+  /** How many records `records` stand for: a drop notice counts the records it reports. */
+  private weight(records: readonly LogRecord[]): number {
+    let n = 0;
+    for (const record of records) n += this.noticeCounts.get(record) ?? 1;
+    return n;
   }
 
   /**
@@ -250,6 +266,7 @@ export class LogSender extends TransportBase {
         const { batch, message } = this.takeMessage();
         try {
           await this.socket.send(message);
+          this.heldByZeromq = this.weight(batch);
           this.retryDelay = RETRY_FIRST_MS;
         } catch (err) {
           if ((err as { code?: string }).code === 'EAGAIN') {
@@ -285,7 +302,7 @@ export class LogSender extends TransportBase {
   private queueDropNotice(): void {
     const count = this.droppedSinceNotice;
     this.droppedSinceNotice = 0;
-    this.queue.push({
+    const notice: LogRecord = {
       time: Date.now(),
       host: HOST_NAME,
       process: getProcessName(),
@@ -294,7 +311,9 @@ export class LogSender extends TransportBase {
       stream: 'log',
       level: 'warn',
       msg: `${count} log record(s) dropped: the log server at ${this.address} did not keep up`,
-    });
+    };
+    this.noticeCounts.set(notice, count);
+    this.queue.push(notice);
   }
 
   private reportSendError(err: unknown): void {
