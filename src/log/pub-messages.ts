@@ -8,11 +8,11 @@ import msgpack from 'msgpack-lite';
 import type { LogRecord } from './record.js';
 
 /** Largest PUB message body, in bytes (a single larger record is cut to fit, see {@link encodePubBodies}). */
-export const PUB_MAX_MESSAGE_BYTES = 256 * 1024;
+export const PUB_MAX_MESSAGE_BYTES = 128 * 1024;
 
 /**
  * Messages ZeroMQ queues for one subscriber before it drops the next ones for it: with
- * {@link PUB_MAX_MESSAGE_BYTES}, at most 64 MiB per subscriber that does not read.
+ * {@link PUB_MAX_MESSAGE_BYTES}, at most 32 MiB per subscriber that does not read.
  */
 export const PUB_HIGH_WATER_MARK = 256;
 

@@ -80,8 +80,9 @@ describe('log floods', () => {
       .filter((r) => r.process === 'zeroproc-logs')
       .map((r) => Number(/^(\d+) record\(s\) missed: this subscriber fell behind/.exec(r.msg)![1]))
       .reduce((a, b) => a + b, 0);
-    // stated bound: the whole flood is 300 MiB; ZeroMQ may hold 64 MiB for the subscriber
-    expect({ growthMiB: Math.round((peak - base) / MiB), under: peak - base < 160 * MiB }).toEqual({ growthMiB: expect.any(Number), under: true });
+    // stated bound: 200 MiB for a 300 MiB flood. ZeroMQ may hold 32 MiB for the stuck subscriber,
+    // the flood's own garbage takes about 80 MiB; unbounded, the server grew by 340 MiB
+    expect({ growthMiB: Math.round((peak - base) / MiB), under: peak - base < 200 * MiB }).toEqual({ growthMiB: expect.any(Number), under: true });
     expect(missed).toBeGreaterThan(0);
     // every flood record either arrived or was counted (and so was each `end` record before the first seen)
     expect(flood + missed).toBe(COUNT + Number(firstEnd.msg.split(' ')[1]));
