@@ -1,10 +1,12 @@
 /**
  * The LogServer admits only its own user: a process of another uid can neither push records nor
- * subscribe, and `zeroproc logs --connect` says why it cannot. The suite runs as root, so it can
- * start the stranger as `nobody`.
+ * subscribe, and `zeroproc logs --connect` says why it cannot (the suite runs as root, so it can
+ * start the stranger as `nobody`); the log files are this user's alone.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '../../src/log/record.js';
@@ -61,5 +63,47 @@ describe('LogServer access', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`zeroproc logs: cannot reach a LogServer at ${server.pubAddress}: permission denied (a LogServer admits only the user that started it)\n`);
     expect(r.code).toBe(2);
+  });
+});
+
+describe('log files', () => {
+  const modeOf = (path: string): string => (statSync(path).mode & 0o777).toString(8);
+
+  function tmpDir(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'zeroproc-modes-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+
+  test('are 0600, rotated ones too, in a directory created 0700', async () => {
+    const dir = join(tmpDir(), 'nested', 'logs');
+    const server = await startLogServer({ dir, console: false, register: false, rotate: { maxBytes: 400, maxFiles: 3 } });
+    for (let i = 0; i < 20; i++) server.ingest({ time: 1, host: 'h', process: 'p', pid: 1, logger: '', stream: 'log', level: 'info', msg: `secret ${i}` });
+    await server.close();
+    expect(modeOf(dir)).toBe('700');
+    expect(modeOf(join(dir, '..'))).toBe('700');
+    const files = readdirSync(dir).sort();
+    expect(files).toEqual(['zeroproc.log', 'zeroproc.log.1', 'zeroproc.log.2', 'zeroproc.log.3']);
+    expect(files.map((f) => modeOf(join(dir, f)))).toEqual(['600', '600', '600', '600']);
+  });
+
+  test('an existing directory open to others is kept but warned about; an existing open file is tightened', async () => {
+    const dir = join(tmpDir(), 'shared');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'zeroproc.log'), '');
+    chmodSync(join(dir, 'zeroproc.log'), 0o644);
+    const server = await startLogServer({ dir, console: false, register: false });
+    const seen: LogRecord[] = [];
+    cleanups.push(server.onRecords((batch) => seen.push(...batch)));
+    server.ingest({ time: 1, host: 'h', process: 'p', pid: 1, logger: '', stream: 'log', level: 'info', msg: 'secret' });
+    await server.close();
+    expect(modeOf(dir)).toBe('755');
+    expect(modeOf(join(dir, 'zeroproc.log'))).toBe('600');
+    const written = readFileSync(join(dir, 'zeroproc.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LogRecord);
+    expect(written.map((r) => [r.level, r.msg])).toEqual([
+      ['warn', `log directory ${dir} is open to other users (mode 0755); the log files are 0600, but \`chmod 700 ${dir}\` keeps their names and sizes private too`],
+      ['info', 'secret'],
+    ]);
   });
 });
