@@ -3,7 +3,7 @@
  * disk never holds up whoever produces the lines.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { flushAtExit } from './exit-flush.js';
@@ -26,13 +26,20 @@ export async function rotatedIndexes(dir: string): Promise<number[]> {
 }
 
 /**
- * A warning when an existing log directory lets other users in (group or other permissions),
- * else undefined. Such a directory is left as it is (it may be shared on purpose): the files in
- * it are still 0600, but their names, sizes and times show.
+ * Makes an existing log directory that lets other users in (group or other permissions) private
+ * when it is plainly a log directory of this user: owned by this uid and holding nothing but log
+ * files and dotfiles (a fresh clone's `logs/` with its `.gitkeep`). Any other such directory is
+ * left as it is (it may be shared on purpose), and the returned warning says so; undefined when
+ * there is nothing to say.
  */
-export async function logDirectoryWarning(dir: string): Promise<string | undefined> {
+export async function secureLogDirectory(dir: string): Promise<string | undefined> {
   const st = await stat(dir).catch(() => undefined);
-  if (!st || (st.mode & 0o077) === 0) return undefined;
+  if (!st?.isDirectory() || (st.mode & 0o077) === 0) return undefined;
+  const entries = await readdir(dir);
+  if (st.uid === process.getuid?.() && entries.every((n) => n.startsWith('.') || n.startsWith(LOG_FILE_NAME))) {
+    await chmod(dir, LOG_DIR_MODE);
+    return undefined;
+  }
   const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
   return `log directory ${dir} is open to other users (mode ${mode}); the log files are 0600, but \`chmod 700 ${dir}\` keeps their names and sizes private too`;
 }

@@ -16,7 +16,7 @@ import {
   type OutputSink,
 } from '../process/output-sink.js';
 import { HOST_NAME, getProcessName } from './context.js';
-import { RotatingFile, logDirectoryWarning, resolveRotation, type RotateOptions } from './file-writer.js';
+import { RotatingFile, secureLogDirectory, resolveRotation, type RotateOptions } from './file-writer.js';
 import { formatRecord, wantsColors } from './format.js';
 import { pushLocalSink } from './local.js';
 import { PUB_HIGH_WATER_MARK, encodePubBodies, sequenceFrame } from './pub-messages.js';
@@ -203,7 +203,7 @@ export class LogServer {
       throw new InvalidArgumentError(`log server cannot bind: ${(err as Error).message}`, { cause: err });
     }
     const server = new LogServer(pull, pub, options);
-    const warning = server.dir === undefined ? undefined : await logDirectoryWarning(server.dir);
+    const warning = server.dir === undefined ? undefined : await secureLogDirectory(server.dir);
     if (warning) server.dispatch([server.ownRecord('warn', warning)]);
     if (options.register ?? true) server.registerAsProcessLogServer();
     return server;

@@ -87,10 +87,22 @@ describe('log files', () => {
     expect(files.map((f) => modeOf(join(dir, f)))).toEqual(['600', '600', '600', '600']);
   });
 
-  test('an existing directory open to others is kept but warned about; an existing open file is tightened', async () => {
+  test('an existing log directory open to others (log files and dotfiles only) is made private', async () => {
+    const dir = join(tmpDir(), 'logs');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, '.gitkeep'), '');
+    writeFileSync(join(dir, 'zeroproc.log.1'), '');
+    const server = await startLogServer({ dir, console: false, register: false });
+    await server.close();
+    expect(modeOf(dir)).toBe('700');
+  });
+
+  test('an existing directory open to others that holds other files is kept, with a warning; an open log file is tightened', async () => {
     const dir = join(tmpDir(), 'shared');
     mkdirSync(dir);
     chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'notes.txt'), '');
     writeFileSync(join(dir, 'zeroproc.log'), '');
     chmodSync(join(dir, 'zeroproc.log'), 0o644);
     const server = await startLogServer({ dir, console: false, register: false });
