@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { LogRecord } from '../../src/log/record.js';
 import { startLogServer } from '../../src/log/server.js';
@@ -106,6 +107,41 @@ describe('log floods', () => {
     await new Promise((resolve) => child.on('close', resolve));
     expect(records.map((r) => `${r.stream} ${r.msg}`)).toEqual([
       `stderr zeroproc: 20001 log record(s) dropped at exit: the log server at ipc://${join(dir, 'nobody.sock')} did not take them within 1000 ms`,
+    ]);
+  });
+
+  test('a console that does not keep up gets no more than 16 MiB queued; what it skipped is counted in a notice', async () => {
+    /** A console stream whose writes complete only once released. */
+    class StalledConsole extends Writable {
+      text = '';
+      private held: (() => void) | undefined;
+      private released = false;
+      override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+        this.text += chunk.toString();
+        if (this.released) done();
+        else this.held = done;
+      }
+      release(): void {
+        this.released = true;
+        this.held?.();
+      }
+    }
+    const out = new StalledConsole();
+    const server = await startLogServer({ dir: false, console: out, colors: false, register: false });
+    cleanups.push(() => server.close());
+    const pad = 'q'.repeat(1_000);
+    for (let i = 0; i < 20_000; i++) server.ingest({ time: 1, host: 'h', process: 'p', pid: 1, logger: '', stream: 'log', level: 'info', msg: `line ${i} ${pad}` });
+    expect(out.writableLength).toBeLessThan(17 * MiB);
+    const skipped = server.stats.notPrinted;
+    expect(skipped).toBeGreaterThan(0);
+    out.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    server.ingest({ time: 1, host: 'h', process: 'p', pid: 1, logger: '', stream: 'log', level: 'info', msg: 'after' });
+    const lines = out.text.split('\n').filter(Boolean);
+    expect(lines.filter((l) => l.includes(' info line ')).length + skipped).toBe(20_000);
+    expect(lines.slice(-2).map((l) => l.replace(/^\[[^\]]*\] /, ''))).toEqual([
+      `warn zeroproc.log-server: ${skipped} record(s) not printed: the console did not keep up`,
+      'info after',
     ]);
   });
 
