@@ -201,8 +201,16 @@ export class LogSender extends TransportBase {
     const lost = this.weight(this.queue) + this.heldByZeromq;
     this.queue = [];
     this.socket.linger = 0;
-    // the last word the process has: its stderr, which a spawner turns into a record
-    process.stderr.write(`zeroproc: ${lost} log record(s) dropped at exit: the log server at ${this.address} did not take them within ${this.lingerMs} ms\n`);
+    this.reportDropped(lost, 'at exit');
+  }
+
+  /**
+   * Says how many records were given up: on stderr, the one channel left when the log server
+   * does not take records, and one a spawner turns into a record of the aggregated log.
+   */
+  private reportDropped(count: number, when: string): void {
+    if (count === 0) return;
+    process.stderr.write(`zeroproc: ${count} log record(s) dropped ${when}: the log server at ${this.address} did not take them within ${this.lingerMs} ms\n`);
   }
 
   /** How many records `records` stand for: a drop notice counts the records it reports. */
@@ -228,6 +236,9 @@ export class LogSender extends TransportBase {
       this.stopFlushAtExit();
       clearTimeout(this.retryTimer);
       this.socket.close();
+      if (this.droppedSinceNotice > 0) this.queueDropNotice();
+      this.reportDropped(this.weight(this.queue), 'on close');
+      this.queue = [];
       this.wakeIdleWaiters();
     });
   }

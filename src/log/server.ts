@@ -78,7 +78,10 @@ export interface LogServerStats {
   records: number;
   /** Messages or records skipped because they were malformed. */
   malformed: number;
-  /** Records numbered on the PUB socket: sent, or skipped while its queue was full (each message carries the number of its first record, so subscribers see the gap). */
+  /**
+   * Records numbered on the PUB socket: sent, or skipped while its queue was full (each message
+   * carries the number of its first record, so subscribers see the gap).
+   */
   published: number;
   /** Records left out of the console because it did not keep up. */
   notPrinted: number;
@@ -203,7 +206,9 @@ export class LogServer {
       throw new InvalidArgumentError(`log server cannot bind: ${(err as Error).message}`, { cause: err });
     }
     const server = new LogServer(pull, pub, options);
-    const warning = server.dir === undefined ? undefined : await secureLogDirectory(server.dir);
+    const dir = server.dir;
+    // a directory we cannot look into now fails at the first write, where it is reported
+    const warning = dir === undefined ? undefined : await secureLogDirectory(dir).catch((err: Error) => `cannot check log directory ${dir}: ${err.message}`);
     if (warning) server.dispatch([server.ownRecord('warn', warning)]);
     if (options.register ?? true) server.registerAsProcessLogServer();
     return server;
