@@ -36,7 +36,14 @@ async function logHostileChild(): Promise<{ dir: string; console: string; record
   const server = await startLogServer({ dir, console: out, colors: false });
   cleanups.push(() => server.close());
   const records: LogRecord[] = [];
-  cleanups.push(server.onRecords((batch) => records.push(...batch)));
+  let loggerRecordArrived: () => void;
+  const loggerRecord = new Promise<void>((resolve) => (loggerRecordArrived = resolve));
+  cleanups.push(
+    server.onRecords((batch) => {
+      records.push(...batch);
+      if (batch.some((r) => r.stream === 'log')) loggerRecordArrived();
+    }),
+  );
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], {
     env: { ...process.env, [PROCESS_NAME_ENV]: 'hostile', [LOG_ADDRESS_ENV]: server.address },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +53,7 @@ async function logHostileChild(): Promise<{ dir: string; console: string; record
   feedLines(child.stderr!, 'hostile', child.pid!, 'stderr');
   await new Promise((resolve) => child.on('close', resolve));
   // the logger record travels over a socket and may land after the pipes closed
-  while (!records.some((r) => r.stream === 'log')) await new Promise((resolve) => server.onRecords(resolve));
+  await loggerRecord;
   await server.close();
   return { dir, console: printed, records };
 }
