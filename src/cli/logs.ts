@@ -4,15 +4,18 @@
  */
 import msgpack from 'msgpack-lite';
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Subscriber } from 'zeromq';
 import { LOG_FILE_NAME } from '../log/file-writer.js';
 import { makeRecordFilter, parseSince, type RecordFilter } from '../log/filter.js';
 import { formatRecord, wantsColors } from '../log/format.js';
+import { MissedRecords } from '../log/pub-messages.js';
 import { LogFollower, readLastRecords } from '../log/reader.js';
 import { isLogLevel, validateRecord, type LogLevel, type LogRecord, type LogStream } from '../log/record.js';
 import { DEFAULT_LOG_DIR, LOG_PUB_TOPIC } from '../log/server.js';
+import { ipcSocketState, logSocketSecurity } from '../log/socket-security.js';
 import { MAX_DELAY_MS } from '../delays.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 
@@ -35,9 +38,14 @@ Options:
       --since TIME      only records from TIME on: ISO 8601 (2024-05-01T10:00:00Z)
                         or a duration back from now (30s, 5m, 2h, 1d)
       --json            print the records as JSON lines
+      --raw             print control characters in records as they are (by default
+                        they are escaped: ESC as \x1b, a line feed as \n, ...); only
+                        for a trusted log, a record could then drive your terminal
   -t, --time            prefix each record with its source time
   -c, --connect ADDR    show records live from a running LogServer's PUB address
-                        (LogServer.pubAddress) instead of reading files; no history
+                        (LogServer.pubAddress) instead of reading files; no history.
+                        By default that is a private ipc:// socket that only the
+                        user who started the server can open
       --timeout MS      how long --connect waits for the server (default 5000)
   -h, --help            show this help
 
@@ -54,6 +62,7 @@ const OPTIONS = {
   grep: { type: 'string', short: 'g' },
   since: { type: 'string' },
   json: { type: 'boolean' },
+  raw: { type: 'boolean' },
   time: { type: 'boolean', short: 't' },
   connect: { type: 'string', short: 'c' },
   timeout: { type: 'string' },
@@ -86,7 +95,7 @@ async function runLogs(args: string[], io: CliIo): Promise<number> {
     if (records.length === 0) return;
     let text = '';
     for (const r of records) {
-      text += values.json ? `${JSON.stringify(r)}\n` : `${formatRecord(r, { colors, time: values.time ?? false })}\n`;
+      text += values.json ? `${JSON.stringify(r)}\n` : `${formatRecord(r, { colors, time: values.time ?? false, raw: values.raw ?? false })}\n`;
     }
     io.stdout.write(text);
   };
@@ -176,7 +185,9 @@ async function connectAndFollow(
   print: (records: LogRecord[]) => void,
   io: CliIo,
 ): Promise<number> {
-  const sub = new Subscriber({ linger: 0 });
+  const security = logSocketSecurity(address, 'connect', '--connect');
+  await probeIpc(address);
+  const sub = new Subscriber({ linger: 0, ...security });
   try {
     // the socket monitor only reports events that happen after it exists
     const connected = handshake(sub, address, timeoutMs);
@@ -193,7 +204,8 @@ async function connectAndFollow(
     sub.events.on('handshake', () => io.stderr.write(`zeroproc logs: connected to ${address} again\n`));
     const receiving = (async () => {
       let reported = false;
-      for await (const [, body] of sub) {
+      const missed = new MissedRecords();
+      for await (const [, body, sequence] of sub) {
         let records: LogRecord[];
         try {
           const decoded: unknown = msgpack.decode(body!);
@@ -204,6 +216,9 @@ async function connectAndFollow(
           reported = true;
           continue;
         }
+        const lost = missed.check(sequence, records.length);
+        // shown whatever the filters: the reader must know the output has a hole
+        if (lost > 0) print([missedNotice(lost)]);
         print(records.filter(filter));
       }
     })();
@@ -214,6 +229,39 @@ async function connectAndFollow(
   } finally {
     if (!sub.closed) sub.close();
   }
+}
+
+/** The record `zeroproc logs --connect` prints where ZeroMQ dropped records it was too slow to take. */
+function missedNotice(count: number): LogRecord {
+  return {
+    time: Date.now(),
+    host: hostname(),
+    process: 'zeroproc-logs',
+    pid: process.pid,
+    logger: 'zeroproc.logs',
+    stream: 'log',
+    level: 'warn',
+    msg: `${count} record(s) missed: this subscriber fell behind the LogServer and ZeroMQ dropped them`,
+  };
+}
+
+/**
+ * Asks the kernel whether an ipc socket can be opened: ZeroMQ retries a socket it may not open
+ * (another user's, in a private directory) as silently as one that is not there yet.
+ */
+async function probeIpc(address: string): Promise<void> {
+  if (!address.startsWith('ipc://')) return;
+  const state = await ipcSocketState(address);
+  if (state === 'listening') return;
+  const why =
+    state === 'EACCES' || state === 'EPERM'
+      ? 'permission denied (a LogServer admits only the user that started it)'
+      : state === 'ENOENT'
+        ? 'no such socket (is the LogServer running?)'
+        : state === 'ECONNREFUSED'
+          ? 'connection refused'
+          : state;
+  throw new UsageError(`cannot reach a LogServer at ${address}: ${why}`);
 }
 
 function handshake(sub: Subscriber, address: string, timeoutMs: number): { done: Promise<void>; cancel: () => void } {

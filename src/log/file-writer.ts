@@ -3,13 +3,46 @@
  * disk never holds up whoever produces the lines.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { flushAtExit } from './exit-flush.js';
 
 /** Name of the live log file inside the log directory; rotated files get `.1`, `.2`, ... */
 export const LOG_FILE_NAME = 'zeroproc.log';
+
+/** Mode of a log directory zeroproc creates: the records are this user's alone. */
+export const LOG_DIR_MODE = 0o700;
+/** Mode of the log files (the live one is created so, and rotation keeps it). */
+export const LOG_FILE_MODE = 0o600;
+
+/** Indexes of the rotated files in `dir` (`zeroproc.log.1` is 1), ascending. */
+export async function rotatedIndexes(dir: string): Promise<number[]> {
+  const prefix = `${LOG_FILE_NAME}.`;
+  return (await readdir(dir))
+    .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+    .map((n) => Number(n.slice(prefix.length)))
+    .sort((a, b) => a - b);
+}
+
+/**
+ * Makes an existing log directory that lets other users in (group or other permissions) private
+ * when it is plainly a log directory of this user: owned by this uid and holding nothing but log
+ * files and dotfiles (a fresh clone's `logs/` with its `.gitkeep`). Any other such directory is
+ * left as it is (it may be shared on purpose), and the returned warning says so; undefined when
+ * there is nothing to say.
+ */
+export async function secureLogDirectory(dir: string): Promise<string | undefined> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st?.isDirectory() || (st.mode & 0o077) === 0) return undefined;
+  const entries = await readdir(dir);
+  if (st.uid === process.getuid?.() && entries.every((n) => n.startsWith('.') || n.startsWith(LOG_FILE_NAME))) {
+    await chmod(dir, LOG_DIR_MODE);
+    return undefined;
+  }
+  const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+  return `log directory ${dir} is open to other users (mode ${mode}); the log files are 0600, but \`chmod 700 ${dir}\` keeps their names and sizes private too`;
+}
 
 /** Size rotation settings. */
 export interface RotateOptions {
@@ -56,6 +89,11 @@ export interface RotatingFileOptions {
   dropNotice: (count: number) => string;
   /** Told about a failed write (once per failure streak); the lines of that write are lost. */
   onError: (err: Error) => void;
+  /**
+   * Told when writing works again after a failure streak: `lost` lines were not written, the
+   * first failure was `err`. What it logs is written to the file too.
+   */
+  onRecovered?: (lost: number, err: Error) => void;
 }
 
 /**
@@ -78,7 +116,9 @@ export class RotatingFile {
   private ino = 0;
   private size = 0;
   private writing: Promise<void> | undefined;
-  private failing = false;
+  /** The first error of the current failure streak, and the lines lost since it began. */
+  private failure: Error | undefined;
+  private lost = 0;
   /** The lines the write loop took from the queue, and how many of them it has written. */
   private batch: string[] = [];
   private batchWritten = 0;
@@ -91,6 +131,11 @@ export class RotatingFile {
     ({ maxBytes: this.maxBytes, maxFiles: this.maxFiles } = resolveRotation(options.rotate));
     this.maxPendingBytes = options.maxPendingBytes ?? 64 * 1024 * 1024;
     this.stopFlushAtExit = flushAtExit(this);
+  }
+
+  /** Lines lost since writing began to fail; 0 while it works. */
+  get unwritten(): number {
+    return this.lost;
   }
 
   /** Queues one line (it must end with `\n`); returns at once. */
@@ -138,10 +183,11 @@ export class RotatingFile {
     this.pendingBytes = 0;
     if (lines.length === 0) return;
     try {
-      mkdirSync(this.dir, { recursive: true });
-      const fd = openSync(this.path, 'a');
+      mkdirSync(this.dir, { recursive: true, mode: LOG_DIR_MODE });
+      const fd = openSync(this.path, 'a', LOG_FILE_MODE);
       try {
-        writeSync(fd, lines.join(''));
+        const data = Buffer.from(lines.join(''));
+        for (let done = 0, n = -1; done < data.length && n !== 0; done += n) n = writeSync(fd, data, done);
       } finally {
         closeSync(fd);
       }
@@ -168,12 +214,15 @@ export class RotatingFile {
         this.batchWritten = 0;
         try {
           await this.writeLines(lines, sizes);
-          this.failing = false;
+          if (this.failure) this.recovered();
         } catch (err) {
           await this.handle?.close().catch(() => undefined);
           this.handle = undefined;
-          if (!this.failing) this.options.onError(err as Error);
-          this.failing = true;
+          this.lost += lines.length - this.batchWritten;
+          if (!this.failure) {
+            this.failure = err as Error;
+            this.options.onError(err as Error);
+          }
         } finally {
           this.batch = [];
         }
@@ -181,6 +230,13 @@ export class RotatingFile {
     } finally {
       this.writing = undefined;
     }
+  }
+
+  private recovered(): void {
+    const { failure, lost } = this;
+    this.failure = undefined;
+    this.lost = 0;
+    this.options.onRecovered?.(lost, failure!);
   }
 
   /** Writes lines in as few writes as rotation allows. */
@@ -199,10 +255,21 @@ export class RotatingFile {
         await this.rotate();
         continue;
       }
-      await this.handle!.write(j - i === 1 ? lines[i]! : lines.slice(i, j).join(''));
-      this.size += bytes;
-      i = j;
-      this.batchWritten = i;
+      const data = Buffer.from(j - i === 1 ? lines[i]! : lines.slice(i, j).join(''));
+      let done = 0;
+      try {
+        // a write on a nearly full disk can be short without failing: the rest must go too
+        while (done < data.length) {
+          const { bytesWritten } = await this.handle!.write(data, done);
+          if (bytesWritten === 0) throw new Error(`write to ${this.path} made no progress`);
+          done += bytesWritten;
+        }
+      } finally {
+        this.size += done;
+        // the lines that reached the file whole count as written, however the write ended
+        while (i < j && sizes[i]! <= done) done -= sizes[i++]!;
+        this.batchWritten = i;
+      }
     }
   }
 
@@ -226,10 +293,13 @@ export class RotatingFile {
   }
 
   private async openLive(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: LOG_DIR_MODE });
     // 'a+' rather than 'a': the last byte is read back below
-    this.handle = await open(this.path, 'a+');
-    ({ ino: this.ino, size: this.size } = await this.handle.stat());
+    this.handle = await open(this.path, 'a+', LOG_FILE_MODE);
+    let mode: number;
+    ({ ino: this.ino, size: this.size, mode } = await this.handle.stat());
+    // a file an older version (or a lax umask) left open to others holds the same records
+    if ((mode & 0o077) !== 0) await this.handle.chmod(LOG_FILE_MODE);
     await this.endPartialLine();
   }
 
@@ -247,14 +317,19 @@ export class RotatingFile {
     this.size += 1;
   }
 
-  /** `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the oldest. */
+  /**
+   * `zeroproc.log` becomes `.1`, `.1` becomes `.2`, ...; the rename onto `.maxFiles` drops the
+   * oldest. Only files that exist are renamed: counting down from `maxFiles` took a rename per
+   * possible index, and a huge `maxFiles` spun the CPU on every rotation.
+   */
   private async rotate(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
     if (this.maxFiles === 0) {
       await unlink(this.path).catch(ignoreMissing);
     } else {
-      for (let k = this.maxFiles - 1; k >= 1; k--) {
+      const existing = (await rotatedIndexes(this.dir)).filter((k) => k < this.maxFiles).reverse();
+      for (const k of existing) {
         await rename(`${this.path}.${k}`, `${this.path}.${k + 1}`).catch(ignoreMissing);
       }
       await rename(this.path, `${this.path}.1`).catch(ignoreMissing);

@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { isDelay, MAX_DELAY_MS } from '../delays.js';
 import { HOST_NAME, getProcessName, recordFromInfo } from './context.js';
 import { flushAtExit } from './exit-flush.js';
+import { logSocketSecurity } from './socket-security.js';
 import { isLogLevel, type LogLevel, type LogRecord } from './record.js';
 
 /** Options of {@link LogSender}. */
@@ -90,6 +91,10 @@ export class LogSender extends TransportBase {
   private shut = false;
   private idleWaiters: Array<() => void> = [];
   private sendErrorReported = false;
+  /** The drop notices in the queue, with the number of records each stands for. */
+  private readonly noticeCounts = new WeakMap<LogRecord, number>();
+  /** Records of the message ZeroMQ may still hold (0 once the socket turned writable). */
+  private heldByZeromq = 0;
   /**
    * Records the next message starts from: `maxBatch`, halved while messages of large records
    * come out too big, doubled back once they are small again.
@@ -117,7 +122,8 @@ export class LogSender extends TransportBase {
     if (!isDelay(this.lingerMs) || !Number.isInteger(this.lingerMs)) {
       throw new InvalidArgumentError(`linger must be a whole number of ms from 0 to ${MAX_DELAY_MS}, got ${String(this.lingerMs)}`);
     }
-    this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK });
+    const security = logSocketSecurity(this.address, 'connect', 'LogSender: option `address`');
+    this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK, ...security });
     try {
       this.socket.connect(this.address);
     } catch (err) {
@@ -175,11 +181,13 @@ export class LogSender extends TransportBase {
     for (;;) {
       // writable: ZeroMQ holds nothing of ours (its high-water mark is one message)
       if (this.socket.writable) {
+        this.heldByZeromq = 0;
         if (this.queue.length === 0) return;
-        const { message } = this.takeMessage();
+        const { batch, message } = this.takeMessage();
         try {
           // sendTimeout 0: the message is queued (or refused) before send() returns
           this.socket.send(message).catch(() => undefined);
+          this.heldByZeromq = this.weight(batch);
         } catch {
           return; // closed under us: nothing more can be done
         }
@@ -190,8 +198,26 @@ export class LogSender extends TransportBase {
       sleepSync(Math.min(1, left));
     }
     // the server is gone or stuck: do not let ZeroMQ wait a second time at the end of the process
+    const lost = this.weight(this.queue) + this.heldByZeromq;
     this.queue = [];
     this.socket.linger = 0;
+    this.reportDropped(lost, 'at exit');
+  }
+
+  /**
+   * Says how many records were given up: on stderr, the one channel left when the log server
+   * does not take records, and one a spawner turns into a record of the aggregated log.
+   */
+  private reportDropped(count: number, when: string): void {
+    if (count === 0) return;
+    process.stderr.write(`zeroproc: ${count} log record(s) dropped ${when}: the log server at ${this.address} did not take them within ${this.lingerMs} ms\n`);
+  }
+
+  /** How many records `records` stand for: a drop notice counts the records it reports. */
+  private weight(records: readonly LogRecord[]): number {
+    let n = 0;
+    for (const record of records) n += this.noticeCounts.get(record) ?? 1;
+    return n;
   }
 
   /**
@@ -210,6 +236,9 @@ export class LogSender extends TransportBase {
       this.stopFlushAtExit();
       clearTimeout(this.retryTimer);
       this.socket.close();
+      if (this.droppedSinceNotice > 0) this.queueDropNotice();
+      this.reportDropped(this.weight(this.queue), 'on close');
+      this.queue = [];
       this.wakeIdleWaiters();
     });
   }
@@ -248,6 +277,7 @@ export class LogSender extends TransportBase {
         const { batch, message } = this.takeMessage();
         try {
           await this.socket.send(message);
+          this.heldByZeromq = this.weight(batch);
           this.retryDelay = RETRY_FIRST_MS;
         } catch (err) {
           if ((err as { code?: string }).code === 'EAGAIN') {
@@ -283,7 +313,7 @@ export class LogSender extends TransportBase {
   private queueDropNotice(): void {
     const count = this.droppedSinceNotice;
     this.droppedSinceNotice = 0;
-    this.queue.push({
+    const notice: LogRecord = {
       time: Date.now(),
       host: HOST_NAME,
       process: getProcessName(),
@@ -292,7 +322,9 @@ export class LogSender extends TransportBase {
       stream: 'log',
       level: 'warn',
       msg: `${count} log record(s) dropped: the log server at ${this.address} did not keep up`,
-    });
+    };
+    this.noticeCounts.set(notice, count);
+    this.queue.push(notice);
   }
 
   private reportSendError(err: unknown): void {

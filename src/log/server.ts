@@ -6,6 +6,7 @@ import msgpack from 'msgpack-lite';
 import { resolve } from 'node:path';
 import { Pull, XPublisher } from 'zeromq';
 import { InvalidArgumentError } from '../errors.js';
+import { privateEndpoint } from '../transport/private-dir.js';
 import {
   getLogAddress,
   getOutputSink,
@@ -15,9 +16,11 @@ import {
   type OutputSink,
 } from '../process/output-sink.js';
 import { HOST_NAME, getProcessName } from './context.js';
-import { RotatingFile, resolveRotation, type RotateOptions } from './file-writer.js';
+import { RotatingFile, secureLogDirectory, resolveRotation, type RotateOptions } from './file-writer.js';
 import { formatRecord, wantsColors } from './format.js';
 import { pushLocalSink } from './local.js';
+import { PUB_HIGH_WATER_MARK, encodePubBodies, sequenceFrame } from './pub-messages.js';
+import { ipcSocketState, logSocketSecurity } from './socket-security.js';
 import {
   STDERR_LEVEL,
   STDOUT_LEVEL,
@@ -50,9 +53,13 @@ export interface LogServerOptions {
   level?: LogLevel;
   /** Colour the console output. Default: only when the console is a terminal. */
   colors?: boolean;
-  /** Endpoint the PULL socket binds (records in). Default `tcp://127.0.0.1:*`. */
+  /**
+   * Endpoint the PULL socket binds (records in). Default: a fresh private ipc endpoint (in a 0700
+   * directory of this user), which only this user's processes can reach. Loopback TCP and other
+   * ipc paths are accepted and reachable by every local user; other addresses are refused.
+   */
   address?: string;
-  /** Endpoint the PUB socket binds (records out to subscribers). Default `tcp://127.0.0.1:*`. */
+  /** Endpoint the PUB socket binds (records out to subscribers). Default and rules as `address`. */
   pubAddress?: string;
   /** Size rotation of the log file, or `false` for none. Default 10 MiB, 5 rotated files kept. */
   rotate?: RotateOptions | false;
@@ -71,6 +78,13 @@ export interface LogServerStats {
   records: number;
   /** Messages or records skipped because they were malformed. */
   malformed: number;
+  /**
+   * Records numbered on the PUB socket: sent, or skipped while its queue was full (each message
+   * carries the number of its first record, so subscribers see the gap).
+   */
+  published: number;
+  /** Records left out of the console because it did not keep up. */
+  notPrinted: number;
 }
 
 /** What a registered server took over from whoever held the process's registration before. */
@@ -83,6 +97,17 @@ interface Registration {
 
 /** Registrations of the running servers of this process, oldest first. */
 const registrations: Registration[] = [];
+
+/** Bytes the console stream may hold unwritten before records are left out of it (counted). */
+const CONSOLE_MAX_PENDING = 16 * 1024 * 1024;
+
+/** About how many bytes of records may wait for the PUB socket; beyond that they are skipped (and numbered). */
+const PUB_QUEUE_MAX_BYTES = 8 * 1024 * 1024;
+
+/** A record's size as its strings tell, enough to bound a queue without encoding it. */
+function approximateSize(record: LogRecord): number {
+  return 64 + record.msg.length + record.process.length + record.host.length + record.logger.length + (record.stack?.length ?? 0);
+}
 
 /** How often at most a malformed message is reported, in ms. */
 const MALFORMED_REPORT_INTERVAL = 10_000;
@@ -99,7 +124,7 @@ export class LogServer {
   /** Absolute path of the log directory, or undefined when files are off. */
   readonly dir: string | undefined;
   /** Counters, updated live. */
-  readonly stats: LogServerStats = { records: 0, malformed: 0 };
+  readonly stats: LogServerStats = { records: 0, malformed: 0, published: 0, notPrinted: 0 };
 
   private readonly pull: Pull;
   private readonly pub: XPublisher;
@@ -112,12 +137,17 @@ export class LogServer {
   /** Subscribed prefixes that match our topic: while there are none, nothing is encoded for PUB. */
   private readonly subscriptions = new Set<string>();
   private pubQueue: LogRecord[] = [];
+  /** About how many bytes {@link pubQueue} holds, and the records skipped while it was full. */
+  private pubQueueBytes = 0;
+  private pubSkipped = 0;
   private publishing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private unregister: (() => void) | undefined;
   private lastMalformedReport = -Infinity;
   private malformedSuppressed = 0;
   private malformedTimer: NodeJS.Timeout | undefined;
+  /** Records left out of the console since the last notice about them. */
+  private consoleSkipped = 0;
   private listeners: Array<(records: readonly LogRecord[]) => void> = [];
 
   /** Use {@link startLogServer}. */
@@ -140,7 +170,11 @@ export class LogServer {
             dropNotice: (count) =>
               `${JSON.stringify(this.ownRecord('warn', `${count} record(s) not written: the disk did not keep up`))}\n`,
             onError: (err) =>
-              this.printToConsole([this.ownRecord('error', `cannot write ${this.file!.path}: ${err.message}`)]),
+              this.printToConsole([
+                this.ownRecord('error', `cannot write ${this.file!.path}: ${err.message}; records are lost (and counted) until writing works again`),
+              ]),
+            onRecovered: (lost, err) =>
+              this.dispatch([this.ownRecord('warn', `${lost} record(s) were not written to ${this.file!.path} (${err.message}); writing again`)]),
           });
     this.receiving = this.receiveLoop();
     this.watchingSubscriptions = this.subscriptionLoop();
@@ -149,17 +183,33 @@ export class LogServer {
   /** Binds the sockets and starts serving; see {@link startLogServer}. */
   static async start(options: LogServerOptions = {}): Promise<LogServer> {
     checkOptions(options);
-    const pull = new Pull({ linger: 0, maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024 });
-    const pub = new XPublisher({ linger: 0, sendHighWaterMark: 10_000 });
+    for (const explicit of [options.address, options.pubAddress]) {
+      // ZeroMQ binds an ipc path by unlinking whatever is there: a live server's socket too
+      if (explicit?.startsWith('ipc://') && (await ipcSocketState(explicit)) === 'listening') {
+        throw new InvalidArgumentError(`log server cannot bind ${explicit}: another server is listening there`);
+      }
+    }
+    const address = options.address ?? privateEndpoint('log');
+    const pubAddress = options.pubAddress ?? privateEndpoint('logpub');
+    const pull = new Pull({
+      linger: 0,
+      maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024,
+      ...logSocketSecurity(address, 'bind'),
+    });
+    const pub = new XPublisher({ linger: 0, sendHighWaterMark: PUB_HIGH_WATER_MARK, ...logSocketSecurity(pubAddress, 'bind') });
     try {
-      await pull.bind(options.address ?? 'tcp://127.0.0.1:*');
-      await pub.bind(options.pubAddress ?? 'tcp://127.0.0.1:*');
+      await pull.bind(address);
+      await pub.bind(pubAddress);
     } catch (err) {
       pull.close();
       pub.close();
       throw new InvalidArgumentError(`log server cannot bind: ${(err as Error).message}`, { cause: err });
     }
     const server = new LogServer(pull, pub, options);
+    const dir = server.dir;
+    // a directory we cannot look into now fails at the first write, where it is reported
+    const warning = dir === undefined ? undefined : await secureLogDirectory(dir).catch((err: Error) => `cannot check log directory ${dir}: ${err.message}`);
+    if (warning) server.dispatch([server.ownRecord('warn', warning)]);
     if (options.register ?? true) server.registerAsProcessLogServer();
     return server;
   }
@@ -252,6 +302,9 @@ export class LogServer {
     this.pub.close();
     await this.watchingSubscriptions;
     await this.file?.close();
+    if (this.file && this.file.unwritten > 0) {
+      this.printToConsole([this.ownRecord('error', `${this.file.unwritten} record(s) were not written to ${this.file.path}: it still fails`)]);
+    }
   }
 
   private async receiveLoop(): Promise<void> {
@@ -306,14 +359,33 @@ export class LogServer {
     for (const listener of this.listeners) listener(records);
   }
 
+  /**
+   * Prints records, unless the console stream already holds {@link CONSOLE_MAX_PENDING} bytes it
+   * could not write: a console that does not keep up (a stream nobody reads) must not grow the
+   * process. What is skipped is counted, and a notice with the count goes to the log (console,
+   * file, subscribers) once the console takes text again.
+   */
   private printToConsole(records: LogRecord[]): void {
     if (!this.out) return;
     let text = '';
+    let count = 0;
     for (const record of records) {
       if (this.level && !levelPasses(record.level, this.level)) continue;
       text += `${formatRecord(record, { colors: this.colors })}\n`;
+      count++;
     }
-    if (text) this.out.write(text);
+    if (!text) return;
+    if (((this.out as { writableLength?: number }).writableLength ?? 0) > CONSOLE_MAX_PENDING) {
+      this.stats.notPrinted += count;
+      this.consoleSkipped += count;
+      return;
+    }
+    if (this.consoleSkipped > 0) {
+      const skipped = this.consoleSkipped;
+      this.consoleSkipped = 0;
+      this.dispatch([this.ownRecord('warn', `${skipped} record(s) not printed: the console did not keep up`)]);
+    }
+    this.out.write(text);
   }
 
   /**
@@ -338,23 +410,47 @@ export class LogServer {
     }
   }
 
+  /**
+   * Queues records for the PUB socket. While the queue holds {@link PUB_QUEUE_MAX_BYTES} (a
+   * flood faster than the socket takes it) further records are skipped, but still numbered: the
+   * sequence of the next message jumps, and subscribers count them as missed.
+   */
   private publish(records: LogRecord[]): void {
     if (this.pub.closed || this.subscriptions.size === 0) return;
-    for (const record of records) this.pubQueue.push(record);
+    for (const record of records) {
+      if (this.pubQueueBytes > PUB_QUEUE_MAX_BYTES) {
+        this.pubSkipped++;
+        continue;
+      }
+      this.pubQueue.push(record);
+      this.pubQueueBytes += approximateSize(record);
+    }
     this.publishing ??= this.publishLoop();
   }
 
-  /** One send in flight at a time (a zeromq.js rule); what piles up meanwhile goes out together. */
+  /**
+   * One send in flight at a time (a zeromq.js rule); what piles up meanwhile goes out together,
+   * in messages of bounded size. Each carries the number of records published before it, so a
+   * subscriber that ZeroMQ dropped messages for (it fell {@link PUB_HIGH_WATER_MARK} messages
+   * behind) can tell how many records it missed.
+   */
   private async publishLoop(): Promise<void> {
     try {
       while (this.pubQueue.length > 0 && !this.pub.closed) {
         const batch = this.pubQueue;
         this.pubQueue = [];
-        try {
-          await this.pub.send([LOG_PUB_TOPIC, msgpack.encode(batch)]);
-        } catch (err) {
-          if (this.pub.closed) return;
-          this.printToConsole([this.ownRecord('error', `cannot publish log records: ${(err as Error).message}`)]);
+        this.pubQueueBytes = 0;
+        for (const { body, count } of encodePubBodies(batch)) {
+          try {
+            // records skipped since the last message go before it: their numbers are the gap
+            this.stats.published += this.pubSkipped;
+            this.pubSkipped = 0;
+            await this.pub.send([LOG_PUB_TOPIC, body, sequenceFrame(this.stats.published)]);
+            this.stats.published += count;
+          } catch (err) {
+            if (this.pub.closed) return;
+            this.printToConsole([this.ownRecord('error', `cannot publish log records: ${(err as Error).message}`)]);
+          }
         }
       }
     } finally {
@@ -412,7 +508,9 @@ export class LogServer {
  * sockets open.
  */
 function checkOptions(options: LogServerOptions): void {
-  const { level, dir, console: out, maxMessageBytes } = options;
+  const { level, dir, console: out, maxMessageBytes, address, pubAddress } = options;
+  if (address !== undefined) logSocketSecurity(address, 'bind', 'startLogServer: option `address`');
+  if (pubAddress !== undefined) logSocketSecurity(pubAddress, 'bind', 'startLogServer: option `pubAddress`');
   if (level !== undefined && !isLogLevel(level)) throw new InvalidArgumentError(`unknown log level ${JSON.stringify(level)}`);
   if (dir !== undefined && dir !== false && typeof dir !== 'string') {
     throw new InvalidArgumentError(`dir must be a directory path or false, got ${String(dir)}`);

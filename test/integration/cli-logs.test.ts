@@ -149,6 +149,7 @@ describe('zeroproc logs', () => {
     expect(out(r.stdout).map((l) => JSON.parse(l))).toEqual(records.slice(27));
   });
 
+  // fourteen CLI runs through tsx: over 30 s when the machine is busy
   test('filters: --process glob, --level, --stream, --grep, --since, combined', async () => {
     const { dir } = sampleDir();
     const msgs = async (...args: string[]): Promise<string[]> =>
@@ -170,7 +171,7 @@ describe('zeroproc logs', () => {
     expect(await msgs('--process', 'worker-*', '--level', 'warn')).toEqual(['disk full']);
     // with a filter, -n counts matching records
     expect(out((await run(['logs', '--dir', dir, '-n', '2', '--json', '--process', 'db'])).stdout).map((l) => (JSON.parse(l) as LogRecord).msg)).toEqual(['message 27', 'recent one']);
-  });
+  }, 60_000);
 
   test('clear errors with exit code 2: missing directory, bad flags, bad values, unreachable address', async () => {
     const missing = await run(['logs', '--dir', join(tmpDir(), 'nope')]);
@@ -192,17 +193,17 @@ describe('zeroproc logs', () => {
       expect(r.stderr).toMatch(message);
     }
 
-    // a port nothing listens on: bind one, note it, close it
+    // an endpoint nothing listens on: bind one, note it, close it
     const server = await startLogServer({ dir: false, console: false });
     const deadAddress = server.pubAddress;
     await server.close();
     const unreachable = await run(['logs', '--connect', deadAddress]);
     expect(unreachable.exitCode).toBe(2);
-    expect(unreachable.stderr).toMatch(/cannot reach a LogServer at tcp:\/\/127\.0\.0\.1:\d+/);
+    expect(unreachable.stderr).toMatch(/cannot reach a LogServer at ipc:\/\/\S+: (connection refused|no such socket)/);
 
     const garbage = await run(['logs', '--connect', 'not-an-endpoint']);
     expect(garbage.exitCode).toBe(2);
-    expect(garbage.stderr).toMatch(/cannot connect to "not-an-endpoint"/);
+    expect(garbage.stderr).toMatch(/--connect "not-an-endpoint" is not a ZeroMQ address/);
   });
 
   test('a record whose time no Date can hold is skipped as malformed, not a crash of -t', async () => {

@@ -193,6 +193,9 @@ describe('LogServer', () => {
     [{ rotate: 'daily' }, /rotate must be/],
     [{ console: 'stdout' }, /console must be/],
     [{ dir: 42 }, /dir must be/],
+    [{ address: 'tcp://0.0.0.0:*' }, /startLogServer: option `address` must be a loopback or ipc endpoint while log links take no key, got "tcp:\/\/0\.0\.0\.0:\*"/],
+    [{ pubAddress: 'tcp://10.1.2.3:5555' }, /startLogServer: option `pubAddress` must be a loopback or ipc endpoint/],
+    [{ address: 'udp://127.0.0.1:5' }, /is not a ZeroMQ address/],
   ])('refuses %j with an InvalidArgumentError naming the option', async (options, message) => {
     // unchecked, these crashed at exit (a zeromq.js TypeError), wiped the log by rotating before
     // every line, threw from the receive loop at the first record, or left the bound sockets open
