@@ -4,6 +4,9 @@
 import { EXIT_USAGE, type CliIo, type Command } from './command.js';
 import { logsCommand } from './logs.js';
 import { ZeroprocError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The subcommands, by name. A new subcommand (host, nameserver, ps, ...) is one module exporting
@@ -18,12 +21,25 @@ function usage(): string {
   const list = Object.entries(commands)
     .map(([name, cmd]) => `  ${name.padEnd(width)}  ${cmd.summary}`)
     .join('\n');
-  return `Usage: zeroproc <command> [options]\n\nCommands:\n${list}\n\nRun 'zeroproc <command> --help' for the options of a command.\n`;
+  return `Usage: zeroproc <command> [options]\n\nCommands:\n${list}\n\nRun 'zeroproc help <command>' or 'zeroproc <command> --help' for the options of a command;\n'zeroproc --version' prints the version.\n`;
+}
+
+/** The version in zeroproc's own package.json. */
+function version(): string {
+  const root = packageRoot();
+  if (!root) return 'unknown';
+  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** Runs `zeroproc` with `argv` (the arguments after the program name); resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  const [name, ...rest] = argv;
+  let [name, ...rest] = argv;
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  // `zeroproc help logs` is `zeroproc logs --help`
+  if (name === 'help' && rest.length > 0) [name, rest] = [rest[0], ['--help']];
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(usage());
     return name === undefined ? EXIT_USAGE : 0;

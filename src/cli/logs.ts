@@ -3,6 +3,7 @@
  * following new ones from the files or from a live LogServer.
  */
 import msgpack from 'msgpack-lite';
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -19,15 +20,17 @@ import { ipcSocketState, logSocketSecurity } from '../log/socket-security.js';
 import { MAX_DELAY_MS } from '../delays.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 
-const HELP = `Usage: zeroproc logs [options]
+const HELP = `Usage: zeroproc logs [options] [NAME...]
 
 Prints the last records of the aggregated log that a LogServer writes, and with -f
-follows new ones (also across file rotation).
+follows new ones (also across file rotation). Each NAME keeps only the processes
+whose name matches it, like --process (pm2 logs NAME habit).
 
 Options:
   -n, --lines N         how many records to show (default 20, or all with --since);
                         'all' for every record
-  -f, --follow          keep printing records as they are written; stop with Ctrl-C
+  -f, --follow          keep printing records as they are written; stop with Ctrl-C.
+                        A log directory that does not exist yet is waited for
       --dir DIR         log directory (default ${DEFAULT_LOG_DIR})
   -p, --process NAME    only processes whose name matches NAME (glob: * and ?);
                         repeatable
@@ -76,14 +79,15 @@ export const logsCommand: Command = {
 };
 
 async function runLogs(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help) {
     io.stdout.write(HELP);
     return 0;
   }
   const since = values.since === undefined ? undefined : parseSince(values.since);
+  const processes = [...(values.process ?? []), ...positionals];
   const filter = makeRecordFilter({
-    process: values.process,
+    process: processes.length > 0 ? processes : undefined,
     level: parseLevel(values.level),
     stream: values.stream?.flatMap((s) => s.split(',')).map((s) => s.trim() as LogStream),
     grep: values.grep,
@@ -105,17 +109,24 @@ async function runLogs(args: string[], io: CliIo): Promise<number> {
   }
 
   const dir = values.dir ?? DEFAULT_LOG_DIR;
-  const dirStat = await stat(dir).catch(() => undefined);
+  // listening from the start: a Ctrl-C while waiting for the directory ends the command too
+  const stopped = values.follow ? untilStopped(io) : undefined;
+  let dirStat = await stat(dir).catch(() => undefined);
+  if (!dirStat && stopped) {
+    io.stderr.write(`zeroproc logs: waiting for ${dir} to appear (Ctrl-C to stop)\n`);
+    dirStat = await appeared(dir, stopped);
+    if (!dirStat) return 0;
+  }
   if (!dirStat?.isDirectory()) {
     throw new UsageError(
       `log directory ${JSON.stringify(dir)} ${dirStat ? 'is not a directory' : 'does not exist'}` +
-        ` (pass --dir, or start a LogServer that writes there)`,
+        ` (pass --dir, or start a LogServer that writes there; -f waits for it)`,
     );
   }
   const last = await readLastRecords(dir, count, { filter, since });
   print(last.records);
   if (last.skipped > 0) io.stderr.write(`zeroproc logs: skipped ${last.skipped} line(s) that are not records\n`);
-  if (!values.follow) return 0;
+  if (!stopped) return 0;
 
   const follower = new LogFollower(dir, {
     from: last.position,
@@ -126,9 +137,27 @@ async function runLogs(args: string[], io: CliIo): Promise<number> {
   });
   await follower.start();
   io.stderr.write(`zeroproc logs: following ${join(dir, LOG_FILE_NAME)} (Ctrl-C to stop)\n`);
-  await untilStopped(io);
+  await stopped;
   await follower.stop();
   return 0;
+}
+
+/** How often `-f` looks for a log directory that does not exist yet. */
+const DIR_POLL_MS = 200;
+
+/**
+ * Resolves with the stat of `dir` once something exists there, or undefined when stopped first.
+ * Polled: the directory's parents may not exist either, so there is nothing to watch yet.
+ */
+async function appeared(dir: string, stopped: Promise<void>): Promise<Stats | undefined> {
+  let stop = false;
+  void stopped.then(() => (stop = true));
+  while (!stop) {
+    const found = await stat(dir).catch(() => undefined);
+    if (found) return found;
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, DIR_POLL_MS))]);
+  }
+  return undefined;
 }
 
 function parseLevel(text: string | undefined): LogLevel | undefined {

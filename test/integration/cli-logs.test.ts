@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { execa } from 'execa';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -286,6 +286,36 @@ describe('zeroproc logs', () => {
     await tail.waitFor((ls) => ls.length >= 2);
     clearInterval(ticker);
     expect(tail.stdout.every((l) => /^\d{4}-\d\d-\d\dT.*Z \[db:101@testhost\] info app: shown \d+$/.test(l))).toBe(true);
+    expect(await stop(tail.child)).toBe(0);
+  });
+
+  test('pm2 habits: a positional process name, zeroproc help logs, --version', async () => {
+    const { dir } = sampleDir();
+    const byName = await run(['logs', '--dir', dir, 'db', '-n', 'all', '--json']);
+    expect(byName.exitCode).toBe(0);
+    const names = out(byName.stdout).map((l) => (JSON.parse(l) as LogRecord).process);
+    expect(names.length).toBe(15);
+    expect(new Set(names)).toEqual(new Set(['db']));
+    const both = await run(['logs', '--dir', dir, 'db', 'worker-*', '-n', 'all', '--json']);
+    expect(out(both.stdout)).toHaveLength(30);
+
+    const help = await run(['help', 'logs']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: zeroproc logs \[options\] \[NAME\.\.\.\]/);
+    const version = await run(['--version']);
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.trim()).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  test('-f waits for a log directory that does not exist yet', async () => {
+    const dir = join(tmpDir(), 'later', 'logs');
+    const tail = start(['logs', '--dir', dir, '-f']);
+    await tail.waitFor((ls) => ls.some((l) => l.includes('waiting for')), 'stderr');
+    const server = await startLogServer({ dir, console: false });
+    cleanups.push(() => server.close());
+    server.ingest(rec(0, { msg: 'first words' }));
+    await tail.waitFor((ls) => ls.length > 0);
+    expect(tail.stdout).toEqual(['[worker-1:100@testhost] info app: first words']);
     expect(await stop(tail.child)).toBe(0);
   });
 });
