@@ -25,7 +25,7 @@ import { DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from '.
 import { makeProxy } from './proxy.js';
 import { RefDecoder, RefEncoder } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
-import { RemoteRef, type ObjectRequest, type RefClient } from './remote-ref.js';
+import { RemoteRef, type ObjectRequest } from './remote-ref.js';
 import type { Remote } from './types.js';
 
 /** Options of {@link RPCClient.connect}. */
@@ -65,7 +65,7 @@ const clients = new Map<string, RPCClient>();
 const EXPLAIN_WAIT = 1_000;
 
 /** Client of one RPC server. Get one with {@link RPCClient.connect}. */
-export class RPCClient implements RefClient {
+export class RPCClient {
   /** What the server said about itself on connect (undefined until then). */
   server: PeerInfo | undefined;
   /**
