@@ -18,6 +18,7 @@ import type { RefWire } from '../wire/refs.js';
 import type { Authkey } from '../wire/signing.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { Future } from './future.js';
+import { atCaller } from './call-site.js';
 import { getLocalServer, resolveKey, selfInfo } from './local.js';
 import type { PeerInfo, Reply, Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
@@ -339,8 +340,8 @@ export class RPCClient {
       else this.track(id, withId, options, hold, future);
       return future;
     }
-    if (refused) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.track(id, withId, options, hold, { resolve, reject }));
+    if (refused) return atCaller(Promise.reject(refused));
+    return atCaller(new Promise((resolve, reject) => this.track(id, withId, options, hold, { resolve, reject })));
   }
 
   private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, to: Pending['to']): void {
