@@ -1,6 +1,6 @@
 /** Jest runs the TypeScript sources directly through ts-jest in ESM mode. */
 export default {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/quiet-environment.js',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

@@ -25,10 +25,10 @@ const child = await spawn({
   name: 'flaky',
   // Restart after a crash: 100 ms, then 200, 400... A run shorter than minUptime counts as a quick
   // crash; after maxRestarts quick crashes in a row, the handle gives up.
-  restart: { policy: 'on-failure', maxRestarts: 3, minUptime: 2_000, backoff: { initial: 100, factor: 2 } },
+  restart: { policy: 'on-failure', maxRestarts: 3, minUptime: 10_000, backoff: { initial: 100, factor: 2 } },
   onRestart: setUp, // runs in the parent once the new child answers, before calls go to it
 });
-child.on('exit', (e) => console.log(`pid ${e.pid} exited with code ${e.code} after ${e.uptime < 2_000 ? 'less than 2 s' : 'a while'}`));
+child.on('exit', (e) => console.log(`pid ${e.pid} exited with code ${e.code} after ${e.uptime < 10_000 ? 'less than 10 s' : 'a while'}`));
 child.on('restart', (e) => console.log(`restart #${e.attempt} after a ${e.delay} ms back-off: pid ${e.previousPid} -> ${e.pid}`));
 const gaveUp = new Promise<string>((resolve) => child.on('giveup', (e) => resolve(`gave up after ${e.restarts} restarts: ${e.reason}`)));
 

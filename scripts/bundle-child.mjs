@@ -198,4 +198,3 @@ for (const [i, file] of files.entries()) {
   writeFileSync(file, `// bundled into dist/core.js by scripts/bundle-child.mjs\n${facade(i, file)}`);
   rmSync(`${file}.map`, { force: true });
 }
-process.stdout.write(`bundle-child: ${files.length} modules into ${posix(relative(root, core))}\n`);

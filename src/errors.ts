@@ -47,6 +47,8 @@ export class RemoteError extends ZeroprocError {
   override readonly code = 'ERR_REMOTE' as const;
   /** The `name` of the error on the remote side, e.g. `TypeError`. */
   readonly remoteName: string;
+  /** The error's own message in the remote process, without the origin this error's message adds. */
+  readonly remoteMessage: string;
   /** The stack as it was in the remote process. */
   readonly remoteStack: string | undefined;
   /** The process that raised it. */
@@ -63,6 +65,7 @@ export class RemoteError extends ZeroprocError {
       cause: remote.cause,
     });
     this.remoteName = remote.name;
+    this.remoteMessage = remote.message;
     this.remoteStack = remote.stack;
     this.origin = origin;
     this.fields = remote.fields ?? {};

@@ -8,9 +8,10 @@
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SpawnError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 
 /**
  * Environment variable that forces the choice (`compiled` or `source`), for benchmarks and for
@@ -29,13 +30,9 @@ export interface LaunchPlan {
 }
 
 function findPackageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'children'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new SpawnError(`cannot find the package root above ${fileURLToPath(import.meta.url)}`);
-    dir = up;
-  }
+  const root = packageRoot();
+  if (!root) throw new SpawnError(`cannot find the package root above ${fileURLToPath(import.meta.url)}`);
+  return root;
 }
 
 interface Entries {

@@ -18,15 +18,16 @@ import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { Future } from './future.js';
+import { atCaller } from './call-site.js';
 import { ClientPool } from './client-pool.js';
 import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById, type LinkAuth } from './local.js';
 import { recipientOf, type PeerInfo, type Reply, type Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
 import { clientOptionRules, DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefImporter } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
-import { RemoteRef, type ObjectRequest, type RefClient } from './remote-ref.js';
+import { RemoteRef, type ObjectRequest } from './remote-ref.js';
 import type { Remote } from './types.js';
 
 /** Options of {@link RPCClient.connect}. */
@@ -83,7 +84,7 @@ const clients = new ClientPool<RPCClient>();
 const EXPLAIN_WAIT = 1_000;
 
 /** Client of one RPC server. Get one with {@link RPCClient.connect}. */
-export class RPCClient implements RefClient, RefImporter {
+export class RPCClient {
   /** What the server said about itself on connect (undefined until then). */
   server: PeerInfo | undefined;
   /**
@@ -373,8 +374,8 @@ export class RPCClient implements RefClient, RefImporter {
       else this.track(id, withId, options, hold, future);
       return future;
     }
-    if (refused) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.track(id, withId, options, hold, { resolve, reject }));
+    if (refused) return atCaller(Promise.reject(refused));
+    return atCaller(new Promise((resolve, reject) => this.track(id, withId, options, hold, { resolve, reject })));
   }
 
   private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, to: Pending['to']): void {

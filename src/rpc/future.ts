@@ -50,13 +50,28 @@ export class Future<T> implements PromiseLike<T> {
 
   /** Waits for the value; rejects with the call's error, or TimeoutError after `timeoutMs`. */
   result(timeoutMs?: number): Promise<T> {
-    if (timeoutMs === undefined) return this.then();
+    if (timeoutMs === undefined) return new Promise<T>((resolve, reject) => this.then(resolve, reject));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new TimeoutError(`future not done after ${timeoutMs} ms`)), timeoutMs);
       this.then(
         (v) => (clearTimeout(timer), resolve(v)),
         (e) => (clearTimeout(timer), reject(e)),
       );
+    });
+  }
+
+  /**
+   * Waits until the call is done or `timeoutMs` has passed: true when done (with a value or an
+   * error, which stays unasked), false on timeout. Never rejects.
+   */
+  wait(timeoutMs?: number): Promise<boolean> {
+    if (this.done()) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = timeoutMs === undefined ? undefined : setTimeout(() => resolve(false), timeoutMs);
+      (this.waiters ??= []).push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
     });
   }
 
@@ -74,27 +89,51 @@ export class Future<T> implements PromiseLike<T> {
     return this;
   }
 
+  /**
+   * Like a Promise's `then`, but what it returns is a Future too: a failure that `onrejected`
+   * does not handle is held by the returned future, not raised as an unhandled rejection, until
+   * somebody asks for it.
+   */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    const settled = new Promise<T>((resolve, reject) => {
-      const deliver = () => {
-        const s = this.state;
-        if (s.kind === 'resolved') resolve(s.value);
-        else if (s.kind === 'rejected') reject(s.error);
-      };
-      if (this.done()) deliver();
-      else (this.waiters ??= []).push(deliver);
-    });
-    return settled.then(onfulfilled, onrejected);
+  ): Future<R1 | R2> {
+    const next = new Future<R1 | R2>();
+    const react = () => {
+      const s = this.state as Exclude<State<T>, { kind: 'pending' }>;
+      const handler = s.kind === 'resolved' ? onfulfilled : onrejected;
+      if (!handler) return next.settle(s.kind === 'resolved', s.kind === 'resolved' ? s.value : s.error);
+      try {
+        const out = handler((s.kind === 'resolved' ? s.value : s.error) as T);
+        if (isThenable(out)) out.then((v) => next.settle(true, v), (e: unknown) => next.settle(false, e));
+        else next.settle(true, out);
+      } catch (err) {
+        next.settle(false, err);
+      }
+    };
+    // reactions run as a promise's do: never within the caller's own stack
+    if (this.done()) queueMicrotask(react);
+    else (this.waiters ??= []).push(() => queueMicrotask(react));
+    return next;
   }
 
-  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+  /** Like a Promise's `catch`; returns a Future (see {@link Future.then}). */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Future<T | R> {
     return this.then(undefined, onrejected);
   }
 
-  finally(onfinally?: (() => void) | null): Promise<T> {
-    return this.then().finally(onfinally);
+  /** Like a Promise's `finally`; returns a Future (see {@link Future.then}). */
+  finally(onfinally?: (() => void) | null): Future<T> {
+    return this.then(
+      (v) => (onfinally?.(), v),
+      (e: unknown) => {
+        onfinally?.();
+        throw e;
+      },
+    );
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -36,13 +36,15 @@ function readValue(s: ProxyState, returnType = s.options.returnType): PromiseLik
 export function makeProxy(state: ProxyState): unknown {
   // A function target makes the proxy callable and constructible.
   const target = function remote() {};
+  // util.inspect looks at a Proxy's target, never through its traps: the description lives there
+  Object.defineProperty(target, inspect.custom, { value: () => describe(state) });
   // `proxy.method(...)` reads an attribute on every call: reuse the child proxies
   let children: Map<string, unknown> | undefined;
   const proxy = new Proxy(target, {
     get(_t, prop) {
       if (typeof prop === 'symbol') {
         if (prop === Symbol.dispose) return () => state.ref.release();
-        if (prop === inspect.custom) return () => describe(state);
+        if (prop === inspect.custom || prop === Symbol.toPrimitive) return () => describe(state);
         return undefined;
       }
       if (prop === 'then') {

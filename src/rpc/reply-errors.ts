@@ -3,6 +3,7 @@ import {
   AlreadyExistsError, AuthError, CancelledError, ImportDeniedError, InvalidArgumentError, MessageTooLargeError, NotFoundError,
   ProtocolError, QueueFullError, RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
 } from '../errors.js';
+import { withoutOwnFrames } from './call-site.js';
 
 /**
  * An error raised by the server's own machinery (unknown object, refused import, bad request)
@@ -36,7 +37,8 @@ export function errorFromReply(error: unknown, sys: string | undefined, origin: 
   }
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(e)) fields[key] = (e as unknown as Record<string, unknown>)[key];
-  return new RemoteError({ name: e.name, message: e.message, stack: e.stack, cause: e.cause, fields }, origin);
+  const stack = typeof e.stack === 'string' ? withoutOwnFrames(e.stack) : undefined;
+  return new RemoteError({ name: e.name, message: e.message, stack, cause: e.cause, fields }, origin);
 }
 
 /** `String(value)`, or a description when the value refuses to be converted. */

@@ -25,26 +25,31 @@ type AnyConstructor = abstract new (...args: never[]) => unknown;
  */
 export interface ValueTypes {}
 
-/** Values `returnType: 'auto'` sends by value although they have methods. */
-type ValueObject =
-  | Date | RegExp | Error | Map<unknown, unknown> | Set<unknown> | ArrayBuffer | ArrayBufferView | readonly unknown[]
-  | ValueTypes[keyof ValueTypes];
+/** Values `returnType: 'auto'` sends by value whole, with nothing inside them turned into a proxy. */
+type ValueLeaf = Date | RegExp | Error | ArrayBuffer | ArrayBufferView | ValueTypes[keyof ValueTypes];
 
 type HasMethods<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[keyof T] extends never ? false : true;
 
 /**
  * What a returned `R` arrives as with `returnType: 'auto'`: functions and objects with methods
- * (class instances) as proxies, data as itself.
+ * (class instances) as proxies, data as itself; data is mapped all the way down, because a class
+ * instance inside an array, a plain object, a Map or a Set arrives as a proxy too.
  */
-export type Returned<R> = R extends ValueObject
+export type Returned<R> = R extends ValueLeaf
   ? R
   : R extends AnyFunction | AnyConstructor
     ? Remote<R>
-    : R extends object
-      ? HasMethods<R> extends true
-        ? Remote<R>
-        : R
-      : R;
+    : R extends ReadonlyMap<infer K, infer V>
+      ? Map<Returned<K>, Returned<V>>
+      : R extends ReadonlySet<infer V>
+        ? Set<Returned<V>>
+        : R extends readonly unknown[]
+          ? { -readonly [I in keyof R]: Returned<R[I]> }
+          : R extends object
+            ? HasMethods<R> extends true
+              ? Remote<R>
+              : { [K in keyof R]: Returned<R[K]> }
+            : R;
 
 /** What a call returns in mode `M`. */
 export type RemoteResult<R, M extends CallMode> = M extends 'async' ? Future<Returned<Awaited<R>>> : M extends 'off' ? void : Promise<Returned<Awaited<R>>>;
@@ -58,7 +63,7 @@ type Member<V, M extends CallMode> = V extends AnyFunction | AnyConstructor ? Re
 type Members<T, M extends CallMode> = T extends object ? { readonly [K in keyof T]: Member<T[K], M> } : unknown;
 
 /** A property of a remote object: await it for its value, or go further down its path. */
-export type RemoteProperty<V, M extends CallMode = 'sync'> = PromiseLike<Awaited<V>> & Members<V, M> & Brand<V, M>;
+export type RemoteProperty<V, M extends CallMode = 'sync'> = PromiseLike<Returned<Awaited<V>>> & Members<V, M> & Brand<V, M>;
 
 /** A proxy to a remote `T` whose calls use mode `M` (`'sync'` unless changed with `withOptions`). */
 export type Remote<T, M extends CallMode = 'sync'> = Members<T, M> &

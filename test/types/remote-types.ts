@@ -30,10 +30,34 @@ class Counter {
   }
 }
 
+class Circle {
+  constructor(readonly r: number) {}
+  area(): number {
+    return Math.PI * this.r ** 2;
+  }
+}
+
+class Drawing {
+  circle = new Circle(1);
+  circles(): Circle[] {
+    return [new Circle(1)];
+  }
+  wrapped(): { circle: Circle; label: string } {
+    return { circle: new Circle(2), label: 'two' };
+  }
+  byName(): Map<string, Circle> {
+    return new Map();
+  }
+  pair(): [Circle, number] {
+    return [new Circle(3), 3];
+  }
+}
+
 type Module = { Counter: typeof Counter; square(x: number): number; version: string };
 
 declare const counter: Remote<Counter>;
 declare const mod: Remote<Module>;
+declare const drawing: Remote<Drawing>;
 declare function assertType<T>(value: T): void;
 
 export async function checks(): Promise<void> {
@@ -69,6 +93,26 @@ export async function checks(): Promise<void> {
   assertType<Counter['nested']>(await getValue(counter.nested));
   await setAttr(counter, 'total', 3);
   counter[Symbol.dispose]();
+
+  // class instances inside returned data arrive as proxies, all the way down
+  const arr = await drawing.circles();
+  assertType<Promise<number>>(arr[0]!.area());
+  assertType<number>(await arr[0]!.r);
+  // @ts-expect-error an element of a returned array is a proxy: its fields are not plain numbers
+  assertType<number>(arr[0]!.r);
+  const wr = await drawing.wrapped();
+  assertType<string>(wr.label);
+  assertType<Promise<number>>(wr.circle.area());
+  // @ts-expect-error a class instance in a returned plain object is a proxy: its methods return Promises
+  assertType<number>(wr.circle.area());
+  assertType<Promise<number> | undefined>((await drawing.byName()).get('a')?.area());
+  const [first, n] = await drawing.pair();
+  assertType<Promise<number>>(first.area());
+  assertType<number>(n);
+  // a property holding a class instance, awaited, is a proxy as well
+  assertType<Promise<number>>((await drawing.circle).area());
+  // @ts-expect-error awaiting a property that holds a class instance gives a proxy, not the instance
+  assertType<Circle>(await drawing.circle);
 
   // @ts-expect-error wrong argument type
   void counter.add('one');
