@@ -5,6 +5,7 @@
 import msgpack from 'msgpack-lite';
 import { resolve } from 'node:path';
 import { Pull, XPublisher } from 'zeromq';
+import { closeWhenIdle, IDLE_ORDER } from '../idle-exit.js';
 import { InvalidArgumentError } from '../errors.js';
 import { privateEndpoint } from '../transport/private-dir.js';
 import {
@@ -142,6 +143,8 @@ export class LogServer {
   private pubSkipped = 0;
   private publishing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
+  /** Undoes this server's part in deciding when the process is idle (src/idle-exit.ts). */
+  private untrackIdle: () => void = () => undefined;
   private unregister: (() => void) | undefined;
   private lastMalformedReport = -Infinity;
   private malformedSuppressed = 0;
@@ -211,6 +214,9 @@ export class LogServer {
     const warning = dir === undefined ? undefined : await secureLogDirectory(dir).catch((err: Error) => `cannot check log directory ${dir}: ${err.message}`);
     if (warning) server.dispatch([server.ownRecord('warn', warning)]);
     if (options.register ?? true) server.registerAsProcessLogServer();
+    // the tree's logs are collected for the script: once it has nothing left to do and its
+    // children are stopped, the log server writes what it holds and closes
+    server.untrackIdle = closeWhenIdle({ order: IDLE_ORDER.logs, busy: () => false, close: () => server.close() });
     return server;
   }
 
@@ -255,6 +261,7 @@ export class LogServer {
    * registrations (output sink, log address, in-process loggers) to whoever held them before.
    */
   close(): Promise<void> {
+    this.untrackIdle();
     this.closing ??= this.shutdown();
     return this.closing;
   }

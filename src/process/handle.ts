@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { ProcessExitedError, type ExitInfo } from '../errors.js';
+import { closeWhenIdle, IDLE_ORDER } from '../idle-exit.js';
 import type { RPCClient } from '../rpc/client.js';
 import type { Remote } from '../rpc/types.js';
 import type { ChildEnd } from './child-exit.js';
@@ -85,6 +86,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   private lastStartError: Error | undefined;
   /** Set by stop()/kill(): no restart may follow. */
   private ending = false;
+  private untrackIdle: () => void = () => undefined;
   /** The run being started by the supervision loop, awaited by import() and stop(). */
   private next: Promise<ChildRun | undefined> | undefined;
   private cancelBackoff: (() => void) | undefined;
@@ -104,6 +106,11 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
       this.settleFinal = resolve;
     });
     this.follow(first);
+    // a daemon outlives the script by design; any other child is stopped once the script has
+    // nothing left to do (while it restarts, someone will want it: the script is not idle then)
+    if (!opts.detached) {
+      this.untrackIdle = closeWhenIdle({ order: IDLE_ORDER.children, busy: () => this.phase === 'restarting', close: () => this.stop() });
+    }
   }
 
   /** Pid of the current child (the last one, once finished). */
@@ -350,6 +357,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   private finish(exit: ExitInfo): void {
     if (this.phase === 'finished') return;
     this.phase = 'finished';
+    this.untrackIdle();
     this.settleFinal(exit);
   }
 }

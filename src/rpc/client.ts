@@ -10,6 +10,7 @@ import {
 } from '../errors.js';
 import { checkOptions } from '../option-checks.js';
 import { report, rateLimited } from '../diagnostics.js';
+import { closeWhenIdle, IDLE_ORDER } from '../idle-exit.js';
 import { DealerLink } from '../transport/dealer-link.js';
 import { BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, describeBytes, messageSize, overLimit } from '../transport/limits.js';
 import type { LinkOptions } from '../transport/socket-options.js';
@@ -124,6 +125,7 @@ export class RPCClient {
   private heartbeatEvery = Infinity;
   private failure: Error | undefined;
   private readonly reportRejected = rateLimited('warn');
+  private readonly untrackIdle: () => void;
 
   private constructor(readonly address: string, options: ClientOptions, serverId = '') {
     this.ownerToken = options.ownerToken;
@@ -140,6 +142,12 @@ export class RPCClient {
     }, { ...options.link, maxMessageSize: this.maxMessageSize + BATCH_FRAMING });
     if (options.maxQueuedBytes !== undefined) this.link.limitQueuedBytes(options.maxQueuedBytes);
     this.startHeartbeat(options.heartbeat ?? 5_000);
+    // an open socket keeps the process alive: this one goes once the script has nothing left to do
+    this.untrackIdle = closeWhenIdle({
+      order: IDLE_ORDER.links,
+      busy: () => this.pending.size > 0 || this.unsent.length > 0,
+      close: () => this.failure ?? this.closeNow('was closed: the process had nothing left to do'),
+    });
   }
 
   /**
@@ -261,9 +269,14 @@ export class RPCClient {
   close(): void {
     if (this.failure) return;
     if (--this.users > 0) return;
+    this.closeNow('was closed');
+  }
+
+  /** Says goodbye to the server and closes, whoever else still uses this client. */
+  private closeNow(why: string): void {
     this.flushReleases();
     this.enqueue({ type: 'bye' });
-    this.shutdown(new DisconnectedError(`client of ${this.address} was closed`));
+    this.shutdown(new DisconnectedError(`client of ${this.address} ${why}`));
   }
 
   /** Closes the client (`using client = await RPCClient.connect(...)`). */
@@ -284,6 +297,7 @@ export class RPCClient {
 
   private shutdown(error: Error): void {
     this.failure = error;
+    this.untrackIdle();
     clearInterval(this.heartbeat);
     clients.remove(this);
     this.rejectPending(error);

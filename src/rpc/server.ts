@@ -10,6 +10,7 @@ import {
   AlreadyExistsError, AuthError, ImportDeniedError, InvalidArgumentError, MessageTooLargeError, NotFoundError, ProtocolError, QueueFullError, ZeroprocError,
 } from '../errors.js';
 import { checkOptions } from '../option-checks.js';
+import { closeWhenIdle, holdOpen, IDLE_ORDER } from '../idle-exit.js';
 import { dynamicImport, resolveSpecifier } from '../dynamic-import.js';
 import { advertisedAddress, checkAddress } from '../transport/endpoint.js';
 import {
@@ -169,6 +170,8 @@ export class RPCServer implements RefExporter {
   /** What references in requests become: proxies through the pooled clients, objects at home. */
   private readonly decoding = { recipient: this.id, home: serverById, connect: (address: string, serverId: string) => RPCClient.forReference(address, serverId) };
   private readonly reportOversize = rateLimited('warn');
+  /** Undoes this server's part in deciding when the process is idle (src/idle-exit.ts). */
+  private releaseIdle: () => void = () => undefined;
   private readonly reportQueueFull = rateLimited('warn');
   private readonly reportUnexplainedDrop = rateLimited('info');
 
@@ -214,6 +217,11 @@ export class RPCServer implements RefExporter {
     }
     if (server.link.security.mechanism === 'open') report('info', `RPC server ${server.name} at ${server.address} runs without an authkey: any local process can connect`);
     registerServer(server);
+    // a server of the user's serves for as long as it is open, as a listening socket would; the
+    // callback server serves the script, which no longer needs it once it has nothing left to do
+    server.releaseIdle = options.closeWhenIdle
+      ? closeWhenIdle({ order: IDLE_ORDER.links, busy: () => server.runningCalls() > 0, close: () => server.close() })
+      : holdOpen();
     return server;
   }
 
@@ -263,6 +271,7 @@ export class RPCServer implements RefExporter {
   async close(): Promise<void> {
     if (this.closing) return this.closed;
     this.closing = true;
+    this.releaseIdle();
     clearInterval(this.sweeper);
     clearTimeout(this.dropTimer);
     unregisterServer(this);
@@ -271,6 +280,13 @@ export class RPCServer implements RefExporter {
     await Promise.race([this.link.flushed(), new Promise((r) => setTimeout(r, 200).unref())]);
     this.link.close();
     this.markClosed();
+  }
+
+  /** Calls of peers that are running here now. */
+  private runningCalls(): number {
+    let n = 0;
+    for (const peer of this.peers.values()) n += peer.calls.size;
+    return n;
   }
 
   /** Closes the server (for `await using`). */
