@@ -68,7 +68,7 @@ export interface RPCServerOptions {
 /** Who may import and close on a server: see {@link RPCServerOptions.control}. */
 export type ServerControl = 'anyone' | 'nobody' | { ownerToken: string };
 
-function checkControl(control: unknown): ServerControl {
+function resolveControl(control: unknown): ServerControl {
   if (control === undefined) return 'anyone';
   if (control === 'anyone' || control === 'nobody') return control;
   const token = (control as { ownerToken?: unknown } | null)?.ownerToken;
@@ -150,7 +150,7 @@ export class RPCServer implements RefExporter {
   private readonly authNoticeSent = new Map<string, number>();
 
   private constructor(options: RPCServerOptions) {
-    this.control = checkControl(options.control);
+    this.control = resolveControl(options.control);
     this.name = options.name ?? `pid-${process.pid}`;
     this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
       if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
