@@ -478,25 +478,37 @@ export class RPCClient {
     const message = this.unsent[0]!;
     const destination = this.server?.server ?? '';
     const encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination, recipient: destination, returnType: 'auto' });
-    let later = false;
-    const done = (): void => {
+    let encoded: Encoded | Promise<Encoded>;
+    try {
+      encoded = encodeWithRefs(this.codec, message, encoder);
+    } catch (err) {
       this.unsent.shift();
-      if (!later) return;
-      this.preparing = false;
-      this.drainUnsent();
-    };
-    later = !encodeWithRefs(this.codec, message, encoder, {
-      encoded: (encoded) => {
-        this.transmit(message, encoder, encoded);
-        done();
-      },
-      failed: (err) => {
-        this.failMessage(message, err);
-        done();
-      },
-    });
+      this.failMessage(message, err);
+      return;
+    }
+    if (!(encoded instanceof Promise)) {
+      this.unsent.shift();
+      this.transmit(message, encoder, encoded);
+      return;
+    }
     // messages after this one wait: they must not overtake it
-    if (later) this.preparing = true;
+    this.preparing = true;
+    const resume = (): void => {
+      this.unsent.shift();
+      this.preparing = false;
+    };
+    encoded.then(
+      (ready) => {
+        resume();
+        this.transmit(message, encoder, ready);
+        this.drainUnsent();
+      },
+      (err) => {
+        resume();
+        this.failMessage(message, err);
+        this.drainUnsent();
+      },
+    );
   }
 
   private transmit(message: Request, encoder: RefEncoder, encoded: Encoded): void {

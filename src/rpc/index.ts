@@ -1,5 +1,5 @@
 /** The RPC layer: servers, clients, proxies, futures. */
-export { RPCServer, type RPCServerOptions } from './server.js';
+export { RPCServer, type RPCServerOptions, type ServerControl } from './server.js';
 export { CODE_RUNNING_BUILTINS, type ImportPolicy, type ImportRule } from './import-policy.js';
 export { RPCClient, type ClientOptions } from './client.js';
 export { Future } from './future.js';

@@ -177,45 +177,41 @@ export interface Encoded {
   attachments: Buffer[];
 }
 
-/** Where {@link encodeWithRefs} delivers its outcome. */
-export interface EncodeOutcome {
-  /** The message, with every reference complete. */
-  encoded(message: Encoded): void;
-  /** It cannot be encoded; what `encoder` reserved was given back already. */
-  failed(error: unknown): void;
+/**
+ * Encodes `message` with `encoder` as its reference hooks. When every reference is complete, the
+ * encoded message comes back at once (the usual case, with no allocation for the wait); when the
+ * encoder lacks something (a ticket, the callback server), a promise of it, after the encoder
+ * prepared it and encoded again. Throws, or rejects, when the message cannot be encoded, after
+ * giving back what the encoder reserved.
+ */
+export function encodeWithRefs(codec: Codec, message: unknown, encoder: RefEncoder): Encoded | Promise<Encoded> {
+  return encodePass(codec, message, encoder) ?? prepareAndEncode(codec, message, encoder);
 }
 
-/**
- * Encodes `message` with `encoder` as its reference hooks. When the encoder lacks something (a
- * ticket, the callback server), it prepares it and encodes again, until a pass completes: a
- * second pass may meet references the first did not (the value changed meanwhile). Returns true
- * when the outcome was delivered before returning, false when it will come later.
- */
-export function encodeWithRefs(codec: Codec, message: unknown, encoder: RefEncoder, outcome: EncodeOutcome): boolean {
-  const failed = (error: unknown): void => {
+function encodePass(codec: Codec, message: unknown, encoder: RefEncoder): Encoded | undefined {
+  const attachments: Buffer[] = [];
+  try {
+    encoder.rewind();
+    const data = codec.encode(message, { hooks: encoder, attachments });
+    return encoder.complete ? { data, attachments } : undefined;
+  } catch (error) {
     encoder.abandon();
-    outcome.failed(error);
-  };
-  const attempt = (): boolean => {
-    const attachments: Buffer[] = [];
-    let data: Buffer;
+    throw error;
+  }
+}
+
+async function prepareAndEncode(codec: Codec, message: unknown, encoder: RefEncoder): Promise<Encoded> {
+  // a later pass may meet references the first did not (the value changed meanwhile)
+  for (;;) {
     try {
-      encoder.rewind();
-      data = codec.encode(message, { hooks: encoder, attachments });
+      await encoder.prepare();
     } catch (error) {
-      failed(error);
-      return true;
+      encoder.abandon();
+      throw error;
     }
-    if (!encoder.complete) return false;
-    outcome.encoded({ data, attachments });
-    return true;
-  };
-  const step = (): void => {
-    if (!attempt()) encoder.prepare().then(step, failed);
-  };
-  if (attempt()) return true;
-  encoder.prepare().then(step, failed);
-  return false;
+    const encoded = encodePass(codec, message, encoder);
+    if (encoded) return encoded;
+  }
 }
 
 /** What a {@link RefDecoder} turns references into. */

@@ -29,7 +29,7 @@ import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type RefExporter } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefExporter } from './ref-codec.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
 
 /** Options of {@link RPCServer.start}. */
@@ -552,22 +552,39 @@ export class RPCServer implements RefExporter {
   private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnType, forceRef?: unknown): void {
     const info = caller.peer.info;
     const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
-    encodeWithRefs(caller.codec, reply, encoder, {
-      encoded: ({ data, attachments }) => {
-        const size = messageSize({ data, attachments });
-        const limit = caller.peer.maxMessageSize;
-        if (limit !== undefined && size > limit) {
-          encoder.abandon();
-          this.replyTooLarge(caller, reply, size, limit);
-        } else if (!this.sendRaw(caller, data, attachments, reply.id)) {
-          encoder.abandon();
-        }
-      },
-      failed: (err) => {
-        if (reply.type === 'ok') this.replyError(caller, reply.id, new TypeError(`the result could not be sent: ${(err as Error)?.message ?? err}`));
-        else if (reply.type === 'err') this.sendPlain(caller, { type: 'err', id: reply.id, error: encodableError(reply.error) });
-      },
-    });
+    let encoded: Encoded | Promise<Encoded>;
+    try {
+      encoded = encodeWithRefs(caller.codec, reply, encoder);
+    } catch (err) {
+      this.replyUnsendable(caller, reply, err);
+      return;
+    }
+    if (encoded instanceof Promise) {
+      encoded.then((ready) => this.sendReferences(caller, reply, ready, encoder), (err) => this.replyUnsendable(caller, reply, err));
+    } else {
+      this.sendReferences(caller, reply, encoded, encoder);
+    }
+  }
+
+  /**
+   * Queues an encoded reply; one larger than the client accepts becomes MessageTooLargeError, and
+   * a refused one gives back the references it reserved.
+   */
+  private sendReferences(caller: Caller, reply: Reply & { id: number }, encoded: Encoded, encoder: RefEncoder): void {
+    const size = messageSize(encoded);
+    const limit = caller.peer.maxMessageSize;
+    if (limit !== undefined && size > limit) {
+      encoder.abandon();
+      this.replyTooLarge(caller, reply, size, limit);
+    } else if (!this.sendRaw(caller, encoded.data, encoded.attachments, reply.id)) {
+      encoder.abandon();
+    }
+  }
+
+  /** A reply that could not be encoded becomes an error reply (an error reply, a plain one). */
+  private replyUnsendable(caller: Caller, reply: Reply & { id: number }, err: unknown): void {
+    if (reply.type === 'ok') this.replyError(caller, reply.id, new TypeError(`the result could not be sent: ${(err as Error)?.message ?? err}`));
+    else if (reply.type === 'err') this.sendPlain(caller, { type: 'err', id: reply.id, error: encodableError(reply.error) });
   }
 
   /** A reply larger than the client accepts becomes a MessageTooLargeError for its call. */

@@ -41,11 +41,12 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  setDiagnosticSink(undefined);
   for (const c of clients.splice(0)) c.close();
   await Promise.all(handles.splice(0).map((h) => h.kill()));
-  await Promise.all(peers.splice(0).map((p) => p.kill()));
+  // servers first: their goodbyes go to peers still alive
   await Promise.all(servers.splice(0).map((s) => s.close()));
+  await Promise.all(peers.splice(0).map((p) => p.kill()));
+  setDiagnosticSink(undefined);
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });

@@ -101,7 +101,8 @@ describe('spawn options', () => {
 
 describe('bootstrap messages', () => {
   test('only tagged, well-formed messages are recognised', () => {
-    expect(isChildMessage({ tag: BOOTSTRAP_TAG, type: 'ready', address: 'tcp://127.0.0.1:1', pid: 1 })).toBe(true);
+    expect(isChildMessage({ tag: BOOTSTRAP_TAG, type: 'ready', address: 'tcp://127.0.0.1:1', pid: 1, ownerToken: 'AAAAAAAAAAAAAAAAAAAAAA' })).toBe(true);
+    expect(isChildMessage({ tag: BOOTSTRAP_TAG, type: 'ready', address: 'tcp://127.0.0.1:1', pid: 1 })).toBe(false);
     expect(isChildMessage({ tag: BOOTSTRAP_TAG, type: 'error', name: 'Error', message: 'boom', stack: undefined })).toBe(true);
     expect(isChildMessage({ type: 'ready', address: 'x', pid: 1 })).toBe(false);
     expect(isChildMessage({ tag: BOOTSTRAP_TAG, type: 'ready' })).toBe(false);

@@ -76,17 +76,16 @@ function decodeContext(recipient: string, home: RefExporter[], via?: RefImporter
 
 /** Encodes synchronously or fails the test. */
 function encodeNow(codec: Codec, message: unknown, encoder: RefEncoder): Encoded {
-  let out: Encoded | undefined;
-  const sync = encodeWithRefs(codec, message, encoder, { encoded: (e) => (out = e), failed: (err) => { throw err; } });
-  expect(sync).toBe(true);
-  return out!;
+  const encoded = encodeWithRefs(codec, message, encoder);
+  expect(encoded).not.toBeInstanceOf(Promise);
+  return encoded as Encoded;
 }
 
+/** Encodes after the encoder prepared what it lacked, or fails the test. */
 function encodeLater(codec: Codec, message: unknown, encoder: RefEncoder): Promise<Encoded> {
-  return new Promise((resolve, reject) => {
-    const sync = encodeWithRefs(codec, message, encoder, { encoded: resolve, failed: reject });
-    expect(sync).toBe(false);
-  });
+  const encoded = encodeWithRefs(codec, message, encoder);
+  expect(encoded).toBeInstanceOf(Promise);
+  return encoded as Promise<Encoded>;
 }
 
 function decode(codec: Codec, { data, attachments }: Encoded, hooks: RefDecoder): unknown {
@@ -216,14 +215,9 @@ describe('RefEncoder', () => {
     const b = exporter('serverB');
     const proxy = makeProxy({ ref: new RemoteRef(client, 'serverC', 'obj5', false, 'Thing'), path: [], options: defaultCallOptions });
     const args: unknown[] = [() => 1, proxy];
-    const failure = new Promise((resolve) => {
-      encodeWithRefs(msgpackCodec, { args }, new RefEncoder({ owner: b, destination: 'serverD', recipient: 'serverD', returnType: 'auto' }), {
-        encoded: () => resolve('sent'),
-        failed: resolve,
-      });
-    });
+    const encoding = encodeLater(msgpackCodec, { args }, new RefEncoder({ owner: b, destination: 'serverD', recipient: 'serverD', returnType: 'auto' }));
     args[0] = () => 2;
-    expect(await failure).toBeInstanceOf(InvalidArgumentError);
+    await expect(encoding).rejects.toThrow(InvalidArgumentError);
     expect(b.table.size).toBe(0);
   });
 
