@@ -22,11 +22,6 @@ export class RawPeer {
     return this.socket.send(packFrames(msgpackCodec, encoded, undefined));
   }
 
-  /** Sends raw frames. */
-  sendFrames(frames: Buffer[]): Promise<void> {
-    return this.socket.send(frames);
-  }
-
   /** Receives one batch; references in it come back as their wire form. */
   async receive(): Promise<unknown[]> {
     const batch = unpackFrames(await this.socket.receive(), undefined);
