@@ -25,7 +25,7 @@ export interface RouterEvents {
 
 /** Options of a server socket. */
 export interface RouterLinkOptions extends LinkOptions {
-  /** How long a reply may wait for a slow peer's queue before it is dropped, ms. */
+  /** How long a peer's queue may stay full (it reads nothing) before what waits for it is dropped, ms. */
   sendTimeout?: number;
 }
 
@@ -49,9 +49,11 @@ export class RouterLink extends Link<Router> {
       ...zmqOptions(options, address),
       mandatory: true,
       handover: true,
-      sendTimeout: options.sendTimeout ?? 5_000,
+      // a full peer queue fails the send at once: the outbox parks that peer and serves the others
+      sendTimeout: 0,
     });
     super(socket, (err, dest, n) => events.sendFailed(dest.key, err, n));
+    this.outbox.waitWhenBlocked(options.sendTimeout ?? 5_000);
     this.local = isLocalOnly(address);
   }
 
