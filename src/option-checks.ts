@@ -12,14 +12,14 @@ export type OptionRule = (value: unknown) => string | undefined;
 /** The rules of each option a call accepts. */
 export type OptionRules = Readonly<Record<string, OptionRule>>;
 
-/** A whole number of ms from `min` to the longest delay a Node timer honours. */
-export function delayMs(min = 1): OptionRule {
-  return (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= MAX_DELAY_MS ? undefined : `must be ${min} to ${MAX_DELAY_MS} ms`);
-}
-
 /** A whole number from `min` to `max`, in `unit`. */
 export function wholeNumber(min: number, max: number, unit: string): OptionRule {
   return (v) => (Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `must be ${min} to ${max} ${unit}`);
+}
+
+/** A whole number of ms from `min` to the longest delay a Node timer honours (a longer one fires at once). */
+export function delayMs(min = 1): OptionRule {
+  return wholeNumber(min, MAX_DELAY_MS, 'ms');
 }
 
 /** One of the strings `values`. */

@@ -38,6 +38,14 @@ interface Pending {
   messages: EncodedMessage[];
 }
 
+/** How often a destination whose ZeroMQ queue was full is tried again, ms. */
+const RETRY_BLOCKED_MS = 20;
+
+/** The error zeromq.js gives a send that cannot be queued at once (sendTimeout 0, queue full). */
+function isBlocked(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'EAGAIN';
+}
+
 /**
  * The one send queue of a socket. zeromq.js allows a single send in flight, so one loop drains
  * the queue; everything pushed while a send is in flight, or within the same tick, leaves in
@@ -48,14 +56,24 @@ export class Outbox {
   private queued = 0;
   /** Bytes pushed and not yet taken by the socket, per destination key. */
   private readonly bytes = new Map<string, number>();
-  /** A drain is scheduled or running. */
-  private draining = false;
+  /** A drain is scheduled for the next microtask. */
+  private scheduled = false;
   /** The drain loop is running (it may be awaiting a send). */
   private sending = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
-  private readonly drainSoon = (): void => void this.drain();
+  private readonly drainSoon = (): void => {
+    this.scheduled = false;
+    void this.drain();
+  };
   private readonly limits: OutboxLimits;
+  /** See `waitWhenBlocked`; undefined: a send failure of any kind drops the batch. */
+  private blockedTimeout: number | undefined;
+  /** Destinations whose ZeroMQ queue was full at the last try, skipped until the retry. */
+  private readonly parked = new Set<string>();
+  /** Since when each blocked destination has taken nothing, ms. */
+  private readonly blockedSince = new Map<string, number>();
+  private retry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly send: (frames: Buffer[]) => Promise<void>,
@@ -69,6 +87,17 @@ export class Outbox {
   /** Sets `maxQueuedBytes` (the owner knows it only once its options are resolved). */
   limitQueuedBytes(maxQueuedBytes: number): void {
     this.limits.maxQueuedBytes = maxQueuedBytes;
+  }
+
+  /**
+   * For a socket that fails a send at once when the destination's ZeroMQ queue is full (a ROUTER
+   * with sendTimeout 0): the messages for that destination stay queued, still counted against
+   * its byte bound, while the others go on; it is tried again every RETRY_BLOCKED_MS, and what
+   * waits for it is dropped (and reported) once it took nothing for `timeoutMs`. So one peer that
+   * stops reading holds up neither the replies to the others nor the server's memory.
+   */
+  waitWhenBlocked(timeoutMs: number): void {
+    this.blockedTimeout = timeoutMs;
   }
 
   /** Queues one encoded message; throws QueueFullError when the queue is at its limit. */
@@ -94,51 +123,96 @@ export class Outbox {
     if (entry.messages.length >= this.limits.maxBatch && !this.sending) {
       // a producer in a long synchronous loop: let full batches leave while it goes on
       void this.drain();
-    } else if (!this.draining) {
-      this.draining = true;
+    } else if (!this.scheduled && !this.sending) {
+      this.scheduled = true;
       void settled.then(this.drainSoon);
     }
   }
 
-  /** Resolves once everything queued so far has been handed to the socket. */
+  /** Resolves once everything queued so far has been handed to the socket (or dropped). */
   whenIdle(): Promise<void> {
-    if (!this.draining) return Promise.resolve();
+    if (!this.sending && !this.scheduled && this.pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Drops everything waiting and refuses more (the socket is closing). */
   close(): void {
     this.closed = true;
+    clearTimeout(this.retry);
     this.pending.clear();
     this.bytes.clear();
+    this.parked.clear();
+    this.blockedSince.clear();
     this.queued = 0;
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private async drain(): Promise<void> {
     if (this.sending) return;
     this.sending = true;
-    this.draining = true;
-    while (this.pending.size > 0 && !this.closed) {
-      const batch = this.pending;
-      this.pending = new Map();
-      for (const { dest, messages } of batch.values()) {
-        for (let i = 0; i < messages.length && !this.closed; ) {
-          const [end, bytes] = this.batchEnd(messages, i);
-          const chunk = messages.slice(i, end);
-          i = end;
-          this.queued -= chunk.length;
-          try {
-            await this.send([...dest.route, ...packFrames(dest.codec, chunk)]);
-          } catch (err) {
-            if (!this.closed) this.onSendError(err, dest, chunk.length);
-          }
-          this.taken(dest.key, bytes);
-        }
-      }
+    for (let ready = this.takeReady(); ready.length > 0 && !this.closed; ready = this.takeReady()) {
+      for (const entry of ready) await this.sendEntry(entry);
     }
     this.sending = false;
-    this.draining = false;
+    // parked messages are still to be handed over: whoever waits for idle waits for them too
+    if (this.pending.size > 0 && !this.closed) return;
     for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /** Takes the pending entries of destinations that are not parked. */
+  private takeReady(): Pending[] {
+    const ready: Pending[] = [];
+    for (const [key, entry] of this.pending) {
+      if (this.parked.has(key)) continue;
+      this.pending.delete(key);
+      ready.push(entry);
+    }
+    return ready;
+  }
+
+  /** Sends an entry's messages in batches; parks what a full ZeroMQ queue did not take. */
+  private async sendEntry({ dest, messages }: Pending): Promise<void> {
+    for (let i = 0; i < messages.length && !this.closed; ) {
+      const [end, bytes] = this.batchEnd(messages, i);
+      try {
+        await this.send([...dest.route, ...packFrames(dest.codec, messages.slice(i, end))]);
+        this.blockedSince.delete(dest.key);
+      } catch (err) {
+        if (this.closed) return;
+        if (this.blockedTimeout !== undefined && isBlocked(err)) return this.park(dest, messages.slice(i), err);
+        this.onSendError(err, dest, end - i);
+      }
+      this.queued -= end - i;
+      this.taken(dest.key, bytes);
+      i = end;
+    }
+  }
+
+  /**
+   * Puts `rest` back in front of what was queued for `dest` since, to be tried again; or drops
+   * all of it when the destination has taken nothing for `blockedTimeout`.
+   */
+  private park(dest: Destination, rest: EncodedMessage[], err: unknown): void {
+    const now = Date.now();
+    const since = this.blockedSince.get(dest.key) ?? now;
+    const later = this.pending.get(dest.key)?.messages ?? [];
+    this.pending.delete(dest.key);
+    const all = later.length > 0 ? rest.concat(later) : rest;
+    if (now - since >= this.blockedTimeout!) {
+      this.blockedSince.delete(dest.key);
+      this.queued -= all.length;
+      this.bytes.delete(dest.key);
+      this.onSendError(err, dest, all.length);
+      return;
+    }
+    this.blockedSince.set(dest.key, since);
+    this.pending.set(dest.key, { dest, messages: all });
+    this.parked.add(dest.key);
+    this.retry ??= setTimeout(() => {
+      this.retry = undefined;
+      this.parked.clear();
+      void this.drain();
+    }, RETRY_BLOCKED_MS).unref();
   }
 
   /**

@@ -25,7 +25,7 @@ export interface RouterEvents {
 
 /** Options of a server socket. */
 export interface RouterLinkOptions extends LinkOptions {
-  /** How long a reply may wait for a slow peer's queue before it is dropped, ms. */
+  /** How long a peer's queue may stay full (it reads nothing) before what waits for it is dropped, ms. */
   sendTimeout?: number;
 }
 
@@ -53,9 +53,11 @@ export class RouterLink extends Link<Router> {
       mandatory: true,
       // with handover, a connection that names a live client's routing id takes over its session
       handover: false,
-      sendTimeout: options.sendTimeout ?? 5_000,
+      // a full peer queue fails the send at once: the outbox parks that peer and serves the others
+      sendTimeout: 0,
     });
     super(socket, (err, dest, n) => events.sendFailed(dest.key, err, n));
+    this.outbox.waitWhenBlocked(options.sendTimeout ?? 5_000);
   }
 
   /**

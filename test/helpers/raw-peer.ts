@@ -39,11 +39,6 @@ export class RawPeer {
     return this.socket.send(packFrames(msgpackCodec, encoded));
   }
 
-  /** Sends raw frames. */
-  sendFrames(frames: Buffer[]): Promise<void> {
-    return this.socket.send(frames);
-  }
-
   /** Receives one batch; references in it come back as their wire form. */
   async receive(): Promise<unknown[]> {
     const batch = unpackFrames(await this.socket.receive());

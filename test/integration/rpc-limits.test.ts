@@ -1,10 +1,8 @@
 import { afterAll, afterEach, beforeAll, expect, test } from '@jest/globals';
-import { keyHolderDealer } from '../helpers/raw-peer.js';
 import {
   DisconnectedError, MessageTooLargeError, QueueFullError, RPCClient, RPCServer, setDiagnosticSink, type Remote,
 } from '../../src/index.js';
-import { packFrames } from '../../src/wire/frames.js';
-import { msgpackCodec } from '../../src/wire/msgpack-codec.js';
+import { RawPeer } from '../helpers/raw-peer.js';
 
 const MiB = 1024 * 1024;
 
@@ -87,19 +85,16 @@ test('a reply over the client\u2019s maxMessageSize fails that call with Message
 test('a peer that ignores the advertised limit is refused: whole messages with a rate-limited report, large frames by ZeroMQ', async () => {
   const { server } = await serve({ maxMessageSize: MiB });
   const s = await proxy(server);
-  const raw = keyHolderDealer(server.address);
+  const raw = new RawPeer(server.address);
   opened.push(raw);
-  raw.connect(server.address);
-  const attachments: Buffer[] = [];
-  const data = msgpackCodec.encode({ type: 'call', id: 1, obj: 0, path: ['echo'], args: [], ret: 'value' }, { hooks: undefined, attachments });
   // three frames, each under the limit, together over it: only the whole-message check sees it
-  const whole = packFrames(msgpackCodec, [{ data, attachments: [Buffer.alloc(600_000), Buffer.alloc(600_000), Buffer.alloc(600_000)] }]);
-  for (let i = 0; i < 5; i++) await raw.send(whole);
+  const frames = [Buffer.alloc(600_000), Buffer.alloc(600_000), Buffer.alloc(600_000)];
+  for (let i = 0; i < 5; i++) await raw.send([{ type: 'hb' }], frames);
   await reported('refused a message');
   const refused = diagnostics.filter((d) => d.includes('refused a message'));
   expect(refused).toEqual([expect.stringMatching(/^warn limits: refused a message of 180\d{4} bytes \(1\.7 MiB\) from peer [0-9a-f]+: over this server's maxMessageSize of 1048576 bytes \(1 MiB\)$/)]);
   // one frame over the limit: libzmq drops the connection unread, and the drop is reported
-  await raw.send(packFrames(msgpackCodec, [{ data, attachments: [Buffer.alloc(2 * MiB)] }]));
+  await raw.send([{ type: 'hb' }], [Buffer.alloc(2 * MiB)]);
   await reported('ZeroMQ dropped');
   expect(diagnostics).toContainEqual(expect.stringMatching(/^info limits: ZeroMQ dropped 1 connection\(s\) to tcp:\S+ without a goodbye: the peer died, or sent a frame over this server's maxMessageSize of 1048576 bytes/));
   expect(await s.echo('still serving')).toBe('still serving');

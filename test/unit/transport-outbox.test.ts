@@ -24,7 +24,7 @@ function heldOutbox(maxQueuedBytes: number) {
       return new Promise<void>((resolve) => waiting.push(resolve));
     },
     () => undefined,
-    { maxQueued: 1000, maxBatch: 100, maxQueuedBytes },
+    { maxQueued: 10_000, maxBatch: 100, maxQueuedBytes },
   );
   return { outbox, sent, release: () => waiting.shift()?.() };
 }
@@ -78,5 +78,55 @@ test('a batch takes no more messages once it holds MAX_BATCH_BYTES: a large mess
   await outbox.whenIdle();
   // frames: header, body, then one attachment per message
   expect(sent.map((frames) => frames.length - 2)).toEqual([2, 1, 2, 1]);
+  outbox.close();
+});
+
+test('a destination whose ZeroMQ queue is full is parked: the others go on, it follows once it reads, in order', async () => {
+  let aReads = false;
+  const sent: string[] = [];
+  const failed: Array<[string, number]> = [];
+  const outbox = new Outbox(
+    async ([route, ...frames]) => {
+      if (route!.toString() === 'a' && !aReads) throw Object.assign(new Error('Socket is busy'), { code: 'EAGAIN' });
+      sent.push(`${route!.toString()}:${frames.length - 3}`);
+    },
+    (_err, d, n) => void failed.push([d.key, n]),
+  );
+  outbox.waitWhenBlocked(60_000);
+  const a = { ...dest('a'), route: [Buffer.from('a')] };
+  const b = { ...dest('b'), route: [Buffer.from('b')] };
+  outbox.push(a, message(1000));
+  outbox.push(b, message(1000));
+  await new Promise(setImmediate);
+  expect(sent).toEqual(['b:1']);
+  // still counted against a's byte bound while it waits, and later messages queue behind it
+  outbox.push(a, message(2000));
+  outbox.push(b, message(1000));
+  await new Promise(setImmediate);
+  expect(sent).toEqual(['b:1', 'b:1']);
+  aReads = true;
+  await outbox.whenIdle();
+  expect(sent).toEqual(['b:1', 'b:1', 'a:2']);
+  expect(failed).toEqual([]);
+  outbox.close();
+});
+
+test('what waits for a destination that takes nothing for the timeout is dropped and reported, freeing its bytes', async () => {
+  const failed: Array<[string, number]> = [];
+  const outbox = new Outbox(
+    async () => {
+      throw Object.assign(new Error('Socket is busy'), { code: 'EAGAIN' });
+    },
+    (_err, d, n) => void failed.push([d.key, n]),
+    { maxQueued: 1000, maxBatch: 100, maxQueuedBytes: 10 * KiB },
+  );
+  outbox.waitWhenBlocked(50);
+  const a = dest('a');
+  outbox.push(a, message(8 * KiB));
+  outbox.push(a, message(2 * KiB));
+  expect(() => outbox.push(a, message(8 * KiB))).toThrow(QueueFullError);
+  await outbox.whenIdle();
+  expect(failed).toEqual([['a', 2]]);
+  outbox.push(a, message(8 * KiB));
   outbox.close();
 });
