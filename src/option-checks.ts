@@ -4,6 +4,7 @@
  * ``RPCServer.start: option `peerTimeout` must be 1 to 2147483647 ms, got 0``.
  */
 import { MAX_DELAY_MS } from './delays.js';
+import { describeValue } from './describe-value.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Checks one value: undefined when it is acceptable, else what it must be (`must be ...`). */
@@ -39,15 +40,6 @@ export const func: OptionRule = (v) => (typeof v === 'function' ? undefined : 'm
 /** A value `test` accepts; `what` says which (`a string or a Uint8Array`). */
 export function satisfies(what: string, test: (value: unknown) => boolean): OptionRule {
   return (v) => (test(v) ? undefined : `must be ${what}`);
-}
-
-/** A value for the message: strings quoted, objects named by kind, the rest as `String()` gives them. */
-function describeValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return 'an array';
-  if (v !== null && typeof v === 'object') return 'an object';
-  if (typeof v === 'function') return 'a function';
-  return String(v);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
