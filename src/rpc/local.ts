@@ -68,7 +68,7 @@ export function setLocalServerStarter(start: () => Promise<RPCServer>): void {
   starter = start;
 }
 
-/** The local server, started on loopback with the default key when none runs yet. */
+/** The local server, started on a private ipc endpoint when none runs yet. */
 export async function ensureLocalServer(): Promise<RPCServer> {
   if (local) return local;
   starting ??= starter!().finally(() => (starting = undefined));

@@ -36,6 +36,8 @@ export class RouterLink extends Link<Router> {
   /** The resolved endpoint (a `*` port replaced by the real one). */
   address = '';
   private readonly reportRefused = rateLimited('warn');
+  /** Settles when libzmq has destroyed the socket (its monitor ended), or soon after close. */
+  private destroyed: Promise<void> = Promise.resolve();
 
   private constructor(
     address: string,
@@ -76,7 +78,7 @@ export class RouterLink extends Link<Router> {
       if (zapDomain) unregisterZapDomain(zapDomain);
       throw err;
     }
-    void link.watchHandshakes(name);
+    link.destroyed = link.watchHandshakes(name);
     try {
       await link.socket.bind(address);
     } catch (err) {
@@ -94,9 +96,18 @@ export class RouterLink extends Link<Router> {
     this.outbox.push(dest, message);
   }
 
-  // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
   protected override afterClose(): void {
-    if (this.zapDomain) unregisterZapDomain(this.zapDomain);
+    if (this.zapDomain) {
+      // the sessions of this socket hold pipes to the ZAP handler: closing the handler while they
+      // end aborts libzmq (pipe.cpp "_state == term_ack_sent"), so it waits for the socket to be gone
+      const domain = this.zapDomain;
+      let fallback: NodeJS.Timeout | undefined;
+      void Promise.race([this.destroyed, new Promise<void>((r) => (fallback = setTimeout(r, 2_000)))]).then(() => {
+        clearTimeout(fallback);
+        unregisterZapDomain(domain);
+      });
+    }
+    // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
     if (this.address.startsWith('ipc://')) rmSync(this.address.slice('ipc://'.length), { force: true });
   }
 
