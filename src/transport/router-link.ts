@@ -102,7 +102,7 @@ export class RouterLink extends Link<Router> {
       // end aborts libzmq (pipe.cpp "_state == term_ack_sent"), so it waits for the socket to be gone
       const domain = this.zapDomain;
       let fallback: NodeJS.Timeout | undefined;
-      void Promise.race([this.destroyed, new Promise<void>((r) => (fallback = setTimeout(r, 2_000)))]).then(() => {
+      void Promise.race([this.destroyed, new Promise<void>((r) => (fallback = setTimeout(r, 2_000).unref()))]).then(() => {
         clearTimeout(fallback);
         unregisterZapDomain(domain);
       });
@@ -119,7 +119,8 @@ export class RouterLink extends Link<Router> {
   private async watchHandshakes(name: string): Promise<void> {
     try {
       for await (const event of this.socket.events) {
-        if (event.type === 'handshake:error:protocol' || event.type === 'handshake:error:other') {
+        // ':other' is a peer gone mid-handshake (a client closed at once, a port scan): not a refusal
+        if (event.type === 'handshake:error:protocol') {
           this.reportRefused(`${name}: refused a connection at ${this.address}: its handshake failed (${event.error?.code ?? event.type}; garbage, or a peer without the right key)`);
         }
       }
