@@ -40,7 +40,7 @@ export class RouterLink extends Link<Router> {
   private destroyed: Promise<void> = Promise.resolve();
 
   private constructor(
-    address: string,
+    socketOptions: ReturnType<typeof zmqOptions>,
     readonly security: LinkSecurity,
     private readonly zapDomain: string | undefined,
     private readonly events: RouterEvents,
@@ -48,7 +48,7 @@ export class RouterLink extends Link<Router> {
   ) {
     const curve = security.mechanism === 'curve' ? { curveServer: true, curveSecretKey: security.keys.server.secretKey!, zapDomain } : {};
     const socket = new Router({
-      ...zmqOptions(options, address),
+      ...socketOptions,
       ...curve,
       mandatory: true,
       // with handover, a connection that names a live client's routing id takes over its session
@@ -65,6 +65,8 @@ export class RouterLink extends Link<Router> {
   static async open(address: string, key: LinkKey | undefined, events: RouterEvents, options: RouterLinkOptions = {}, name = address): Promise<RouterLink> {
     checkAddress(address);
     const security = linkSecurity(address, key, 'server');
+    // every option is checked before the ZAP handler starts
+    const socketOptions = zmqOptions(options, address);
     let zapDomain: string | undefined;
     if (security.mechanism === 'curve') {
       zapDomain = `zeroproc-${randomBytes(8).toString('hex')}`;
@@ -73,7 +75,7 @@ export class RouterLink extends Link<Router> {
     }
     let link: RouterLink;
     try {
-      link = new RouterLink(address, security, zapDomain, events, options);
+      link = new RouterLink(socketOptions, security, zapDomain, events, options);
     } catch (err) {
       if (zapDomain) unregisterZapDomain(zapDomain);
       throw err;
