@@ -6,6 +6,7 @@
  */
 import { Router } from 'zeromq';
 import { report, rateLimited } from '../diagnostics.js';
+import { InvalidArgumentError } from '../errors.js';
 
 const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 const ZAP_VERSION = '1.0';
@@ -55,7 +56,7 @@ function followDomains(): Promise<void> {
         await socket.bind(ZAP_ENDPOINT);
       } catch (err) {
         socket.close();
-        throw err;
+        throw new InvalidArgumentError(`could not start zeroproc's ZAP handler at ${ZAP_ENDPOINT} (is another ZAP handler bound in this process?): ${(err as Error).message}`, { cause: err });
       }
       handler = socket;
       void serve(socket);
