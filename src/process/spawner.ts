@@ -3,26 +3,11 @@
  * a child running `children/bootstrap`, waits until its RPC server answers, and resolves with a
  * {@link ProcessHandle}.
  */
-import { randomBytes } from 'node:crypto';
-import { getDefaultAuthkey, setDefaultAuthkey } from '../rpc/local.js';
+import { getDefaultAuthkey } from '../rpc/local.js';
 import { ChildRun } from './child-run.js';
 import { ProcessHandle } from './handle.js';
 import { resolveSpawnOptions, type SpawnOptions } from './options.js';
 import { getLogAddress } from './output-sink.js';
-
-/**
- * The key children get when `spawn()` is given none: the process-wide default key if one is set,
- * else a random 32-byte key made once per parent run and set as that default, so servers this
- * process starts later (to serve callbacks) accept the children's calls too.
- */
-function defaultAuthkey(): Uint8Array {
-  let key = getDefaultAuthkey();
-  if (!key) {
-    key = new Uint8Array(randomBytes(32));
-    setDefaultAuthkey(key);
-  }
-  return key;
-}
 
 /** Starts child processes that each run an RPC server. */
 export class ProcessSpawner {
@@ -40,7 +25,9 @@ export class ProcessSpawner {
    */
   static async spawn(opts: SpawnOptions = {}): Promise<ProcessHandle> {
     const resolved = resolveSpawnOptions(opts, {
-      authkey: opts.authkey ?? defaultAuthkey(),
+      // the process default key (random per run unless set), so servers this process starts
+      // later (to serve callbacks) accept the children's calls too
+      authkey: opts.authkey ?? getDefaultAuthkey(),
       logServer: getLogAddress(),
     });
     const first = await ChildRun.start(resolved);

@@ -71,8 +71,8 @@ export function setLocalServerStarter(start: () => Promise<RPCServer>): void {
 }
 
 /**
- * The local server: the one set with `setLocalServer`, else one zeroproc starts for itself with
- * the process's default key. A server the user started is never taken silently: its key (or
+ * The local server: the one set with `setLocalServer`, else one zeroproc starts for itself, on a
+ * private ipc endpoint, with the process's default key. A server the user started is never taken silently: its key (or
  * import policy) is the user's, and a child calling back with the spawner's key would be
  * refused. One started before the default key changed (the spawner sets it at its first child)
  * is replaced for new callbacks; it keeps serving those it handed out until they are released.

@@ -38,9 +38,11 @@ export class RouterLink extends Link<Router> {
   /** The resolved endpoint (a `*` port replaced by the real one). */
   address = '';
   private readonly reportRefused = rateLimited('warn');
+  /** Settles when libzmq has destroyed the socket (its monitor ended), or soon after close. */
+  private destroyed: Promise<void> = Promise.resolve();
 
   private constructor(
-    address: string,
+    socketOptions: ReturnType<typeof zmqOptions>,
     readonly security: LinkSecurity,
     private readonly zapDomain: string | undefined,
     private readonly events: RouterEvents,
@@ -48,7 +50,7 @@ export class RouterLink extends Link<Router> {
   ) {
     const curve = security.mechanism === 'curve' ? { curveServer: true, curveSecretKey: security.keys.server.secretKey!, zapDomain } : {};
     const socket = new Router({
-      ...zmqOptions(options, address),
+      ...socketOptions,
       ...curve,
       mandatory: true,
       // with handover, a connection that names a live client's routing id takes over its session
@@ -67,6 +69,8 @@ export class RouterLink extends Link<Router> {
   static async open(address: string, key: LinkKey | undefined, events: RouterEvents, options: RouterLinkOptions = {}, name = address): Promise<RouterLink> {
     checkAddress(address);
     const security = linkSecurity(address, key, 'server');
+    // every option is checked before the ZAP handler starts
+    const socketOptions = zmqOptions(options, address);
     let zapDomain: string | undefined;
     if (security.mechanism === 'curve') {
       zapDomain = `zeroproc-${randomBytes(8).toString('hex')}`;
@@ -75,12 +79,12 @@ export class RouterLink extends Link<Router> {
     }
     let link: RouterLink;
     try {
-      link = new RouterLink(address, security, zapDomain, events, options);
+      link = new RouterLink(socketOptions, security, zapDomain, events, options);
     } catch (err) {
       if (zapDomain) unregisterZapDomain(zapDomain);
       throw err;
     }
-    void link.watchConnections(name);
+    link.destroyed = link.watchConnections(name);
     try {
       await link.socket.bind(address);
     } catch (err) {
@@ -98,9 +102,18 @@ export class RouterLink extends Link<Router> {
     this.outbox.push(dest, message);
   }
 
-  // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
   protected override afterClose(): void {
-    if (this.zapDomain) unregisterZapDomain(this.zapDomain);
+    if (this.zapDomain) {
+      // the sessions of this socket hold pipes to the ZAP handler: closing the handler while they
+      // end aborts libzmq (pipe.cpp "_state == term_ack_sent"), so it waits for the socket to be gone
+      const domain = this.zapDomain;
+      let fallback: NodeJS.Timeout | undefined;
+      void Promise.race([this.destroyed, new Promise<void>((r) => (fallback = setTimeout(r, 2_000).unref()))]).then(() => {
+        clearTimeout(fallback);
+        unregisterZapDomain(domain);
+      });
+    }
+    // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
     if (this.address.startsWith('ipc://')) rmSync(this.address.slice('ipc://'.length), { force: true });
   }
 
@@ -114,7 +127,8 @@ export class RouterLink extends Link<Router> {
     try {
       for await (const event of this.socket.events) {
         if (event.type === 'disconnect') this.events.disconnected();
-        else if (event.type === 'handshake:error:protocol' || event.type === 'handshake:error:other') {
+        // ':other' is a peer gone mid-handshake (a client closed at once, a port scan): not a refusal
+        else if (event.type === 'handshake:error:protocol') {
           this.reportRefused(`${name}: refused a connection at ${this.address}: its handshake failed (${event.error?.code ?? event.type}; garbage, or a peer without the right key)`);
         }
       }

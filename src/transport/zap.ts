@@ -6,11 +6,15 @@
  */
 import { Router } from 'zeromq';
 import { report, rateLimited } from '../diagnostics.js';
+import { InvalidArgumentError } from '../errors.js';
 
 const ZAP_ENDPOINT = 'inproc://zeromq.zap.01';
 const ZAP_VERSION = '1.0';
 /** Peers whose refusals are reported apart; beyond it the table starts over (an attacker may use many addresses). */
 const MAX_REPORTED_PEERS = 1_000;
+/** How long a start waits, at most, for another copy's handler to let go of the name: 3 s. */
+const BIND_ATTEMPTS = 60;
+const BIND_RETRY_MS = 50;
 
 /** The client keys one server admits, and how its refusals are reported. */
 interface Domain {
@@ -50,13 +54,7 @@ export function unregisterZapDomain(domain: string): void {
 function followDomains(): Promise<void> {
   const change = changes.then(async () => {
     if (domains.size > 0 && !handler) {
-      const socket = new Router({ linger: 0 });
-      try {
-        await socket.bind(ZAP_ENDPOINT);
-      } catch (err) {
-        socket.close();
-        throw err;
-      }
+      const socket = await bindHandler();
       handler = socket;
       void serve(socket);
     } else if (domains.size === 0 && handler) {
@@ -71,6 +69,27 @@ function followDomains(): Promise<void> {
   });
   changes = change.catch(() => undefined);
   return change;
+}
+
+/**
+ * Binds a new handler. Another copy of zeroproc in this process (a test runner's per-file module
+ * registry; a child's bundle beside a module that imports 'zeroproc') shares the ZeroMQ context
+ * but not this module's state: while its handler is closing, the name is taken for a moment.
+ */
+async function bindHandler(): Promise<Router> {
+  for (let attempt = 1; ; attempt++) {
+    const socket = new Router({ linger: 0 });
+    try {
+      await socket.bind(ZAP_ENDPOINT);
+      return socket;
+    } catch (err) {
+      socket.close();
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt >= BIND_ATTEMPTS) {
+        throw new InvalidArgumentError(`could not start zeroproc's ZAP handler at ${ZAP_ENDPOINT} (is another ZAP handler bound in this process?): ${(err as Error).message}`, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, BIND_RETRY_MS));
+    }
+  }
 }
 
 async function serve(socket: Router): Promise<void> {

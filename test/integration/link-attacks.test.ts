@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Dealer } from 'zeromq';
+import { Dealer, Router } from 'zeromq';
 import { deriveCurveKeys, ensureLocalServer, RPCClient, RPCServer, setDiagnosticSink, spawn, type ProcessHandle } from '../../src/index.js';
 import { attack } from '../helpers/link-attacker.js';
 import { eventually } from '../helpers/eventually.js';
@@ -22,6 +22,20 @@ beforeEach(() => setDiagnosticSink((_level, message) => diagnostics.push(message
 afterEach(() => {
   setDiagnosticSink(undefined);
   diagnostics.length = 0;
+});
+
+// first in the file: no server of this process has a ZAP handler bound yet
+describe('the ZAP handler', () => {
+  test('a ZAP handler someone else bound in this process is a clear error, not a server whose admission it decides', async () => {
+    const foreign = new Router({ linger: 0 });
+    await foreign.bind('inproc://zeromq.zap.01');
+    try {
+      await expect(RPCServer.start({ address: 'tcp://127.0.0.1:*', authkey: KEY })).rejects.toThrow(/could not start zeroproc's ZAP handler at inproc:\/\/zeromq\.zap\.01 \(is another ZAP handler bound in this process\?\)/);
+    } finally {
+      await foreign.unbind('inproc://zeromq.zap.01');
+      foreign.close();
+    }
+  });
 });
 
 describe('a stranger flooding garbage and resetting connections', () => {

@@ -6,6 +6,7 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { CURVE_DERIVATION, curvePublicKey, deriveCurveKeys, linkSecurity, z85Decode, z85Encode } from '../../src/transport/curve.js';
 import { answer } from '../../src/transport/zap.js';
 import { privateEndpoint } from '../../src/transport/private-dir.js';
+import { zmqOptions } from '../../src/transport/socket-options.js';
 
 describe('Z85', () => {
   test('the test vector of ZeroMQ RFC 32', () => {
@@ -85,5 +86,13 @@ describe('ZAP replies (RFC 27)', () => {
     } finally {
       setDiagnosticSink(undefined);
     }
+  });
+});
+
+describe('socket options', () => {
+  test('ZMTP heartbeats are off and cannot be turned on (a stranger could turn them into a libzmq abort)', () => {
+    const options = zmqOptions({ heartbeatInterval: 5_000 } as never, 'tcp://127.0.0.1:1');
+    expect(options.heartbeatInterval).toBe(0);
+    expect(Object.keys(options).filter((k) => /heartbeat/i.test(k))).toEqual(['heartbeatInterval']);
   });
 });
