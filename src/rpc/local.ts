@@ -139,5 +139,11 @@ export function isMarkedByRef(obj: object): boolean {
 
 /** @internal How this process introduces itself to servers. */
 export function selfInfo(): PeerInfo {
-  return { name: local?.name ?? `pid-${process.pid}`, pid: process.pid, host, server: local?.id ?? '' };
+  return { name: local?.name ?? firstServerName() ?? `pid-${process.pid}`, pid: process.pid, host, server: local?.id ?? '' };
+}
+
+/** The name of the first server this process started itself (the process's name, in effect). */
+function firstServerName(): string | undefined {
+  for (const server of servers.values()) if (server !== own?.server) return server.name;
+  return undefined;
 }

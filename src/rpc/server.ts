@@ -29,7 +29,7 @@ import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefExporter } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
 
 /** Options of {@link RPCServer.start}. */
@@ -139,7 +139,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /** A server of objects. Start one with {@link RPCServer.start}. */
-export class RPCServer implements RefExporter {
+export class RPCServer {
   /** Random id of this server instance (128 bits, base64url); references name their owner by it. */
   readonly id = randomId();
   readonly name: string;
