@@ -40,6 +40,8 @@ export interface ReadLastOptions {
 /** Records a little older than `--since` may still follow newer ones (skewed clocks, late arrivals). */
 const SINCE_SLACK_MS = 60_000;
 const CHUNK = 64 * 1024;
+/** Listings a follower makes to find the next file while rotations keep renaming them. */
+const SUCCESSOR_ATTEMPTS = 100;
 
 /** Rotated files of `dir`, newest first (`zeroproc.log.1`, `.2`, ...). */
 export async function rotatedFiles(dir: string): Promise<string[]> {
@@ -281,7 +283,7 @@ export class LogFollower {
         return;
       }
       // the file was renamed before the stat above, so the drain read it to its very end
-      const next = await this.successor(cur.ino);
+      const next = await this.successor(cur);
       await cur.fh.close();
       this.current = next;
     }
@@ -339,15 +341,20 @@ export class LogFollower {
     return entry ? this.openChecked(entry.path, entry.ino) : undefined;
   }
 
-  /** Opens the file written right after the one with inode `ino`. */
-  private async successor(ino: number): Promise<OpenFile | undefined> {
-    // a rotation between listing and opening renames files under us: list again
-    for (let attempt = 0; attempt < 10; attempt++) {
+  /**
+   * Opens the file written right after `file`. The listing is made name by name while the
+   * writer may rotate: a file renamed meanwhile can be missed or seen twice, so a file not found
+   * that still exists means "list again", not "rotated away" (taking the oldest listed file then
+   * skipped whole files, or read old ones again, when rotations came back to back).
+   */
+  private async successor(file: OpenFile): Promise<OpenFile | undefined> {
+    for (let attempt = 0; attempt < SUCCESSOR_ATTEMPTS; attempt++) {
       const chain = await this.chain();
-      const at = chain.findIndex((e) => e.ino === ino);
+      const at = chain.findIndex((e) => e.ino === file.ino);
       if (at === 0) return undefined;
       let next = chain[at - 1];
       if (at === -1) {
+        if ((await file.fh.stat()).nlink > 0 && attempt < SUCCESSOR_ATTEMPTS - 1) continue;
         this.options.onWarning('the log rotated faster than it could be read; some records were skipped');
         next = chain[chain.length - 1];
       }
