@@ -149,7 +149,7 @@ test('(b) a client that never reads its 1 MB replies does not grow the server pa
   const bound = 200 * MB;
   const { growth } = await rssGrowth(server.pid, bound, async () => {
     for (let id = 2; id < calls + 2; id += 10) {
-      const batch = Array.from({ length: 10 }, (_, i) => ({ type: 'call', id: id + i, obj: target.obj, path: ['blob'], args: [MB], ret: 'value' }));
+      const batch = Array.from({ length: 10 }, (_, i) => ({ type: 'call', id: id + i, server: target.server, obj: target.obj, path: ['blob'], args: [MB], ret: 'value' }));
       await peer.send(batch);
     }
     await server.reported('by QueueFullError');
