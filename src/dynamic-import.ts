@@ -8,8 +8,9 @@
  * CommonJS interop, as a call from any other file would.
  *
  * Bare specifiers resolve from this file (in `import()` and in {@link resolveSpecifier} alike),
- * that is from the package's own node_modules, like those of every other module of the library. Every `import()` of a user module in the library
- * goes through here (the build checks that the bundle has none left).
+ * that is from the package's own node_modules, like those of every other module of the library;
+ * {@link resolveFrom} resolves them as a module elsewhere would. Every `import()` of a user module
+ * in the library goes through here (the build checks that the bundle has none left).
  */
 
 import { isAbsolute, resolve } from 'node:path';
@@ -27,6 +28,30 @@ export function isPathLike(specifier: string): boolean {
  */
 export function resolveSpecifier(specifier: string): string {
   return import.meta.resolve(isPathLike(specifier) ? pathToFileURL(resolve(specifier)).href : specifier);
+}
+
+/**
+ * Node flag that lets `import.meta.resolve` take a parent URL; spawned children run with it (the
+ * parent's own process may not, hence {@link canResolveFrom}).
+ */
+export const RESOLVE_FROM_FLAG = '--experimental-import-meta-resolve';
+
+/** Whether {@link resolveFrom} honours its parent here (the flag above is on). */
+export const canResolveFrom = ((): boolean => {
+  try {
+    return import.meta.resolve('./probe.js', 'file:///zeroproc-probe/') === 'file:///zeroproc-probe/probe.js';
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * The URL `specifier` resolves to for a module at `parent` (a file: URL, a directory ending in
+ * `/`), by ESM rules: the `import` conditions of a package's exports, node_modules looked up
+ * from `parent`'s directory upwards. Only where {@link canResolveFrom} is true.
+ */
+export function resolveFrom(specifier: string, parent: string): string {
+  return import.meta.resolve(specifier, parent);
 }
 
 /** `import(specifier)`. */

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RESOLVE_FROM_FLAG } from '../dynamic-import.js';
 import { SpawnError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 
@@ -65,5 +66,6 @@ export function planLaunch(typescript: 'auto' | boolean): LaunchPlan {
   }
   const entry = forced === 'compiled' || (forced !== 'source' && compiled !== undefined) ? compiled! : source;
   const tsxLoaded = entry === source || typescript === true;
-  return { execArgv: tsxLoaded ? ['--import', tsxLoader] : [], entry, tsxLoaded };
+  // the flag lets the child resolve a bare name from its working directory (module-loader.ts)
+  return { execArgv: [RESOLVE_FROM_FLAG, ...(tsxLoaded ? ['--import', tsxLoader] : [])], entry, tsxLoaded };
 }

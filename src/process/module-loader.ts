@@ -1,14 +1,14 @@
 /**
  * How a child loads the modules its parent asks for: relative paths against the child's working
- * directory (not against this file), bare names from here and then from the working directory,
- * and TypeScript through tsx, which is loaded on the first `.ts` import only, so a child that
- * never imports TypeScript starts and runs at plain `node` cost.
+ * directory (not against this file); bare names as a script in that directory would import them
+ * (the project's own node_modules and its packages' `import` exports first, zeroproc's own
+ * installation only for what the project lacks, zeroproc itself among them); TypeScript through
+ * tsx, which is loaded on the first `.ts` import only, so a child that never imports TypeScript
+ * starts and runs at plain `node` cost.
  */
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { InvalidArgumentError } from '../errors.js';
-import { dynamicImport, isPathLike, resolveSpecifier } from '../dynamic-import.js';
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { canResolveFrom, dynamicImport, isPathLike, resolveFrom, resolveSpecifier } from '../dynamic-import.js';
 
 /** How a child may treat TypeScript modules. */
 export interface ModuleLoaderOptions {
@@ -31,12 +31,37 @@ export interface ModuleLoader {
 
 const TS_EXTENSION = /\.(c|m)?tsx?$/;
 
-/** Resolves a bare name from the child's working directory, for packages zeroproc cannot see. */
-function locateFromCwd(specifier: string): string | undefined {
+/** A package name (`winston`, `@scope/pkg/sub`): neither a path nor a URL such as `node:os`. */
+function isBare(specifier: string): boolean {
+  return !isPathLike(specifier) && !/^[a-z][a-z0-9+.-]*:/i.test(specifier);
+}
+
+function isNotFound(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_PACKAGE_PATH_NOT_EXPORTED' || code === 'ERR_UNSUPPORTED_DIR_IMPORT';
+}
+
+/**
+ * The URL of a bare name: the project's first (from the working directory, as a script there
+ * would import it), then zeroproc's own. A failure says which name, from where, and why.
+ */
+function resolveBare(specifier: string): string {
+  const cwd = process.cwd();
+  let fromProject: unknown;
+  if (canResolveFrom) {
+    try {
+      return resolveFrom(specifier, pathToFileURL(`${cwd}/`).href);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      fromProject = err;
+    }
+  }
   try {
-    return pathToFileURL(createRequire(join(process.cwd(), 'noop.js')).resolve(specifier)).href;
-  } catch {
-    return undefined;
+    return resolveSpecifier(specifier);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    const why = (fromProject as Error | undefined)?.message ?? (err as Error).message;
+    throw new NotFoundError(`cannot import ${JSON.stringify(specifier)}: it resolves neither from ${cwd} (the working directory of pid ${process.pid}, looked up as a script there would import it) nor from zeroproc's own installation: ${why}`, { cause: err });
   }
 }
 
@@ -62,18 +87,19 @@ export function createModuleLoader(options: ModuleLoaderOptions): ModuleLoader {
 
   return {
     resolve(specifier: string): string {
-      try {
-        return resolveSpecifier(specifier);
-      } catch (error) {
-        // a package zeroproc's own node_modules lacks may be installed where the child runs
-        const fromCwd = isPathLike(specifier) ? undefined : locateFromCwd(specifier);
-        if (fromCwd === undefined) throw error;
-        return fromCwd;
-      }
+      return isBare(specifier) ? resolveBare(specifier) : resolveSpecifier(specifier);
     },
     async load(url: string): Promise<unknown> {
       if (needsTypeScript(url)) await ensureTypeScript(url);
-      return dynamicImport(url);
+      try {
+        return await dynamicImport(url);
+      } catch (err) {
+        // Node blames the file that called import(), here zeroproc's own: say what was missing
+        if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && (err as { url?: unknown }).url === url) {
+          throw new NotFoundError(`cannot import ${url}: no such file (a relative path resolves against the working directory of pid ${process.pid}, ${process.cwd()})`, { cause: err });
+        }
+        throw err;
+      }
     },
   };
 }

@@ -375,7 +375,8 @@ export class RPCServer {
       case 'import':
         return this.answer(caller, m.id, 'proxy', async () => {
           this.checkControl(caller, `importing ${JSON.stringify(m.specifier)}`);
-          return this.importModule(await this.admitImport(m.specifier));
+          const url = await this.admitImport(m.specifier);
+          return this.importModule(url).catch((err: unknown) => (err instanceof NotFoundError ? fail(err) : Promise.reject(err)));
         });
       case 'ticket':
         return this.answer(caller, m.id, 'value', () => {
@@ -696,7 +697,8 @@ export class RPCServer {
     try {
       return await this.imports.admit(specifier);
     } catch (error) {
-      if (error instanceof ImportDeniedError) fail(error);
+      // refused, or found nowhere: the caller gets the error class, not a RemoteError
+      if (error instanceof ImportDeniedError || error instanceof NotFoundError) fail(error);
       throw error;
     }
   }

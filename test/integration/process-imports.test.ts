@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AuthError, ImportDeniedError } from '../../src/errors.js';
+import { AuthError, ImportDeniedError, NotFoundError } from '../../src/errors.js';
 import type { ProcessHandle } from '../../src/process/handle.js';
 import { spawn } from '../../src/process/spawner.js';
 import { createImportProject } from '../helpers/import-project.js';
@@ -101,6 +102,43 @@ describe("an RPCServer's allow-list", () => {
       client.close();
       await server.close();
     }
+  });
+});
+
+describe('module resolution in a child', () => {
+  /** A project that has its own copy of a package zeroproc depends on, exported for import only. */
+  function projectWithOwnWinston(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'zeroproc-own-deps-'));
+    const pkg = join(dir, 'node_modules', 'winston');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'winston', version: '99.0.0', type: 'module', exports: { '.': { import: './esm.js' } } }));
+    writeFileSync(join(pkg, 'esm.js'), 'export const version = "the project\'s own";\n');
+    return dir;
+  }
+
+  test("a bare name is the project's package, found from the child's working directory by ESM rules", async () => {
+    const dir = projectWithOwnWinston();
+    try {
+      const proc = await start({ name: 'own-deps', cwd: dir });
+      // zeroproc's own winston (a dependency) is not what the project gets
+      const mod = await proc.import<{ version: string }>('winston');
+      expect(await mod.version).toBe("the project's own");
+      // what the project lacks still comes from zeroproc's installation (zeroproc itself here)
+      const os = await proc.import<typeof import('node:os')>('os');
+      expect(typeof (await os.hostname())).toBe('string');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a name found nowhere is a NotFoundError saying which name, from where and why', async () => {
+    const proc = await start({ name: 'no-such' });
+    const error = await proc.import('no-such-package-zp').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as Error).message).toMatch(/^cannot import "no-such-package-zp": it resolves neither from \/\S+ \(the working directory of pid \d+, looked up as a script there would import it\) nor from zeroproc's own installation: Cannot find package 'no-such-package-zp'/);
+    const path = await proc.import('./not-here.mjs').then(() => undefined, (e: unknown) => e);
+    expect(path).toBeInstanceOf(NotFoundError);
+    expect((path as Error).message).toMatch(new RegExp(`^cannot import file://\\S+/not-here\\.mjs: no such file \\(a relative path resolves against the working directory of pid ${proc.pid}, `));
   });
 });
 
