@@ -35,7 +35,9 @@ export class ZeroprocError extends Error {
 export interface ErrorOrigin {
   /** Name of the server (usually the process name) that raised it. */
   server: string;
+  /** Pid of that process. */
   pid: number;
+  /** Host name of its machine. */
   host: string;
 }
 
@@ -93,9 +95,13 @@ export interface ExitInfo {
 /** The process serving the call exited; carries its exit status and last stderr lines. */
 export class ProcessExitedError extends ZeroprocError {
   override readonly code = 'ERR_PROCESS_EXITED' as const;
+  /** Exit code, or null when a signal ended it. */
   readonly exitCode: number | null;
+  /** The signal that ended it, or null. */
   readonly signal: NodeJS.Signals | null;
+  /** The name it was spawned with. */
   readonly processName: string;
+  /** Its pid, when it got as far as having one. */
   readonly pid: number | undefined;
   /** The last lines the process wrote to stderr, oldest first. */
   readonly stderrTail: string[];

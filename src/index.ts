@@ -5,8 +5,11 @@
  */
 export * from './errors.js';
 export { setDiagnosticSink, type DiagnosticLevel, type DiagnosticSink } from './diagnostics.js';
-export { registerType, unregisterType, type TypeDefinition, type CodecName, type Authkey } from './wire/index.js';
-export { deriveCurveKeys, type CurveKeyset, type CurveKeypair } from './transport/curve.js';
+export { registerType, unregisterType, type TypeDefinition, type ValueClass, type CodecName, type Authkey } from './wire/index.js';
+export { CURVE_DERIVATION, deriveCurveKeys, type CurveKeyset, type CurveKeypair } from './transport/curve.js';
+export type { LinkOptions } from './transport/socket-options.js';
+export type { RouterLinkOptions } from './transport/router-link.js';
+export type { ChildLine, OutputSink } from './process/output-sink.js';
 export * from './rpc/index.js';
 export { ProcessSpawner, spawn } from './process/spawner.js';
 export {
@@ -29,10 +32,15 @@ export {
   getProcessName,
   startLogServer,
   LogServer,
+  LogSender,
   readLastRecords,
+  type LastRecords,
+  type LogPosition,
+  type ReadLastOptions,
   DEFAULT_LOG_DIR,
   type LogServerOptions,
   type LogServerStats,
+  type LogSenderOptions,
   type LogRecord,
   type LogLevel,
   type LogStream,

@@ -15,6 +15,7 @@ import { RestartTracker, type RestartDecision } from './restart-policy.js';
 
 /** Payload of the `exit` event: one child process ended. */
 export interface ProcessExitEvent extends ExitInfo {
+  /** The pid of the child that ended. */
   pid: number;
   /** How long it ran after reporting ready, in ms. */
   uptime: number;
@@ -36,7 +37,9 @@ export interface ProcessRestartEvent {
 
 /** Payload of the `giveup` event: the restart policy stopped trying; the handle is finished. */
 export interface ProcessGiveupEvent {
+  /** Restarts made before giving up. */
   restarts: number;
+  /** Why the policy gave up, in words. */
   reason: string;
   /** The last exit, the one not followed by a restart. */
   lastExit: ExitInfo;
@@ -46,8 +49,11 @@ export interface ProcessGiveupEvent {
 
 /** Events of {@link ProcessHandle}. */
 export interface ProcessHandleEvents {
+  /** A child process ended (every run of the handle, restarts included). */
   exit: [ProcessExitEvent];
+  /** A replacement child answers. */
   restart: [ProcessRestartEvent];
+  /** The restart policy stopped trying: the handle is finished. */
   giveup: [ProcessGiveupEvent];
 }
 

@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import {
-  AuthError, DisconnectedError, MessageTooLargeError, NotFoundError, ProtocolError, TimeoutError, ZeroprocError,
+  AuthError, DisconnectedError, InvalidArgumentError, MessageTooLargeError, NotFoundError, ProtocolError, TimeoutError, ZeroprocError,
   type ErrorOrigin,
 } from '../errors.js';
 import { checkOptions } from '../option-checks.js';
@@ -63,6 +63,9 @@ export interface ClientOptions {
    */
   ownerToken?: string;
 }
+
+/** Options that shape a client, which every `connect()` sharing it must agree on. */
+const SETTINGS = ['timeout', 'heartbeat', 'maxMessageSize', 'maxQueuedBytes', 'link', 'ownerToken'] as const;
 
 /** How a promise-mode call's promise is settled. */
 interface Settlers {
@@ -126,8 +129,14 @@ export class RPCClient {
   private failure: Error | undefined;
   private readonly reportRejected = rateLimited('warn');
   private readonly untrackIdle: () => void;
+  /** The address of the server this client talks to. */
+  readonly address: string;
+  /** The options it was made with, for later `connect()` calls that share it. */
+  private readonly settings: ClientOptions;
 
-  private constructor(readonly address: string, options: ClientOptions, serverId = '') {
+  private constructor(address: string, options: ClientOptions, serverId = '') {
+    this.address = address;
+    this.settings = options;
     this.ownerToken = options.ownerToken;
     this.codec = codecNamed(options.codec ?? 'msgpack');
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
@@ -163,6 +172,8 @@ export class RPCClient {
     if (!client || client.failure) {
       client = new RPCClient(address, options);
       clients.add(codec, key, client);
+    } else {
+      client.checkSameSettings(options);
     }
     client.implicit = false;
     client.users++;
@@ -244,7 +255,7 @@ export class RPCClient {
    * Estimates the server's clock offset: `offset` ms to add to a local `Date.now()` to get the
    * server's, from the ping with the shortest round trip among `samples`.
    */
-  async measureClockDiff(samples = 8): Promise<{ offset: number; rtt: number }> {
+  async measureClockDiff(samples = 8): Promise<{ /** Server clock minus ours, ms. */ offset: number; /** Round trip of the best sample, ms. */ rtt: number }> {
     let best = { offset: 0, rtt: Infinity };
     for (let i = 0; i < samples; i++) {
       const t0 = Date.now();
@@ -270,6 +281,22 @@ export class RPCClient {
     if (this.failure) return;
     if (--this.users > 0) return;
     this.closeNow('was closed');
+  }
+
+  /**
+   * A second `connect()` shares this client, so it cannot have other settings: refused, rather
+   * than silently served with the first caller's (the JS client would quietly time out at 10 s
+   * where the second asked for 1).
+   */
+  private checkSameSettings(options: ClientOptions): void {
+    for (const name of SETTINGS) {
+      const asked = options[name];
+      if (asked === undefined || JSON.stringify(asked) === JSON.stringify(this.settings[name])) continue;
+      const had = this.settings[name] === undefined ? 'its default' : JSON.stringify(this.settings[name]);
+      throw new InvalidArgumentError(
+        `RPCClient.connect: option \`${name}\` is ${JSON.stringify(asked)}, but the client of ${this.address} that this call shares (one per address, codec and key) has ${had}: close that one first, or give per-call timeouts with withOptions()`,
+      );
+    }
   }
 
   /** Says goodbye to the server and closes, whoever else still uses this client. */

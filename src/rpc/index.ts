@@ -7,5 +7,5 @@ export { isProxy, withOptions, getValue, setAttr, release, sameObject } from './
 export { byRef, setDefaultAuthkey, getDefaultAuthkey, setLocalServer, getLocalServer, ensureLocalServer, type LinkAuth } from './local.js';
 export { currentCall, type CallContext } from './call-context.js';
 export { DEFAULT_TIMEOUT, type CallMode, type CallOptions } from './options.js';
-export type { ReturnType, PeerInfo } from './messages.js';
+export type { ReturnTypeOption, PeerInfo } from './messages.js';
 export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote, Returned, ValueTypes } from './types.js';

@@ -4,12 +4,15 @@
  */
 
 /** What a returned value becomes: by the usual rules, always a reference, or always data. */
-export type ReturnType = 'auto' | 'proxy' | 'value';
+export type ReturnTypeOption = 'auto' | 'proxy' | 'value';
 
 /** A process's description of itself, exchanged in `hello`. */
 export interface PeerInfo {
+  /** The process's name (its first server's). */
   name: string;
+  /** Its pid. */
   pid: number;
+  /** Its machine's host name. */
   host: string;
   /** Id of the process's own server, when it runs one (so refs to it are recognised). */
   server: string;
@@ -21,9 +24,9 @@ export interface PeerInfo {
  */
 export type Request =
   | { type: 'hello'; id: number; peer: PeerInfo; owner?: string; maxMessageSize?: number }
-  | { type: 'call'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnType }
-  | { type: 'new'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnType }
-  | { type: 'get'; id: number; server: string; obj: string; path: string[]; ret: ReturnType }
+  | { type: 'call'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption }
+  | { type: 'new'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption }
+  | { type: 'get'; id: number; server: string; obj: string; path: string[]; ret: ReturnTypeOption }
   | { type: 'set'; id: number; server: string; obj: string; path: string[]; value: unknown }
   | { type: 'published'; id: number; name: string }
   | { type: 'import'; id: number; specifier: string }

@@ -1,6 +1,6 @@
 import { boolean, delayMs, func, group, nonEmptyString, oneOf, satisfies, wholeNumber, type OptionRules } from '../option-checks.js';
 import { BATCH_FRAMING, MAX_BYTES } from '../transport/limits.js';
-import type { ReturnType } from './messages.js';
+import type { ReturnTypeOption } from './messages.js';
 
 /** How a proxy call waits: a Promise of the value, a Future at once, or nothing. */
 export type CallMode = 'sync' | 'async' | 'off';
@@ -15,7 +15,7 @@ export interface CallOptions {
    */
   timeout?: number;
   /** What the result becomes: `'auto'` (default), `'proxy'` or `'value'`. */
-  returnType?: ReturnType;
+  returnType?: ReturnTypeOption;
 }
 
 /** Options with every field set. */

@@ -12,7 +12,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Codec } from '../wire/codec.js';
 import type { RefDecodeHooks, RefEncodeHooks, RefWire } from '../wire/refs.js';
-import type { ReturnType } from './messages.js';
+import type { ReturnTypeOption } from './messages.js';
 import type { ObjectTable } from './object-table.js';
 import { isMarkedByRef } from './local.js';
 import { proxyState, type ProxyState } from './proxy.js';
@@ -50,7 +50,7 @@ export interface RefEncoderOptions {
   destination: string;
   /** Who tickets are issued for: the receiving server's id, or `recipientOf` the peer a server replies to. */
   recipient: string;
-  returnType: ReturnType;
+  returnType: ReturnTypeOption;
   /** A value to send by reference whatever its type (the result of a `'proxy'` return). */
   forceRef?: unknown;
 }

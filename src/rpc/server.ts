@@ -23,7 +23,7 @@ import { PROTOCOL_VERSION, type ReceivedBatch } from '../wire/frames.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
-import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnType, type TargetedRequest } from './messages.js';
+import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnTypeOption, type TargetedRequest } from './messages.js';
 import { checkImportPolicy, ImportGate, type ImportPolicy } from './import-policy.js';
 import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
@@ -97,7 +97,7 @@ export interface RPCServerOptions {
 }
 
 /** Who may import and close on a server: see {@link RPCServerOptions.control}. */
-export type ServerControl = 'anyone' | 'nobody' | { ownerToken: string };
+export type ServerControl = 'anyone' | 'nobody' | { /** The token a client must present in its hello. */ ownerToken: string };
 
 interface Peer {
   /** The codec of the peer's latest batch (for notices that answer no request). */
@@ -142,6 +142,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 export class RPCServer {
   /** Random id of this server instance (128 bits, base64url); references name their owner by it. */
   readonly id = randomId();
+  /** The server's name, as peers see it (the process name by default). */
   readonly name: string;
   /** Settles once the server is closed, by `close()` or by a client's `closeServer()`. */
   readonly closed: Promise<void>;
@@ -422,7 +423,7 @@ export class RPCServer {
    * Runs `fn` and replies with its (awaited) result or error; with `id` 0 nobody waits for the
    * answer, so a failure is reported here, naming the request `m` when there is one.
    */
-  private answer(caller: Caller, id: number, ret: ReturnType, fn: () => unknown, m?: TargetedRequest): void {
+  private answer(caller: Caller, id: number, ret: ReturnTypeOption, fn: () => unknown, m?: TargetedRequest): void {
     let result: unknown;
     try {
       result = fn();
@@ -526,7 +527,7 @@ export class RPCServer {
 
   // ----- replying
 
-  private reply(caller: Caller, id: number, value: unknown, ret: ReturnType): void {
+  private reply(caller: Caller, id: number, value: unknown, ret: ReturnTypeOption): void {
     const forceRef = ret === 'proxy' && value !== null && (typeof value === 'object' || typeof value === 'function') ? value : undefined;
     this.sendEncoded(caller, { type: 'ok', id, value }, ret, forceRef);
   }
@@ -550,7 +551,7 @@ export class RPCServer {
    * third process) is sent once it has it; one that cannot be encoded gives back the references
    * it reserved and becomes an error reply.
    */
-  private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnType, forceRef?: unknown): void {
+  private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnTypeOption, forceRef?: unknown): void {
     const info = caller.peer.info;
     const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
     let encoded: Encoded | Promise<Encoded>;

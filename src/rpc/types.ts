@@ -78,7 +78,7 @@ export type Remote<T, M extends CallMode = 'sync'> = Members<T, M> &
 export type AnyRemote = Brand<unknown, CallMode>;
 
 /** The remote type behind a proxy type. */
-export type RemoteTarget<P> = P extends { readonly [REMOTE]?: [infer T, CallMode] } ? T : unknown;
+export type RemoteTarget<P> = P extends Brand<infer T, CallMode> ? T : unknown;
 
 /** The call mode of a proxy type. */
-export type RemoteMode<P> = P extends { readonly [REMOTE]?: [unknown, infer M extends CallMode] } ? M : 'sync';
+export type RemoteMode<P> = P extends Brand<unknown, infer M extends CallMode> ? M : 'sync';

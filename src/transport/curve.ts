@@ -10,7 +10,9 @@ import { isPrivateIpc } from './private-dir.js';
 
 /** A CURVE keypair as Z85 text (40 characters each: 32 bytes). */
 export interface CurveKeypair {
+  /** Public key, Z85. */
   publicKey: string;
+  /** Secret key, Z85. */
   secretKey: string;
 }
 
@@ -21,7 +23,9 @@ export interface CurveKeypair {
  * admits (`client.publicKey`, plus any in `admit`).
  */
 export interface CurveKeyset {
-  server: { publicKey: string; secretKey?: string };
+  /** The server's keys: its public key (all), its secret key (the server only). */
+  server: { /** Z85. */ publicKey: string; /** Z85; only a server needs it. */ secretKey?: string };
+  /** The client's keypair. */
   client: CurveKeypair;
   /** More client public keys (Z85) a server admits. */
   admit?: readonly string[];

@@ -5,7 +5,7 @@ export interface TypeDefinition<T> {
   /** Name that identifies the type on the wire; both sides must register the same name. */
   name: string;
   /** The class whose instances this definition encodes (matched by exact constructor). */
-  type?: abstract new (...args: never[]) => T;
+  type?: ValueClass<T>;
   /** Alternative to `type`: a predicate that recognises the values. */
   is?: (value: unknown) => value is T;
   /** Turns a value into something the codec can carry (plain data, other registered types...). */
@@ -13,6 +13,9 @@ export interface TypeDefinition<T> {
   /** Rebuilds the value from what `encode` produced. */
   decode(data: unknown): T;
 }
+
+/** A class whose instances a {@link TypeDefinition} encodes. */
+export type ValueClass<T> = abstract new (...args: never[]) => T;
 
 type AnyDefinition = TypeDefinition<unknown>;
 

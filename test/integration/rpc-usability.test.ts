@@ -107,3 +107,16 @@ describe('what a user sees', () => {
     server = await RPCServer.start({ name: 'shop-server' });
   });
 });
+
+describe('a client shared by several connect() calls', () => {
+  test('refuses other settings instead of serving them silently with the first ones', async () => {
+    const again = await RPCClient.connect(server.address);
+    expect(again).toBe(client);
+    again.close();
+    await expect(RPCClient.connect(server.address, { timeout: 500 })).rejects.toThrow(
+      `RPCClient.connect: option \`timeout\` is 500, but the client of ${server.address} that this call shares (one per address, codec and key) has its default: close that one first, or give per-call timeouts with withOptions()`,
+    );
+    // the client it would have shared is untouched
+    expect(await client.ping()).toBeGreaterThanOrEqual(0);
+  });
+});
