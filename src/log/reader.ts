@@ -325,19 +325,27 @@ export class LogFollower {
     this.options.onRecord(record);
   }
 
-  /** The live file and the rotated ones, newest first, with their inodes. */
-  private async chain(): Promise<Array<{ path: string; ino: number }>> {
-    const out: Array<{ path: string; ino: number }> = [];
-    for (const path of [this.livePath, ...(await rotatedFiles(this.dir))]) {
+  /**
+   * The live file and the rotated ones, newest first, with their inodes; `settled` is false when
+   * the listing caught a rotation in flight (the live file or a number missing, a file gone
+   * between the listing and its stat, a file seen under two names), when it may lack a file.
+   */
+  private async chain(): Promise<{ files: Array<{ path: string; ino: number }>; settled: boolean }> {
+    const files: Array<{ path: string; ino: number }> = [];
+    const indexes = await rotatedIndexes(this.dir);
+    let settled = indexes.every((n, i) => n === i + 1);
+    for (const path of [this.livePath, ...indexes.map((i) => join(this.dir, `${LOG_FILE_NAME}.${i}`))]) {
       const st = await stat(path).catch(ignoreMissing);
-      if (st) out.push({ path, ino: st.ino });
+      if (!st) settled = false;
+      else if (files.some((f) => f.ino === st.ino)) settled = false;
+      else files.push({ path, ino: st.ino });
     }
-    return out;
+    return { files, settled };
   }
 
   /** Opens the file that has inode `ino`, wherever rotation has moved it. */
   private async locate(ino: number): Promise<{ fh: FileHandle; ino: number } | undefined> {
-    const entry = (await this.chain()).find((e) => e.ino === ino);
+    const entry = (await this.chain()).files.find((e) => e.ino === ino);
     return entry ? this.openChecked(entry.path, entry.ino) : undefined;
   }
 
@@ -349,7 +357,9 @@ export class LogFollower {
    */
   private async successor(file: OpenFile): Promise<OpenFile | undefined> {
     for (let attempt = 0; attempt < SUCCESSOR_ATTEMPTS; attempt++) {
-      const chain = await this.chain();
+      const { files: chain, settled } = await this.chain();
+      // a listing made during a rotation may lack the very file that follows this one
+      if (!settled && attempt < SUCCESSOR_ATTEMPTS - 1) continue;
       const at = chain.findIndex((e) => e.ino === file.ino);
       if (at === 0) return undefined;
       let next = chain[at - 1];
@@ -366,8 +376,8 @@ export class LogFollower {
   }
 
   private async oldestFile(): Promise<OpenFile | undefined> {
-    const chain = await this.chain();
-    const oldest = chain[chain.length - 1];
+    const { files } = await this.chain();
+    const oldest = files[files.length - 1];
     const opened = oldest ? await this.openChecked(oldest.path, oldest.ino) : undefined;
     return opened ? { ...opened, offset: 0, partial: [] } : undefined;
   }
