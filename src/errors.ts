@@ -17,6 +17,8 @@ export type ZeroprocErrorCode =
   | 'ERR_CANCELLED'
   | 'ERR_SPAWN'
   | 'ERR_QUEUE_FULL'
+  | 'ERR_ACTOR_STOPPED'
+  | 'ERR_NOT_OWNER'
   | 'ERR_INVALID_ARGUMENT';
 
 /** Base class of every zeroproc error. */
@@ -156,4 +158,23 @@ export class InvalidArgumentError extends ZeroprocError {
 /** A send queue reached its limit; the message was not queued. Slow down or await replies. */
 export class QueueFullError extends ZeroprocError {
   override readonly code = 'ERR_QUEUE_FULL' as const;
+}
+
+/**
+ * The actor a message was for is stopping or stopped: queued asks fail with it when the actor
+ * stops, later ones at once. `actorId` names the actor.
+ */
+export class ActorStoppedError extends ZeroprocError {
+  override readonly code = 'ERR_ACTOR_STOPPED' as const;
+  /** Id of the actor that stopped. */
+  readonly actorId: string;
+  constructor(message: string, actorId = '') {
+    super(message);
+    this.actorId = actorId;
+  }
+}
+
+/** Only the owner of a resource may do this (shut down an actor process another one spawned). */
+export class NotOwnerError extends ZeroprocError {
+  override readonly code = 'ERR_NOT_OWNER' as const;
 }

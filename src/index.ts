@@ -37,3 +37,4 @@ export {
   type LogStream,
   type RotateOptions,
 } from './log/index.js';
+export * from './actor/index.js';

@@ -7,6 +7,17 @@ export interface CallContext {
   signal: AbortSignal;
   /** The calling process, as it introduced itself. */
   caller: PeerInfo | undefined;
+  /**
+   * Opaque id of the causal chain the call belongs to, carried by every call made while serving
+   * it (to any process). The actor layer uses it to let a chain back into an actor that is
+   * waiting on it (A asks B, B asks A) instead of deadlocking.
+   */
+  readonly chain: string | undefined;
+  /**
+   * How callbacks registered while serving this call (`Future.addCallback`) are run; undefined:
+   * as soon as the future settles. An actor runs them as messages of its own mailbox.
+   */
+  readonly schedule?: ((callback: () => void) => void) | undefined;
 }
 
 const storage = new AsyncLocalStorage<CallContext>();
@@ -28,7 +39,11 @@ export class CallState implements CallContext {
   private abortReason: unknown;
   private aborted = false;
 
-  constructor(readonly caller: PeerInfo | undefined) {}
+  constructor(
+    readonly caller: PeerInfo | undefined,
+    readonly chain: string | undefined = undefined,
+    readonly schedule: ((callback: () => void) => void) | undefined = undefined,
+  ) {}
 
   get signal(): AbortSignal {
     if (!this.controller) {

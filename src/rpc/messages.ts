@@ -18,10 +18,10 @@ export interface PeerInfo {
 /** Requests, client to server. */
 export type Request =
   | { type: 'hello'; id: number; peer: PeerInfo }
-  | { type: 'call'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType }
-  | { type: 'new'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType }
-  | { type: 'get'; id: number; obj: number; path: string[]; ret: ReturnType }
-  | { type: 'set'; id: number; obj: number; path: string[]; value: unknown }
+  | { type: 'call'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType; chain?: string }
+  | { type: 'new'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType; chain?: string }
+  | { type: 'get'; id: number; obj: number; path: string[]; ret: ReturnType; chain?: string }
+  | { type: 'set'; id: number; obj: number; path: string[]; value: unknown; chain?: string }
   | { type: 'published'; id: number; name: string }
   | { type: 'import'; id: number; specifier: string }
   | { type: 'ticket'; id: number; obj: number; for?: string }
@@ -67,6 +67,7 @@ export function requestProblem(m: unknown): string | undefined {
       if (!Number.isInteger(r.obj)) return `${r.type}: obj must be an integer`;
       if (!Array.isArray(r.path) || !r.path.every((s) => typeof s === 'string')) return `${r.type}: path must be an array of strings`;
       if ((r.type === 'call' || r.type === 'new') && !Array.isArray(r.args)) return `${r.type}: args must be an array`;
+      if (r.chain !== undefined && typeof r.chain !== 'string') return `${r.type}: chain must be a string`;
       return undefined;
     case 'published':
       return typeof r.name === 'string' ? undefined : 'published: name must be a string';

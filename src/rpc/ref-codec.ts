@@ -117,7 +117,7 @@ export class RefEncoder implements RefEncodeHooks {
         if (occ.kind === 'local') {
           this.occurrences[i] = this.local(occ.value);
         } else if (occ.kind === 'forward') {
-          const ticket = await (occ.proxy.ref.client as RPCClient).requestTicket(occ.proxy.ref, this.opts.destination);
+          const ticket = await occ.proxy.ref.client.requestTicket(occ.proxy.ref, this.opts.destination);
           this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket }, value: occ.value };
         }
       }),
@@ -157,6 +157,18 @@ export class RefDecoder implements RefDecodeHooks {
     }
     const client = granted ? this.via! : RPCClient.forReference(ref.address, ref.server);
     if (ref.ticket) client.claim(ref.ticket);
-    return client.proxyFor(ref);
+    const proxy = client.proxyFor(ref);
+    return referenceView ? referenceView(proxy, ref) : proxy;
   }
+}
+
+let referenceView: ((proxy: unknown, ref: RefWire) => unknown) | undefined;
+
+/**
+ * @internal Lets a higher layer give the proxies of references it recognises their own face
+ * (the actor layer turns references to actors into actor references, whose tells go `'off'`).
+ * `view` gets every proxy decoded from a reference and returns it or its replacement.
+ */
+export function setReferenceView(view: ((proxy: unknown, ref: RefWire) => unknown) | undefined): void {
+  referenceView = view;
 }

@@ -16,6 +16,8 @@ export interface RefClient {
   queueRelease(obj: number, count: number): void;
   /** Sends a request about `ref`'s object; returns a Promise, a Future or nothing, by `options.mode`. */
   request(ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown;
+  /** A ticket that lets the process whose server is `destination` take over a reference to `ref`'s object. */
+  requestTicket(ref: RemoteRef, destination: string): Promise<number>;
   readonly address: string;
 }
 
@@ -33,6 +35,12 @@ export class RemoteRef {
   ) {
     finalizer.register(this, { client, obj }, this);
   }
+
+  /**
+   * Set by whoever made the reference when it owns what it points at (`spawnActor`: the actor's
+   * process); `await using` calls it. Plain references have none.
+   */
+  dispose: (() => Promise<void>) | undefined;
 
   /** Gives the reference back to its owner; later use fails with NotFoundError. */
   release(): void {

@@ -194,6 +194,20 @@ export class RPCServer {
     this.table.dropTicketsFor(serverId);
   }
 
+  /**
+   * Imports `specifier` the way a client's `import` request does: refused (AuthError) unless the
+   * import policy allows it, then loaded by the server's loader. For code that loads modules on a
+   * client's behalf (an actor host spawning `'module#Export'`).
+   */
+  loadModule(specifier: string): Promise<unknown> {
+    const refused = this.importRefusal(specifier);
+    return refused ? Promise.reject(refused) : this.importModule(specifier);
+  }
+
+  private importRefusal(specifier: string): AuthError | undefined {
+    return this.allowImport(specifier) ? undefined : new AuthError(`importing ${JSON.stringify(specifier)} is not allowed on ${this.name}`);
+  }
+
   /** Closes the server: connected clients are told, and their pending calls reject with DisconnectedError. */
   async close(): Promise<void> {
     if (this.closing) return this.closed;
@@ -284,7 +298,8 @@ export class RPCServer {
         });
       case 'import':
         return this.answer(caller, m.id, 'proxy', () => {
-          if (!this.allowImport(m.specifier)) fail(new AuthError(`importing ${JSON.stringify(m.specifier)} is not allowed on ${this.name}`));
+          const refused = this.importRefusal(m.specifier);
+          if (refused) fail(refused);
           return this.importModule(m.specifier);
         });
       case 'ticket':
@@ -346,7 +361,7 @@ export class RPCServer {
 
   private execute(caller: Caller, m: TargetedRequest): void {
     const { peer } = caller;
-    const call = new CallState(peer.info);
+    const call = new CallState(peer.info, m.chain);
     if (m.id) peer.calls.set(m.id, call);
     const done = () => void (m.id && peer.calls.delete(m.id));
     this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {
