@@ -31,7 +31,7 @@ const fixture = fileURLToPath(new URL('../fixtures/actor/samples.ts', import.met
 async function inThisProcess(): Promise<Place> {
   const host = await createHost();
   return {
-    spawn: (id, name, ...args) => host.spawn(id, samples[name] as ActorClass, ...args) as never,
+    spawn: (id, name, ...args) => host.spawn(id, samples[name] as ActorClass, ...(args as never[])) as never,
     lookup: async (id) => host.lookup(id) as never,
     hasActor: async (id) => host.hasActor(id),
     actors: async () => host.actors(),
