@@ -15,10 +15,11 @@ const fixture = fileURLToPath(new URL('../fixtures/actor/peers.ts', import.meta.
 
 let procs: ProcessHandle[] = [];
 let host: ActorHost | undefined;
-const owned: Array<{ [Symbol.asyncDispose](): Promise<void> }> = [];
+const owned: AsyncDisposable[] = [];
 
 afterEach(async () => {
-  for (const o of owned.splice(0)) await o[Symbol.asyncDispose]().catch(() => undefined);
+  // what a test ended itself answers NotOwnerError here
+  for (const o of owned.splice(0)) await Promise.resolve(o[Symbol.asyncDispose]()).catch(() => undefined);
   for (const p of procs.splice(0)) await p.kill();
   await host?.shutdown();
   host = undefined;
