@@ -157,7 +157,7 @@ export class ActorCell {
     return new ActorContext(caller, chain ?? `${chainPrefix}${++chainCount}`, this.schedule, this);
   }
 
-  private run(env: Envelope): void | Promise<void> {
+  private run(env: Envelope): void | Promise<unknown> {
     const reply = env.reply;
     if (reply?.settled) {
       this.expired++;
@@ -172,8 +172,7 @@ export class ActorCell {
       result = runInCall(context, () => this.perform(env));
     } catch (err) {
       this.leave(chain);
-      this.failed(env, err);
-      return;
+      return this.failed(env, err);
     }
     if (!isThenable(result)) {
       this.leave(chain);
@@ -187,7 +186,7 @@ export class ActorCell {
       },
       (err) => {
         this.leave(chain);
-        this.failed(env, err);
+        return this.failed(env, err);
       },
     );
   }
@@ -211,7 +210,8 @@ export class ActorCell {
     return value === this.instance ? this.ref : value;
   }
 
-  private failed(env: Envelope, err: unknown): void {
+  /** Answers a failed ask; logs a failed tell and applies `onError` (a restart holds the turn). */
+  private failed(env: Envelope, err: unknown): void | Promise<void> {
     if (env.reply) {
       env.reply.settle(false, err);
       return;
@@ -220,7 +220,7 @@ export class ActorCell {
     this.log.error(`actor ${this.id}: ${describe(env)} failed: ${stack}`);
     const policy = this.declarations.onError;
     if (policy === 'stop') void this.host.stopActor(this.id);
-    else if (policy === 'restart') void this.restart();
+    else if (policy === 'restart') return this.restart();
   }
 
   /** Rebuilds the instance from its constructor arguments (after a failure, with `onError: 'restart'`). */

@@ -21,6 +21,18 @@ export const HOST_NAME = 'zeroproc.host';
 
 let hostSerial = 0;
 
+/** What {@link ActorHost.statsOf} reports. */
+export interface ActorStats {
+  /** Messages waiting to start. */
+  queued: number;
+  /** Messages started and not finished. */
+  running: number;
+  /** Tells dropped because the mailbox was full. */
+  droppedTells: number;
+  /** Queued asks dropped before they ran because their caller had given up. */
+  expiredAsks: number;
+}
+
 /** The actors of one process. Get it with {@link createHost}. */
 export class ActorHost {
   readonly #server: RPCServer;
@@ -109,6 +121,17 @@ export class ActorHost {
   /** Whether actor `id` exists (and is not stopping). */
   hasActor(id: string): boolean {
     return this.#cells.has(id);
+  }
+
+  /**
+   * Counters of actor `id`: messages waiting and running, tells a full mailbox dropped, queued
+   * asks dropped because their caller gave up (timed out, cancelled) before they ran.
+   */
+  statsOf(id: string): ActorStats {
+    const entry = this.#cells.get(id);
+    if (!entry) throw new NotFoundError(`no actor ${JSON.stringify(id)} in host ${this.name}`);
+    const { cell } = entry;
+    return { queued: cell.mailbox.size, running: cell.mailbox.active, droppedTells: cell.dropped, expiredAsks: cell.expired };
   }
 
   /** The ids of the actors, in spawn order. */

@@ -1,7 +1,7 @@
 /** The actor layer: hosts, actor references (tell/ask/future), timers, one process per actor. */
 
 export { Actor } from './actor.js';
-export { ActorHost, createHost, connectHost, lookupUrl, type ConnectHostOptions } from './host.js';
+export { ActorHost, createHost, connectHost, lookupUrl, type ConnectHostOptions, type ActorStats } from './host.js';
 export { interval, later, type TimerHandle } from './timers.js';
 export { spawnActor, shutdown, type SpawnActorOptions } from './spawn-actor.js';
 export type { HostOptions, MailboxOptions, OnError } from './options.js';

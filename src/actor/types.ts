@@ -46,6 +46,8 @@ export interface HostRef extends AnyRemote {
   actors(): Promise<string[]>;
   stopActor(id: string): Promise<void>;
   shutdown(): Promise<void>;
+  /** Counters of actor `id` (see `ActorHost.statsOf`). */
+  statsOf(id: string): Promise<{ queued: number; running: number; droppedTells: number; expiredAsks: number }>;
   /** The URL actor `id` has there. */
   urlOf(id: string): Promise<string>;
   /** The address the host is served at. */

@@ -7,9 +7,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import {
-  ActorStoppedError, RemoteError, TimeoutError, connectHost, createHost, interval, isProxy, release, spawn, withOptions,
-  type ActorClass, type Future, type ProcessHandle, type RefOf,
+  Actor, ActorStoppedError, AlreadyExistsError, InvalidArgumentError, NotFoundError, QueueFullError, RemoteError, TimeoutError,
+  connectHost, createHost, interval, isProxy, release, spawn, withOptions,
+  type ActorClass, type ActorHost, type Future, type LogRecord, type ProcessHandle, type RefOf,
 } from 'zeroproc';
+import { pushLocalSink } from '../../dist/src/log/local.js';
 import * as samples from '../fixtures/actor/samples.js';
 
 type Samples = typeof samples;
@@ -222,5 +224,141 @@ describe.each([
     expect(await again.ping()).toBe('pong');
     const events = await again.lifeEvents();
     expect(events.slice(-3)).toEqual(['start life', 'stop life', 'start life']);
+  });
+});
+
+describe('mailbox rules, in this process', () => {
+  let host: ActorHost;
+  let records: LogRecord[] = [];
+  let removeSink: () => void;
+  beforeAll(async () => {
+    host = await createHost();
+    removeSink = pushLocalSink((r) => void records.push(r));
+  });
+  afterAll(async () => {
+    removeSink();
+    await host.shutdown();
+  });
+  afterEach(async () => {
+    records = [];
+    for (const id of host.actors()) await host.stopActor(id);
+  });
+
+  class Bounded extends Actor {
+    static mailbox = { max: 2 };
+    static tell = ['t'] as const;
+    seen: number[] = [];
+    async hold(ms: number): Promise<void> {
+      await sleep(ms);
+    }
+    t(n: number): void {
+      this.seen.push(n);
+    }
+    mark(): string {
+      this.seen.push(-1);
+      return 'marked';
+    }
+  }
+
+  test('a full mailbox refuses asks with QueueFullError and drops tells, counted and logged', async () => {
+    const b = await host.spawn('bounded', Bounded);
+    const held = b.hold(100);
+    await sleep(10); // hold() runs: the running message is not counted
+    b.t(1);
+    b.t(2);
+    const err = await failure(b.mark());
+    expect(err).toBeInstanceOf(QueueFullError);
+    expect(err.message).toContain('"bounded"');
+    b.t(3);
+    b.t(4);
+    expect(host.statsOf('bounded')).toMatchObject({ queued: 2, running: 1, droppedTells: 2 });
+    await held;
+    // the two queued tells still fill the mailbox for a moment: wait until they ran
+    while (host.statsOf('bounded').queued > 0) await new Promise(setImmediate);
+    expect(await b.seen).toEqual([1, 2]);
+    const warning = records.find((r) => r.level === 'warn' && r.msg.includes('bounded'));
+    expect(warning?.msg).toMatch(/mailbox full \(2 queued\), dropped tell t\(\) \(1 tells dropped so far\)/);
+  });
+
+  test('a queued ask whose caller gave up is dropped before it runs, and counted', async () => {
+    const b = await host.spawn('gave-up', Bounded);
+    const held = b.hold(120);
+    await expect(withOptions(b, { timeout: 30 }).mark()).rejects.toBeInstanceOf(TimeoutError);
+    await held;
+    expect(await b.seen).toEqual([]);
+    expect(host.statsOf('gave-up').expiredAsks).toBe(1);
+  });
+
+  class Fragile extends Actor {
+    static tell = ['bad', 'add'] as const;
+    total: number;
+    constructor(start: number) {
+      super();
+      this.total = start;
+    }
+    add(n: number): void {
+      this.total += n;
+    }
+    bad(): void {
+      throw new Error('tell went wrong');
+    }
+  }
+  class Restarting extends Fragile {
+    static onError = 'restart' as const;
+  }
+  class Stopping extends Fragile {
+    static onError = 'stop' as const;
+  }
+
+  test('a throw in a tell is logged with the actor id and stack; the actor resumes by default', async () => {
+    const f = await host.spawn('fragile', Fragile, 10);
+    f.add(5);
+    f.bad();
+    f.add(1);
+    expect(await f.total).toBe(16);
+    const error = records.find((r) => r.level === 'error');
+    expect(error?.msg).toContain('actor fragile: tell bad() failed: Error: tell went wrong');
+    expect(error?.msg).toMatch(/at Fragile\.bad/);
+  });
+
+  test("onError 'restart' rebuilds the actor from its constructor arguments; 'stop' stops it", async () => {
+    const r = await host.spawn('restarting', Restarting, 10);
+    r.add(5);
+    r.bad();
+    r.add(1);
+    expect(await r.total).toBe(11);
+    const s = await host.spawn('stopping', Stopping, 0);
+    s.bad();
+    const err = await failure(s.total);
+    expect(err).toBeInstanceOf(ActorStoppedError);
+    expect(host.hasActor('stopping')).toBe(false);
+  });
+
+  class Overlapping extends Actor {
+    static reentrant = true;
+    log2: string[] = [];
+    async step(name: string, ms: number): Promise<void> {
+      this.log2.push(`start ${name}`);
+      await sleep(ms);
+      this.log2.push(`end ${name}`);
+    }
+  }
+
+  test('a reentrant actor interleaves its messages at awaits', async () => {
+    const o = await host.spawn('overlap', Overlapping);
+    await Promise.all([o.step('a', 60), o.step('b', 10)]);
+    expect(await o.log2).toEqual(['start a', 'start b', 'end b', 'end a']);
+  });
+
+  test('references refuse what is not a message: assignment, lifecycle hooks, private members', async () => {
+    const e = await host.spawn('strict', Bounded);
+    expect(() => {
+      (e as unknown as Record<string, number>).seen = 1;
+    }).toThrow(InvalidArgumentError);
+    const hook = e as unknown as { onStop(): Promise<void>; _hidden(): Promise<void> };
+    await expect(hook.onStop()).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(hook._hidden()).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(host.spawn('strict', Bounded)).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(host.stopActor('nobody')).rejects.toBeInstanceOf(NotFoundError);
   });
 });
