@@ -35,12 +35,14 @@ export interface Envelope {
   caller: PeerInfo | undefined;
   reply: Reply | undefined;
   interleaves: boolean;
+  /** When the asker stops waiting (`performance.now()` ms), if it does. */
+  deadline?: number | undefined;
 }
 
 /** The context an actor's message runs in (`currentCall()` inside it). */
 export class ActorContext extends CallState {
-  constructor(caller: PeerInfo | undefined, chain: string, schedule: (callback: () => void) => void, readonly cell: ActorCell) {
-    super(caller, chain, schedule);
+  constructor(caller: PeerInfo | undefined, chain: string, schedule: (callback: () => void) => void, deadline: number | undefined, readonly cell: ActorCell) {
+    super(caller, chain, schedule, deadline);
   }
 }
 
@@ -153,8 +155,8 @@ export class ActorCell {
     this.deliver({ kind: 'run', name: 'callback', args: [], callback, chain: undefined, caller: undefined, reply: undefined, interleaves: false });
   };
 
-  private context(caller: PeerInfo | undefined, chain: string | undefined): ActorContext {
-    return new ActorContext(caller, chain ?? `${chainPrefix}${++chainCount}`, this.schedule, this);
+  private context(caller: PeerInfo | undefined, chain: string | undefined, deadline?: number): ActorContext {
+    return new ActorContext(caller, chain ?? `${chainPrefix}${++chainCount}`, this.schedule, deadline, this);
   }
 
   private run(env: Envelope): void | Promise<unknown> {
@@ -163,7 +165,7 @@ export class ActorCell {
       this.expired++;
       return;
     }
-    const context = this.context(env.caller, env.chain);
+    const context = this.context(env.caller, env.chain, env.deadline);
     const chain = context.chain!;
     if (reply) reply.running = context;
     this.serving.set(chain, (this.serving.get(chain) ?? 0) + 1);

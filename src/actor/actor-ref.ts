@@ -6,8 +6,10 @@
  */
 import { CancelledError, InvalidArgumentError, TimeoutError } from '../errors.js';
 import { CallState, currentCall } from '../rpc/call-context.js';
+import type { RPCClient } from '../rpc/client.js';
 import { Deadlines } from '../rpc/deadlines.js';
 import { Future } from '../rpc/future.js';
+import type { Traced } from '../rpc/messages.js';
 import { defaultCallOptions, type ResolvedCallOptions } from '../rpc/options.js';
 import { makeProxy, proxyState } from '../rpc/proxy.js';
 import { setReferenceView } from '../rpc/ref-codec.js';
@@ -61,6 +63,16 @@ const deadlines = new Deadlines((id) => {
   ask?.abort(new TimeoutError(`ask got no answer within ${ask.timeout} ms`));
 });
 let nextAsk = 1;
+
+/**
+ * The timeout of an ask made now: `timeout`, or less when it is made while serving a message
+ * whose asker waits less (a deadline is inherited, never extended).
+ */
+function inheritTimeout(timeout: number): number {
+  const deadline = currentCall()?.deadline;
+  if (deadline === undefined) return timeout;
+  return Math.max(1, Math.min(timeout, Math.ceil(deadline - performance.now())));
+}
 
 function refuse(mode: ResolvedCallOptions['mode'], error: Error): unknown {
   if (mode === 'off') throw error;
@@ -132,12 +144,14 @@ export class CellClient implements RefClient {
     env.reply = ask!;
     if (context instanceof CallState && !(context instanceof ActorContext)) {
       // asked through the RPC server for another process: that caller's timeout and cancel apply
+      env.deadline = context.deadline;
       const signal = context.signal;
       if (signal.aborted) ask!.abort(signal.reason);
       else signal.addEventListener('abort', () => ask.abort(signal.reason), { once: true });
     } else {
       ask!.id = nextAsk++;
-      ask!.timeout = options.timeout || this.askTimeout;
+      ask!.timeout = inheritTimeout(options.timeout || this.askTimeout);
+      env.deadline = performance.now() + ask!.timeout;
       asks.set(ask!.id, ask!);
       deadlines.add(ask!.id, ask!.timeout);
     }
@@ -171,7 +185,11 @@ class RemoteActorClient implements RefClient {
 
   request(_ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown {
     const isTell = request.type === 'call' && request.path.length === 1 && this.tells.has(request.path[0]!);
-    return this.inner.client.request(this.inner, request, isTell ? { ...options, mode: 'off' } : options);
+    if (isTell || options.mode === 'off') return this.inner.client.request(this.inner, request, { ...options, mode: 'off' });
+    // an ask carries how long its caller waits, so the asks it makes in turn wait no longer
+    const timeout = inheritTimeout(options.timeout || (this.inner.client as RPCClient).defaultTimeout);
+    (request as Traced).budget = timeout;
+    return this.inner.client.request(this.inner, request, timeout === options.timeout ? options : { ...options, timeout });
   }
 
   queueRelease(): void {

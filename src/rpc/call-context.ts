@@ -18,6 +18,11 @@ export interface CallContext {
    * as soon as the future settles. An actor runs them as messages of its own mailbox.
    */
   readonly schedule?: ((callback: () => void) => void) | undefined;
+  /**
+   * When the caller stops waiting (`performance.now()` ms), if it said (`budget`); asks made
+   * while serving the call inherit what is left, never more.
+   */
+  readonly deadline?: number | undefined;
 }
 
 const storage = new AsyncLocalStorage<CallContext>();
@@ -43,6 +48,7 @@ export class CallState implements CallContext {
     readonly caller: PeerInfo | undefined,
     readonly chain: string | undefined = undefined,
     readonly schedule: ((callback: () => void) => void) | undefined = undefined,
+    readonly deadline: number | undefined = undefined,
   ) {}
 
   get signal(): AbortSignal {

@@ -254,6 +254,11 @@ export class RPCClient implements RefClient {
     this.shutdown(error);
   }
 
+  /** Timeout of calls that set none, ms. */
+  get defaultTimeout(): number {
+    return this.timeout;
+  }
+
   /** Whether the client was closed or failed. */
   get closed(): boolean {
     return this.failure !== undefined;

@@ -15,13 +15,22 @@ export interface PeerInfo {
   server: string;
 }
 
+/**
+ * What a call may say about where it comes from: the causal chain it belongs to, and how long its
+ * caller still waits for it (ms), which calls made while serving it inherit.
+ */
+export interface Traced {
+  chain?: string;
+  budget?: number;
+}
+
 /** Requests, client to server. */
 export type Request =
   | { type: 'hello'; id: number; peer: PeerInfo }
-  | { type: 'call'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType; chain?: string }
-  | { type: 'new'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType; chain?: string }
-  | { type: 'get'; id: number; obj: number; path: string[]; ret: ReturnType; chain?: string }
-  | { type: 'set'; id: number; obj: number; path: string[]; value: unknown; chain?: string }
+  | ({ type: 'call'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType } & Traced)
+  | ({ type: 'new'; id: number; obj: number; path: string[]; args: unknown[]; ret: ReturnType } & Traced)
+  | ({ type: 'get'; id: number; obj: number; path: string[]; ret: ReturnType } & Traced)
+  | ({ type: 'set'; id: number; obj: number; path: string[]; value: unknown } & Traced)
   | { type: 'published'; id: number; name: string }
   | { type: 'import'; id: number; specifier: string }
   | { type: 'ticket'; id: number; obj: number; for?: string }
@@ -68,6 +77,7 @@ export function requestProblem(m: unknown): string | undefined {
       if (!Array.isArray(r.path) || !r.path.every((s) => typeof s === 'string')) return `${r.type}: path must be an array of strings`;
       if ((r.type === 'call' || r.type === 'new') && !Array.isArray(r.args)) return `${r.type}: args must be an array`;
       if (r.chain !== undefined && typeof r.chain !== 'string') return `${r.type}: chain must be a string`;
+      if (r.budget !== undefined && !(typeof r.budget === 'number' && r.budget >= 0)) return `${r.type}: budget must be a number of ms >= 0`;
       return undefined;
     case 'published':
       return typeof r.name === 'string' ? undefined : 'published: name must be a string';

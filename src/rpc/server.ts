@@ -361,7 +361,7 @@ export class RPCServer {
 
   private execute(caller: Caller, m: TargetedRequest): void {
     const { peer } = caller;
-    const call = new CallState(peer.info, m.chain);
+    const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);
     if (m.id) peer.calls.set(m.id, call);
     const done = () => void (m.id && peer.calls.delete(m.id));
     this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {

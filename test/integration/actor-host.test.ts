@@ -206,6 +206,15 @@ describe.each([
     await place.stopActor('t11');
   });
 
+  test('deadlines travel: an ask made while serving one waits no longer than its asker', async () => {
+    const echo = await place.spawn<typeof samples.Echo>('slow-echo', 'Echo');
+    const relay = await place.spawn<typeof samples.Relay>('relay', 'Relay');
+    await expect(withOptions(relay, { timeout: 200 }).viaSlow(echo, 1_500)).rejects.toBeInstanceOf(TimeoutError);
+    // the relay's own ask to the echo (10 s by default) gave up with its asker
+    while ((await relay.outcome) === '') await sleep(20);
+    expect(await relay.outcome).toBe('TimeoutError after less than 1 s');
+  });
+
   test('stopping: running messages finish, queued asks reject naming the actor, later ones fail fast, the id is free', async () => {
     const life = await place.spawn<typeof samples.Life>('life', 'Life');
     const held = life.hold(150);
