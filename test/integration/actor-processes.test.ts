@@ -6,7 +6,7 @@
 import { afterEach, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import {
-  DisconnectedError, NotFoundError, NotOwnerError, ProcessExitedError, connectHost, createHost, lookupUrl, release, shutdown, spawn, spawnActor,
+  DisconnectedError, NotFoundError, NotOwnerError, ProcessExitedError, connectHost, createHost, isProxy, lookupUrl, release, sameObject, shutdown, spawn, spawnActor,
   type ActorHost, type ProcessHandle,
 } from 'zeroproc';
 import type * as peers from '../fixtures/actor/peers.js';
@@ -83,7 +83,7 @@ test('lookupUrl finds an actor by URL and fails fast when it or its host is miss
   release(h);
 });
 
-test('a host passed by reference to another process is used there', async () => {
+test('a host passed by reference to another process is used there; a reference that comes home stays a reference', async () => {
   host = await createHost();
   const { NetEcho } = (await import('../fixtures/actor/peers.js')) as typeof peers;
   const local = await host.spawn('local', NetEcho);
@@ -91,6 +91,12 @@ test('a host passed by reference to another process is used there', async () => 
   const user = await h.spawn<typeof peers.NetEcho>('user', `${fixture}#NetEcho`);
   expect(await user.useHost(host as never, 'local')).toBe('local');
   expect(await local.heard).toEqual(['hello from user']);
+  // back home, the reference is still a mailbox reference, not the bare object
+  const back = await user.giveBack(local);
+  expect(isProxy(back)).toBe(true);
+  expect(sameObject(back, local)).toBe(true);
+  expect(back.echo('home again')).toBeUndefined();
+  expect(await back.heard).toEqual(['hello from user', 'home again']);
   release(h);
 });
 
