@@ -92,7 +92,7 @@ test('a host passed by reference to another process is used there; a reference t
   expect(await user.useHost(host as never, 'local')).toBe('local');
   expect(await local.heard).toEqual(['hello from user']);
   // back home, the reference is still a mailbox reference, not the bare object
-  const back = await user.giveBack<typeof local>(local);
+  const back = (await user.giveBack(local)) as unknown as typeof local;
   expect(isProxy(back)).toBe(true);
   expect(sameObject(back, local)).toBe(true);
   expect(back.echo('home again')).toBeUndefined();
