@@ -46,10 +46,15 @@ export class CallState implements CallContext {
 
   constructor(
     readonly caller: PeerInfo | undefined,
-    readonly chain: string | undefined = undefined,
+    /** The chain id, read through `chain` (a subclass may make it on first read). */
+    protected chainId: string | undefined = undefined,
     readonly schedule: ((callback: () => void) => void) | undefined = undefined,
     readonly deadline: number | undefined = undefined,
   ) {}
+
+  get chain(): string | undefined {
+    return this.chainId;
+  }
 
   get signal(): AbortSignal {
     if (!this.controller) {
