@@ -21,7 +21,7 @@ export class Echo extends Actor {
 /** PyActor's Bot: holds a reference to an Echo and talks to it. */
 export class Bot extends Actor {
   static tell = ['setEcho', 'relay'] as const;
-  private echo: ActorRef<Echo, 'echo'> | undefined;
+  protected echo: ActorRef<Echo, 'echo'> | undefined;
   setEcho(echo: ActorRef<Echo, 'echo'>): void {
     this.echo = echo;
   }

@@ -42,9 +42,13 @@ export interface HostRef extends AnyRemote {
   spawn<C extends ActorClass = ActorClass>(id: string, specifier: string, ...args: unknown[]): Promise<RefOf<C>>;
   /** The actor `id` there (NotFoundError when there is none). */
   lookup<C extends ActorClass = ActorClass>(id: string): Promise<RefOf<C>>;
+  /** Whether actor `id` exists there. */
   hasActor(id: string): Promise<boolean>;
+  /** The ids of the actors there. */
   actors(): Promise<string[]>;
+  /** Stops actor `id` there (see `ActorHost.stopActor`). */
   stopActor(id: string): Promise<void>;
+  /** Stops every actor there; the process goes on. */
   shutdown(): Promise<void>;
   /** Counters of actor `id` (see `ActorHost.statsOf`). */
   statsOf(id: string): Promise<{ queued: number; running: number; droppedTells: number; expiredAsks: number }>;
@@ -52,6 +56,7 @@ export interface HostRef extends AnyRemote {
   urlOf(id: string): Promise<string>;
   /** The address the host is served at. */
   readonly address: PromiseLike<string>;
+  /** Releases the reference (same as `release(host)`). */
   [Symbol.dispose](): void;
 }
 

@@ -133,7 +133,7 @@ describe.each([
     bot.relay('one');
     // the bot's ask reaches the echo after its tell (same sender), and our ask after the bot's
     expect(await bot.askEcho()).toBe('echo5 says hi');
-    expect(await echo.said).toEqual(['bot: one']);
+    expect(await echo.said).toEqual(['bot5 relays one']);
   });
 
   test('6: id, url, self (an ask to itself does not deadlock), the instance leaves as a reference', async () => {
