@@ -4,7 +4,7 @@ import { Actor } from '../../src/actor/actor.js';
 import { connectHost, createHost } from '../../src/actor/host.js';
 import type { RefOf } from '../../src/actor/types.js';
 import { withOptions } from '../../src/rpc/proxy.js';
-import { atLeast, opsPerSecond, peerScript, valueAtLeast, type Baseline, type BenchCase, type Fixture } from '../harness.js';
+import { atLeast, info, opsPerSecond, peerScript, valueAtLeast, type Baseline, type BenchCase, type Fixture } from '../harness.js';
 import { childFixture, within } from '../zeroproc.js';
 
 type ActorPeer = typeof import('../peers/zp-actor.mjs');
@@ -97,3 +97,54 @@ export const cases: BenchCase[] = [
       ),
   },
 ];
+
+/** An actor with a little state, as a host of many would hold. */
+class Cell extends Actor {
+  value = 0;
+  set(v: number): void {
+    this.value = v;
+  }
+}
+
+/** Spawns `count` actors in a fresh host; samples spawns/s, and reports the heap each one costs. */
+function manyActors(count: number): () => Promise<Fixture> {
+  return async () => ({
+    sample: async () => {
+      const host = await createHost();
+      try {
+        globalThis.gc?.();
+        const heapBefore = process.memoryUsage().heapUsed;
+        const t0 = performance.now();
+        for (let i = 0; i < count; i++) await host.spawn(`cell-${i}`, Cell);
+        const seconds = (performance.now() - t0) / 1000;
+        globalThis.gc?.();
+        const perActor = (process.memoryUsage().heapUsed - heapBefore) / count;
+        process.stderr.write(`  ${count} actors: ${Math.round(perActor)} bytes of heap each\n`);
+        return count / seconds;
+      } finally {
+        await host.shutdown();
+      }
+    },
+    close: async () => {},
+  });
+}
+
+cases.push(
+  {
+    name: 'actors: spawning 1,000 actors in one host',
+    target: info('spawn rate; the heap each actor costs is printed on stderr'),
+    metric: { metric: 'actors spawned/s', unit: 'spawns/s', better: 'higher' },
+    runs: 3,
+    warmupMs: 0,
+    measure: manyActors(1_000),
+  },
+  {
+    name: 'actors: spawning 100,000 actors in one host',
+    target: info('spawn rate; the heap each actor costs is printed on stderr'),
+    metric: { metric: 'actors spawned/s', unit: 'spawns/s', better: 'higher' },
+    runs: 1,
+    warmupMs: 0,
+    fullOnly: true,
+    measure: manyActors(100_000),
+  },
+);

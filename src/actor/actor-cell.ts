@@ -95,7 +95,7 @@ export class ActorCell {
   /** Queued asks whose caller gave up before they ran. */
   expired = 0;
   readonly mailbox: Mailbox<Envelope>;
-  readonly log: winston.Logger;
+  private logger: winston.Logger | undefined;
   /** Timers that deliver to this actor or were started by it; stopped with it. */
   readonly timers = new Set<{ stop(): void }>();
   private instance!: object;
@@ -115,12 +115,16 @@ export class ActorCell {
     /** This actor's reference in its own process (what `self` and `lookup` give). */
     readonly ref: object,
   ) {
-    this.log = getLogger(`actor:${id}`);
     this.mailbox = new Mailbox<Envelope>({
       max,
       run: (env) => this.run(env),
       interleaves: (env) => env.interleaves,
     });
+  }
+
+  /** The actor's logger, made on first use: most actors of a large host never log. */
+  get log(): winston.Logger {
+    return (this.logger ??= getLogger(`actor:${this.id}`));
   }
 
   /** Builds the instance and runs `onStart`. */
@@ -131,7 +135,8 @@ export class ActorCell {
   }
 
   private build(): void {
-    const identity: ActorIdentity = { id: this.id, host: this.host, self: this.ref, url: this.url, log: this.log };
+    const cell = this;
+    const identity: ActorIdentity = { id: this.id, host: this.host, self: this.ref, url: this.url, get log() { return cell.log; } };
     this.instance = constructAs(identity, () => new this.Class(...(this.args as never[])));
   }
 
