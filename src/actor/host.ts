@@ -220,12 +220,20 @@ export interface ConnectHostOptions {
   timeout?: number;
 }
 
+function checkConnectOptions(fn: string, options: ConnectHostOptions): void {
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError(`${fn}: options must be an object, got ${String(options)}`);
+  for (const key of Object.keys(options)) if (key !== 'authkey' && key !== 'timeout') throw new InvalidArgumentError(`${fn}: unknown option ${JSON.stringify(key)}`);
+  const { timeout } = options;
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)) throw new InvalidArgumentError(`${fn}: option \`timeout\` must be 1 to 2147483647 ms, got ${String(timeout)}`);
+}
+
 /**
  * The host of another process: a spawned child (`connectHost(proc)`, its host created on
  * demand) or the server at an address. A host reached by address closes its connection once
  * every reference obtained through it is released.
  */
 export async function connectHost(target: HostProcess | string, options: ConnectHostOptions = {}): Promise<HostRef> {
+  checkConnectOptions('connectHost', options);
   if (typeof target !== 'string' && (target === null || typeof target !== 'object' || !target.client)) {
     throw new InvalidArgumentError(`connectHost: expected a process handle or an address, got ${target === null ? 'null' : typeof target}`);
   }
@@ -258,6 +266,7 @@ async function hostOf(client: HostProcess['client']): Promise<HostRef> {
  * DisconnectedError when nothing answers there.
  */
 export async function lookupUrl<C extends ActorClass = ActorClass>(url: string, options: ConnectHostOptions = {}): Promise<RefOf<C>> {
+  checkConnectOptions('lookupUrl', options);
   const slash = typeof url === 'string' ? url.lastIndexOf('/') : -1;
   if (slash < 0 || !/^(tcp|ipc):\/\/./.test(url) || slash === url.length - 1 || url.slice(0, slash).endsWith('/')) {
     throw new InvalidArgumentError(`lookupUrl: expected tcp://host:port/id or ipc://path/id, got ${JSON.stringify(url)}`);

@@ -1,5 +1,6 @@
 /** Host options and actor class declarations are checked, with messages that name them, before anything starts. */
 import { expect, test } from '@jest/globals';
+import { connectHost, lookupUrl } from '../../src/actor/host.js';
 import { actorDeclarations, resolveHostOptions } from '../../src/actor/options.js';
 import { spawnActor } from '../../src/actor/spawn-actor.js';
 import { InvalidArgumentError } from '../../src/errors.js';
@@ -51,4 +52,11 @@ test('spawnActor checks its options before it starts a process', async () => {
   await expect(spawnActor('./x.js#X', { args: 'a' as never })).rejects.toThrow('spawnActor: option `args` must be an array, got string');
   await expect(spawnActor('./x.js#X', { name: 'a/b' })).rejects.toThrow('spawnActor: option `name` must be a non-empty string without "/", got "a/b"');
   await expect(spawnActor('')).rejects.toThrow("spawnActor: `specifier` must be 'module#Export', got \"\"");
+});
+
+test('connectHost and lookupUrl check their options and URL before connecting', async () => {
+  await expect(connectHost('tcp://127.0.0.1:1', { authKey: 'x' } as never)).rejects.toThrow('connectHost: unknown option "authKey"');
+  await expect(lookupUrl('tcp://127.0.0.1:1/a', { timeout: -1 })).rejects.toThrow('lookupUrl: option `timeout` must be 1 to 2147483647 ms, got -1');
+  await expect(lookupUrl('tcp://127.0.0.1:1')).rejects.toThrow('lookupUrl: expected tcp://host:port/id or ipc://path/id, got "tcp://127.0.0.1:1"');
+  await expect(connectHost(42 as never)).rejects.toThrow('connectHost: expected a process handle or an address, got number');
 });
