@@ -38,3 +38,4 @@ export {
   type LogStream,
   type RotateOptions,
 } from './log/index.js';
+export * from './actor/index.js';
