@@ -97,8 +97,8 @@ export class CellClient implements RefClient {
   /** The host holds the actor's object until the actor stops: nothing to count per reference. */
   queueRelease(): void {}
 
-  async requestTicket(ref: RemoteRef, destination: string): Promise<number> {
-    return this.server.table.issueTicketFor(ref.obj, destination);
+  async requestTicket(ref: RemoteRef, recipient: string): Promise<string> {
+    return this.server.table.issueTicketFor(ref.obj, recipient);
   }
 
   request(_ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown {
@@ -196,8 +196,8 @@ class RemoteActorClient implements RefClient {
     this.inner.release();
   }
 
-  requestTicket(_ref: RemoteRef, destination: string): Promise<number> {
-    return this.inner.client.requestTicket(this.inner, destination);
+  requestTicket(_ref: RemoteRef, recipient: string): Promise<string> {
+    return this.inner.client.requestTicket(this.inner, recipient);
   }
 }
 

@@ -10,7 +10,7 @@ import { RPCClient } from '../rpc/client.js';
 import { getDefaultAuthkey, getLocalServer, setDefaultAuthkey } from '../rpc/local.js';
 import { isProxy, release } from '../rpc/proxy.js';
 import { RPCServer } from '../rpc/server.js';
-import type { Authkey } from '../wire/signing.js';
+import type { Authkey } from '../wire/authkey.js';
 import { ActorCell } from './actor-cell.js';
 import { homeReference } from './actor-ref.js';
 import { actorDeclarations, resolveHostOptions, type HostOptions, type ResolvedHostOptions } from './options.js';

@@ -3,7 +3,7 @@
  * `mailbox`, `onError`), their defaults and their checks, before anything is created.
  */
 import { InvalidArgumentError } from '../errors.js';
-import type { Authkey } from '../wire/signing.js';
+import type { Authkey } from '../wire/authkey.js';
 
 /** What a failure nobody receives (a throw in a tell, a timer's tick) does to the actor. */
 export type OnError = 'resume' | 'restart' | 'stop';

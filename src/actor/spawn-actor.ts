@@ -10,7 +10,7 @@ import { spawn } from '../process/spawner.js';
 import { proxyState, release } from '../rpc/proxy.js';
 import type { RemoteRef } from '../rpc/remote-ref.js';
 import type { AnyRemote } from '../rpc/types.js';
-import type { Authkey } from '../wire/signing.js';
+import type { Authkey } from '../wire/authkey.js';
 import { connectHost } from './host.js';
 import type { ActorClass, OwnedRef } from './types.js';
 
