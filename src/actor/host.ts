@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, DisconnectedError, InvalidArgumentError, NotFoundError, RemoteError } from '../errors.js';
+import { holdOpen } from '../idle-exit.js';
 import { RPCClient } from '../rpc/client.js';
 import { getDefaultAuthkey, getLocalServer, setDefaultAuthkey } from '../rpc/local.js';
 import { isProxy, release } from '../rpc/proxy.js';
@@ -33,7 +34,12 @@ export interface ActorStats {
   expiredAsks: number;
 }
 
-/** The actors of one process. Get it with {@link createHost}. */
+/**
+ * The actors of one process. Get it with {@link createHost}. Like a server, a host with live
+ * actors keeps its script running (they may be sent messages at any time); once it has none,
+ * after `stopActor` or `shutdown()`, it no longer does, and its own server closes with the
+ * script's other idle links.
+ */
 export class ActorHost {
   readonly #server: RPCServer;
   readonly #ownsServer: boolean;
@@ -44,6 +50,8 @@ export class ActorHost {
   readonly #serial = ++hostSerial;
   #spawned = 0;
   #closing: Promise<void> | undefined;
+  /** Releases the hold on the process that live actors take (see the class comment). */
+  #releaseHold: (() => void) | undefined;
 
   /** @internal Use {@link createHost}. */
   constructor(server: RPCServer, ownsServer: boolean, options: ResolvedHostOptions) {
@@ -95,6 +103,7 @@ export class ActorHost {
         throw err;
       }
       this.#cells.set(id, { cell, release: home.release });
+      this.#releaseHold ??= holdOpen();
       return home.proxy;
     } finally {
       this.#reserved.delete(id);
@@ -151,6 +160,10 @@ export class ActorHost {
       await entry.cell.stop();
     } finally {
       entry.release();
+      if (this.#cells.size === 0) {
+        this.#releaseHold?.();
+        this.#releaseHold = undefined;
+      }
     }
   }
 
@@ -181,7 +194,7 @@ async function startHost(options: ResolvedHostOptions): Promise<ActorHost> {
   // the per-run key children get from the spawner: made now, so that children spawned after the
   // host share the key its server checks
   if (!local && options.authkey === undefined && !getDefaultAuthkey()) setDefaultAuthkey(randomBytes(32));
-  const server = local ?? (await RPCServer.start({ address: options.address, authkey: options.authkey, name: options.name }));
+  const server = local ?? (await RPCServer.start({ address: options.address, authkey: options.authkey, name: options.name, closeWhenIdle: true }));
   const host = new ActorHost(server, !local, options);
   try {
     server.publish(HOST_NAME, host);
