@@ -19,7 +19,9 @@ export type ZeroprocErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_MESSAGE_TOO_LARGE'
   | 'ERR_INVALID_ARGUMENT'
-  | 'ERR_IMPORT_DENIED';
+  | 'ERR_IMPORT_DENIED'
+  | 'ERR_ACTOR_STOPPED'
+  | 'ERR_NOT_OWNER';
 
 /** Base class of every zeroproc error. */
 export class ZeroprocError extends Error {
@@ -192,4 +194,23 @@ export class MessageTooLargeError extends ZeroprocError {
  */
 export class ImportDeniedError extends ZeroprocError {
   override readonly code = 'ERR_IMPORT_DENIED' as const;
+}
+
+/**
+ * The actor a message was for is stopping or stopped: queued asks fail with it when the actor
+ * stops, later ones at once. `actorId` names the actor.
+ */
+export class ActorStoppedError extends ZeroprocError {
+  override readonly code = 'ERR_ACTOR_STOPPED' as const;
+  /** Id of the actor that stopped. */
+  readonly actorId: string;
+  constructor(message: string, actorId = '') {
+    super(message);
+    this.actorId = actorId;
+  }
+}
+
+/** Only the owner of a resource may do this (shut down an actor process another one spawned). */
+export class NotOwnerError extends ZeroprocError {
+  override readonly code = 'ERR_NOT_OWNER' as const;
 }

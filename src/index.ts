@@ -46,3 +46,4 @@ export {
   type LogStream,
   type RotateOptions,
 } from './log/index.js';
+export * from './actor/index.js';

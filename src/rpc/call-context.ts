@@ -7,6 +7,22 @@ export interface CallContext {
   signal: AbortSignal;
   /** The calling process, as it introduced itself. */
   caller: PeerInfo | undefined;
+  /**
+   * Opaque id of the causal chain the call belongs to, carried by every call made while serving
+   * it (to any process). The actor layer uses it to let a chain back into an actor that is
+   * waiting on it (A asks B, B asks A) instead of deadlocking.
+   */
+  readonly chain: string | undefined;
+  /**
+   * How callbacks registered while serving this call (`Future.addCallback`) are run; undefined:
+   * as soon as the future settles. An actor runs them as messages of its own mailbox.
+   */
+  readonly schedule?: ((callback: () => void) => void) | undefined;
+  /**
+   * When the caller stops waiting (`performance.now()` ms), if it said (`budget`); asks made
+   * while serving the call inherit what is left, never more.
+   */
+  readonly deadline?: number | undefined;
 }
 
 const storage = new AsyncLocalStorage<CallContext>();
@@ -28,7 +44,17 @@ export class CallState implements CallContext {
   private abortReason: unknown;
   private aborted = false;
 
-  constructor(readonly caller: PeerInfo | undefined) {}
+  constructor(
+    readonly caller: PeerInfo | undefined,
+    /** The chain id, read through `chain` (a subclass may make it on first read). */
+    protected chainId: string | undefined = undefined,
+    readonly schedule: ((callback: () => void) => void) | undefined = undefined,
+    readonly deadline: number | undefined = undefined,
+  ) {}
+
+  get chain(): string | undefined {
+    return this.chainId;
+  }
 
   get signal(): AbortSignal {
     if (!this.controller) {

@@ -18,6 +18,7 @@ import type { Codec, CodecName } from '../wire/codec.js';
 import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
+import { currentCall } from './call-context.js';
 import { Future } from './future.js';
 import { atCaller } from './call-site.js';
 import { ClientPool } from './client-pool.js';
@@ -62,6 +63,12 @@ export interface ClientOptions {
    * there, which the server refuses to everyone else.
    */
   ownerToken?: string;
+  /**
+   * Close by itself once it holds no reference and waits for nothing, like the clients made to
+   * follow forwarded references (`lookupUrl` connects this way). Ignored when the client is
+   * already shared with a `connect()` that did not ask for it.
+   */
+  closeWhenUnused?: boolean;
 }
 
 /** Options that shape a client, which every `connect()` sharing it must agree on. */
@@ -119,6 +126,8 @@ export class RPCClient {
   private heldRefs = 0;
   /** Made by `forReference` rather than by `connect`: closed by itself once it holds nothing. */
   private implicit = false;
+  /** Connected with `closeWhenUnused`: closed as soon as it holds nothing. */
+  private dropWhenUnused = false;
   /** Whether the server answered our hello. */
   private connected = false;
   /** How many `connect()` calls returned this client and have not closed it yet. */
@@ -176,6 +185,7 @@ export class RPCClient {
       client.checkSameSettings(options);
     }
     client.implicit = false;
+    client.dropWhenUnused = options.closeWhenUnused === true && (client.users === 0 || client.dropWhenUnused);
     client.users++;
     if (!client.connected) {
       try {
@@ -317,6 +327,11 @@ export class RPCClient {
     this.shutdown(error);
   }
 
+  /** Timeout of calls that set none, ms. */
+  get defaultTimeout(): number {
+    return this.timeout;
+  }
+
   /** Whether the client was closed or failed. */
   get closed(): boolean {
     return this.failure !== undefined;
@@ -402,6 +417,11 @@ export class RPCClient {
   private invoke(request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined): unknown {
     const refused = this.failure ?? (hold?.released ? hold.releasedError() : undefined);
     const withId = request as Request & { id: number };
+    // a call made while serving one belongs to its chain (see CallContext.chain)
+    if (hold) {
+      const chain = currentCall()?.chain;
+      if (chain !== undefined) (withId as { chain?: string }).chain = chain;
+    }
     if (options.mode === 'off') {
       if (refused) throw refused;
       withId.id = 0;
@@ -434,6 +454,7 @@ export class RPCClient {
   queueRelease(obj: string, count: number): void {
     if (this.failure) return;
     this.heldRefs = Math.max(0, this.heldRefs - count);
+    if (this.dropWhenUnused && this.heldRefs === 0) setImmediate(() => this.closeIfUnused());
     if (this.releases.length === 0) queueMicrotask(() => this.flushReleases());
     this.releases.push(obj, count);
   }
@@ -464,6 +485,12 @@ export class RPCClient {
     const tickets = this.claims;
     this.claims = [];
     this.enqueue({ type: 'claim', tickets });
+  }
+
+  private closeIfUnused(): void {
+    if (!this.dropWhenUnused || this.failure || this.heldRefs > 0 || this.pending.size > 0 || this.unsent.length > 0) return;
+    this.dropWhenUnused = false;
+    this.close();
   }
 
   private keepAlive(every: number): void {

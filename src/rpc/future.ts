@@ -1,4 +1,5 @@
 import { report } from '../diagnostics.js';
+import { currentCall } from './call-context.js';
 import { CancelledError, TimeoutError } from '../errors.js';
 
 type State<T> = { kind: 'pending' } | { kind: 'resolved'; value: T } | { kind: 'rejected'; error: unknown };
@@ -82,10 +83,16 @@ export class Future<T> implements PromiseLike<T> {
     this.settle(false, new CancelledError('call cancelled by the caller'));
   }
 
-  /** Calls `fn(this)` once done (at once if already done). */
+  /**
+   * Calls `fn(this)` once done (soon after, if already done). Registered inside an actor, `fn`
+   * runs as a message of that actor, never alongside its other messages.
+   */
   addCallback(fn: (future: Future<T>) => void): this {
-    if (this.done()) queueMicrotask(() => fn(this));
-    else (this.waiters ??= []).push(() => fn(this));
+    // registered while serving a call that says how its callbacks run (an actor: as its messages)
+    const schedule = currentCall()?.schedule;
+    const run = schedule ? () => schedule(() => fn(this)) : () => fn(this);
+    if (this.done()) queueMicrotask(run);
+    else (this.waiters ??= []).push(run);
     return this;
   }
 

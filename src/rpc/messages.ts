@@ -19,15 +19,24 @@ export interface PeerInfo {
 }
 
 /**
+ * What a call may say about where it comes from: the causal chain it belongs to, and how long its
+ * caller still waits for it (ms), which calls made while serving it inherit.
+ */
+export interface Traced {
+  chain?: string;
+  budget?: number;
+}
+
+/**
  * Requests, client to server. Object ids and tickets are 128 random bits in base64url; a request
  * about an object names the server instance (`server`) its reference came from.
  */
 export type Request =
   | { type: 'hello'; id: number; peer: PeerInfo; owner?: string; maxMessageSize?: number }
-  | { type: 'call'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption }
-  | { type: 'new'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption }
-  | { type: 'get'; id: number; server: string; obj: string; path: string[]; ret: ReturnTypeOption }
-  | { type: 'set'; id: number; server: string; obj: string; path: string[]; value: unknown }
+  | ({ type: 'call'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption } & Traced)
+  | ({ type: 'new'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption } & Traced)
+  | ({ type: 'get'; id: number; server: string; obj: string; path: string[]; ret: ReturnTypeOption } & Traced)
+  | ({ type: 'set'; id: number; server: string; obj: string; path: string[]; value: unknown } & Traced)
   | { type: 'published'; id: number; name: string }
   | { type: 'import'; id: number; specifier: string }
   | { type: 'ticket'; id: number; server: string; obj: string; for?: string }
@@ -90,6 +99,8 @@ export function requestProblem(m: unknown): string | undefined {
       if (typeof r.obj !== 'string') return `${r.type}: obj must be a string`;
       if (!Array.isArray(r.path) || !r.path.every((s) => typeof s === 'string')) return `${r.type}: path must be an array of strings`;
       if ((r.type === 'call' || r.type === 'new') && !Array.isArray(r.args)) return `${r.type}: args must be an array`;
+      if (r.chain !== undefined && typeof r.chain !== 'string') return `${r.type}: chain must be a string`;
+      if (r.budget !== undefined && !(typeof r.budget === 'number' && r.budget >= 0)) return `${r.type}: budget must be a number of ms >= 0`;
       return undefined;
     case 'published':
       return typeof r.name === 'string' ? undefined : 'published: name must be a string';

@@ -67,6 +67,7 @@ export const clientOptionRules: OptionRules = {
   timeout: delayMs(1),
   heartbeat: delayMs(1),
   ownerToken: nonEmptyString,
+  closeWhenUnused: boolean,
   ...sizeRules,
   link: group('RPCClient.connect', 'link', linkRules),
 };

@@ -44,6 +44,8 @@ export function makeProxy(state: ProxyState): unknown {
     get(_t, prop) {
       if (typeof prop === 'symbol') {
         if (prop === Symbol.dispose) return () => state.ref.release();
+        // a reference that owns what it points at (an actor's process) ends it with `await using`
+        if (prop === Symbol.asyncDispose) return state.ref.dispose?.bind(state.ref);
         if (prop === inspect.custom || prop === Symbol.toPrimitive) return () => describe(state);
         return undefined;
       }

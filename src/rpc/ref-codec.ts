@@ -246,6 +246,18 @@ export class RefDecoder implements RefDecodeHooks {
     }
     const client = granted ? via : this.context.connect(ref.address, ref.server);
     if (ref.ticket) client.claim(ref.ticket, this.context.recipient);
-    return client.proxyFor(ref);
+    const proxy = client.proxyFor(ref);
+    return referenceView ? referenceView(proxy, ref) : proxy;
   }
+}
+
+let referenceView: ((proxy: unknown, ref: RefWire) => unknown) | undefined;
+
+/**
+ * @internal Lets a higher layer give the proxies of references it recognises their own face
+ * (the actor layer turns references to actors into actor references, whose tells go `'off'`).
+ * `view` gets every proxy decoded from a reference and returns it or its replacement.
+ */
+export function setReferenceView(view: ((proxy: unknown, ref: RefWire) => unknown) | undefined): void {
+  referenceView = view;
 }

@@ -36,6 +36,12 @@ export class RemoteRef {
     finalizer.register(this, { client, obj }, this);
   }
 
+  /**
+   * Set by whoever made the reference when it owns what it points at (`spawnActor`: the actor's
+   * process); `await using` calls it. Plain references have none.
+   */
+  dispose: (() => Promise<void>) | undefined;
+
   /** Gives the reference back to its owner; later use fails with NotFoundError. */
   release(): void {
     if (this.released) return;

@@ -268,6 +268,17 @@ export class RPCServer {
     this.table.dropTicketsFor(recipientOf({ name: '', pid, host, server: '' }));
   }
 
+  /**
+   * Imports `specifier` as a client's `import` request would, through the same import policy
+   * (refused: ImportDeniedError; found nowhere: NotFoundError), for code that loads modules on a
+   * client's behalf (an actor host spawning `'module#Export'`). The owner check of `import` does
+   * not apply: whoever may ask for the load holds a reference the server handed out (a host), and
+   * that reference is the capability; the policy still bounds what it can load.
+   */
+  async loadModule(specifier: string): Promise<unknown> {
+    return this.importModule(await this.imports.admit(specifier));
+  }
+
   /** Closes the server: connected clients are told, and their pending calls reject with DisconnectedError. */
   async close(): Promise<void> {
     if (this.closing) return this.closed;
@@ -450,7 +461,7 @@ export class RPCServer {
 
   private execute(caller: Caller, m: TargetedRequest): void {
     const { peer } = caller;
-    const call = new CallState(peer.info);
+    const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);
     if (m.id) peer.calls.set(m.id, call);
     const done = () => void (m.id && peer.calls.delete(m.id));
     this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {

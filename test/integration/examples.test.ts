@@ -262,4 +262,38 @@ describe('examples', () => {
     expect(stdout).toContain('final exit: {"code":1,"signal":null}');
     expect(linesMatching(stderr, /\[flaky:\d+\] flaky: out of memory/)).toHaveLength(4);
   }, SLOW);
+  test('actors-pyactor: the PyActor tutorial samples, in this process and in a child host', async () => {
+    const { stdout } = await example('actors-pyactor');
+    expect(stdout).toContain('echo1 heard: hello\n');
+    expect(stdout).toContain('ask: echo1 says hi\n');
+    expect(stdout).toContain('timeout: TimeoutError ask got no answer within 50 ms\n');
+    expect(stdout).toContain('lookup: echo1 says hi (actors: echo1)\n');
+    expect(stdout).toContain('echo1 heard: bot1 relays a message\n');
+    expect(stdout).toContain('reference from an actor: echo2 says hi\n');
+    expect(stdout).toContain('future done at once: false, result: 20\n');
+    expect(stdout).toContain('callback: echo1 says hi\n');
+    expect(stdout).toContain('parallel: status while downloading: 0 done\n');
+    expect(stdout).toContain('parallel: big.iso downloaded, then 1 done\n');
+    expect(stdout).toContain('interval: ticked at least 5 times\n');
+    expect(stdout).toContain('stopped: the running slow() finished (100); the queued say() got ActorStoppedError: actor "echo1" was stopped before ask say() ran\n');
+    expect(stdout).toContain('respawned: echo1 says hi\n');
+    expect(stdout).toMatch(/\[actor-host:\d+\] far-echo heard: hello from the parent\n/);
+    expect(stdout).toContain('child host: far-echo says hi (actors: far-echo)\n');
+    expect(stdout).toContain('child host after stop: RemoteError ERR_ACTOR_STOPPED\n');
+  }, SLOW);
+
+  test('actors-uactor: one process per actor, found by URL with an authkey, forwarded, owner-only shutdown', async () => {
+    const { stdout } = await example('actors-uactor');
+    expect(stdout).toBe(
+      [
+        'basic: Hello, Ada (from pid N)',
+        'basic: met Ada',
+        'network: found tcp://127.0.0.1:PORT/english by URL: Hello, Grace (from pid N)',
+        'network: shutdown through a looked-up reference: NotOwnerError',
+        'network: forwarded: Hallo, Linus (from pid N)',
+        'network: german met Linus',
+        '',
+      ].join('\n'),
+    );
+  }, SLOW);
 });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { RPCClient } from '../../src/index.js';
+import { lookupUrl, release, RPCClient } from '../../src/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scripts/${name}`, import.meta.url));
 const SLOW = 60_000;
@@ -76,6 +76,25 @@ describe('a script ends on its own', () => {
       await control.stop();
     } finally {
       client.close();
+    }
+    const { exitCode, timedOut } = await script;
+    expect(timedOut).toBe(false);
+    expect(exitCode).toBe(0);
+  }, SLOW);
+
+  test.each(['shutdown', 'stopActor'])('a script hosting an actor keeps running while the actor lives, and ends after %s', async (how) => {
+    const key = 'actor-host-test-key';
+    const script = run('actor-host.ts', { HOST_KEY: key, HOST_EXIT: how });
+    const lines = createInterface({ input: script.stdout! });
+    const [first] = (await new Promise<string[]>((resolve) => lines.once('line', (l) => resolve([l])))) as [string];
+    const { url } = JSON.parse(first) as { url: string };
+    const keeper = await lookupUrl<new () => { hello(): string; finish(): void }>(url, { authkey: key });
+    try {
+      // the script printed the URL and went idle: the live actor still answers
+      for (let i = 0; i < 5; i++) expect(await keeper.hello()).toBe('hello');
+      await keeper.finish();
+    } finally {
+      release(keeper);
     }
     const { exitCode, timedOut } = await script;
     expect(timedOut).toBe(false);

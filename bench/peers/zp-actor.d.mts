@@ -1,0 +1,9 @@
+export declare class EchoActor {
+  static tell: string[];
+  hits: number;
+  echo<T>(x: T): T;
+  hit(): void;
+}
+export declare class PlainEcho {
+  echo<T>(x: T): T;
+}
