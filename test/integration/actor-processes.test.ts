@@ -10,6 +10,7 @@ import {
   type ActorHost, type ProcessHandle,
 } from 'zeroproc';
 import type * as peers from '../fixtures/actor/peers.js';
+import { alive } from '../helpers/pids.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/actor/peers.ts', import.meta.url));
 
@@ -29,15 +30,6 @@ async function child(name: string): Promise<ProcessHandle> {
   const proc = await spawn({ name });
   procs.push(proc);
   return proc;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('A asks B in another process, B asks A back: the chain is let in, an unrelated message waits', async () => {

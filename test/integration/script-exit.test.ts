@@ -7,18 +7,10 @@ import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { lookupUrl, release, RPCClient } from '../../src/index.js';
+import { alive } from '../helpers/pids.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/scripts/${name}`, import.meta.url));
 const SLOW = 60_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Resolves once `pid` is gone (its parent reaps it), polling /proc; the test's timeout bounds it. */
 async function gone(pid: number): Promise<void> {

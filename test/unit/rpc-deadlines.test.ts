@@ -68,8 +68,10 @@ test('a timeout beyond what a Node timer can hold neither fires early nor spins'
     await r.until(1);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(r.expired.map(([id]) => id)).toEqual([2]);
-    // one timer for the far deadline, one for call 2, one re-arm after it, and this test's own
-    expect(timers.mock.calls.length - armed).toBeLessThanOrEqual(4);
+    // one timer for the far deadline, one for call 2, one re-arm after it, and this test's own;
+    // on a loaded machine a timer that fires a hair before its deadline re-arms once or twice
+    // more. A spin would arm one per millisecond: dozens in these 60 ms
+    expect(timers.mock.calls.length - armed).toBeLessThanOrEqual(8);
   } finally {
     timers.mockRestore();
   }
