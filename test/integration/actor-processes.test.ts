@@ -82,7 +82,14 @@ test('a host passed by reference to another process is used there; a reference t
   const h = await connectHost(await child('user'));
   const user = await h.spawn<typeof peers.NetEcho>('user', `${fixture}#NetEcho`);
   expect(await user.useHost(host as never, 'local')).toBe('local');
-  expect(await local.heard).toEqual(['hello from user']);
+  // the user's tell is ordered with the user's own messages, not with ours: this ask may reach
+  // the mailbox first, so look again (yielding to the event loop) until the tell has run
+  let heard = await local.heard;
+  while (heard.length === 0) {
+    await new Promise((resolve) => setImmediate(resolve));
+    heard = await local.heard;
+  }
+  expect(heard).toEqual(['hello from user']);
   // back home, the reference is still a mailbox reference, not the bare object
   const back = (await user.giveBack(local)) as unknown as typeof local;
   expect(isProxy(back)).toBe(true);
