@@ -198,10 +198,9 @@ export function resolveSpawnOptions(
     cwd: opts.cwd ?? process.cwd(),
     env,
     execArgv,
-    // in this process's private directory: the child binds it, only this user can reach it, and
-    // a restarted child binds it again; a detached child's socket keeps the directory from
-    // being removed when this process exits
-    address: address ?? privateEndpoint('child'),
+    // a private ipc endpoint: only this user can reach it, and a restarted child binds it again;
+    // in this process's run directory (removed when it exits) unless the child outlives it
+    address: address ?? privateEndpoint(detached ? 'daemon' : 'child', { outlivesProcess: detached }),
     authkey,
     logServer: opts.logServer === false ? undefined : (opts.logServer ?? defaults.logServer),
     logLevel: opts.logLevel,

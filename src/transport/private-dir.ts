@@ -6,7 +6,7 @@
  * "Threat model").
  */
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, chmodSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
@@ -42,35 +42,39 @@ function userDir(): string {
 }
 
 /**
- * This process's private run directory (created on first use, 0700, removed at exit when empty:
- * each socket file is removed by the link that bound it).
+ * This process's private run directory (created on first use, 0700). It holds the sockets of
+ * this process and of its attached children, which end with it, so it is removed whole at exit:
+ * a socket file stays behind when its process is killed, and nothing else would remove it.
  */
 export function privateRunDir(): string {
   if (runDir) return runDir;
   const dir = mkdtempSync(join(userDir(), 'r'));
   chmodSync(dir, 0o700);
   runDir = dir;
-  process.once('exit', () => {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // a socket of a detached child still lives there, or it is already gone
-    }
-  });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 /**
- * A fresh `ipc://` endpoint in this process's private run directory. `tag` (letters, digits,
- * `-`) names what binds it, for a reader of `ls`; a random suffix keeps endpoints apart.
+ * A fresh `ipc://` endpoint in this process's private run directory, or, for something that
+ * outlives this process (a detached child), in a private directory of its own. `tag` (letters,
+ * digits, `-`) names what binds it, for a reader of `ls`; a random suffix keeps endpoints apart.
  */
-export function privateEndpoint(tag: string): string {
+export function privateEndpoint(tag: string, options: { outlivesProcess?: boolean } = {}): string {
   const safe = tag.replace(/[^A-Za-z0-9-]/g, '').slice(0, 24) || 'zp';
-  const path = join(privateRunDir(), `${safe}-${randomBytes(6).toString('hex')}.sock`);
+  const dir = options.outlivesProcess ? ownDir() : privateRunDir();
+  const path = join(dir, `${safe}-${randomBytes(6).toString('hex')}.sock`);
   if (path.length > MAX_IPC_PATH) {
     throw new InvalidArgumentError(`private socket path ${path} is longer than ${MAX_IPC_PATH} bytes: set XDG_RUNTIME_DIR or TMPDIR to a shorter directory`);
   }
   return `ipc://${path}`;
+}
+
+/** A private directory of its own (0700), which this process does not remove. */
+function ownDir(): string {
+  const dir = mkdtempSync(join(userDir(), 'd'));
+  chmodSync(dir, 0o700);
+  return dir;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError, ProcessExitedError, SpawnError, TimeoutError } from '../../src/errors.js';
 import type { ProcessHandle } from '../../src/process/handle.js';
 import { setOutputSink, type ChildLine } from '../../src/process/output-sink.js';
@@ -95,6 +95,9 @@ describe('spawning', () => {
     expect(proc.address).toBe(`ipc://${path}`);
     const os = await proc.import<typeof import('node:os')>('node:os');
     expect(await os.hostname()).toBe(hostname());
+    // a child that stops removes the socket file it bound
+    await proc.stop();
+    expect(existsSync(path)).toBe(false);
   });
 
   test('env, cwd and execArgv reach the child', async () => {

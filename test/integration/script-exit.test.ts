@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { execa, type ResultPromise } from 'execa';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { lookupUrl, release, RPCClient } from '../../src/index.js';
@@ -18,8 +20,10 @@ async function gone(pid: number): Promise<void> {
 }
 
 const started: number[] = [];
+const cleanupPaths: string[] = [];
 afterEach(() => {
   for (const pid of started.splice(0)) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const path of cleanupPaths.splice(0)) rmSync(path, { recursive: true, force: true });
 });
 
 function run(name: string, env: Record<string, string> = {}): ResultPromise<{ timeout: number; env: Record<string, string> }> {
@@ -45,13 +49,25 @@ describe('a script ends on its own', () => {
     await gone(child);
   }, SLOW);
 
+  test("its private socket directory goes with it, a killed child's socket file included", async () => {
+    const { stdout, exitCode } = await run('killed-child.ts');
+    expect(exitCode).toBe(0);
+    const { dir, address } = JSON.parse(stdout) as { dir: string; address: string };
+    expect(address.startsWith(`ipc://${dir}/`)).toBe(true);
+    expect(existsSync(dir)).toBe(false);
+  }, SLOW);
+
   test('a launcher ends and its detached daemon lives on', async () => {
     const { stdout, exitCode, timedOut } = await run('detached-launcher.ts');
     expect(timedOut).toBe(false);
     expect(exitCode).toBe(0);
-    const { daemon } = JSON.parse(stdout) as { daemon: number };
+    const { daemon, address } = JSON.parse(stdout) as { daemon: number; address: string };
     started.push(daemon);
     expect(alive(daemon)).toBe(true);
+    // its socket is in a directory of its own, which the launcher's exit left in place
+    const socket = address.slice('ipc://'.length);
+    cleanupPaths.push(dirname(socket));
+    expect(existsSync(socket)).toBe(true);
   }, SLOW);
 
   test('a script serving with its own RPCServer keeps running until the server closes', async () => {
