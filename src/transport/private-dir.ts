@@ -6,7 +6,7 @@
  * "Threat model").
  */
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
@@ -42,17 +42,38 @@ function userDir(): string {
 }
 
 /**
- * This process's private run directory (created on first use, 0700). It holds the sockets of
- * this process and of its attached children, which end with it, so it is removed whole at exit:
- * a socket file stays behind when its process is killed, and nothing else would remove it.
+ * This process's private run directory (created on first use, 0700, named after this pid). It
+ * holds the sockets of this process and of its attached children, which end with it, so it is
+ * removed whole at exit; the directories of processes that were killed (no exit handler runs)
+ * are removed by the next process of this user that makes one.
  */
 export function privateRunDir(): string {
   if (runDir) return runDir;
-  const dir = mkdtempSync(join(userDir(), 'r'));
+  const base = userDir();
+  removeDeadRunDirs(base);
+  const dir = mkdtempSync(join(base, `r${process.pid}-`));
   chmodSync(dir, 0o700);
   runDir = dir;
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Removes the run directories under `base` whose process is gone. */
+function removeDeadRunDirs(base: string): void {
+  for (const name of readdirSync(base)) {
+    const pid = /^r(\d+)-/.exec(name)?.[1];
+    if (pid !== undefined && !isAlive(Number(pid))) rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, another user's (a reused pid); only ESRCH means gone
+    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 /**

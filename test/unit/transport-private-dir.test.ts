@@ -37,3 +37,27 @@ describe('private ipc directories', () => {
     expect(privateEndpoint('../x y')).toMatch(/\/xy-[0-9a-f]{12}\.sock$/);
   });
 });
+
+describe('run directories of killed processes', () => {
+  test('are removed by the next process that makes one; those of live processes stay', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync, mkdirSync: mkdir } = await import('node:fs');
+    const base = dirname(privateRunDir());
+    // a pid that is surely gone: a process that ran and was reaped
+    const gonePid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = join(base, `r${gonePid}-test`);
+    const live = join(base, `r${process.pid}-other`);
+    mkdir(dead, { mode: 0o700 });
+    mkdir(live, { mode: 0o700 });
+    try {
+      // another process of this user makes its run directory
+      const made = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/transport/private-dir.ts').then((m) => m.privateRunDir())"], { cwd: join(dirname(new URL(import.meta.url).pathname), '../..'), env: { ...process.env, NODE_OPTIONS: '' } });
+      expect(made.status).toBe(0);
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      rmSync(dead, { recursive: true, force: true });
+      rmSync(live, { recursive: true, force: true });
+    }
+  });
+});
