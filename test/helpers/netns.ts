@@ -17,7 +17,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeSync } from 'node:fs';
-import { execa, type ResultPromise } from 'execa';
+import { execa, type Options, type ResultPromise } from 'execa';
 
 const PREFIX = 'zpnet-';
 const SUBNET = '10.213.0';
@@ -41,7 +41,7 @@ export interface Network {
    * Starts `command args` inside member `i` (via `ip netns exec`, which execs the command: the
    * child's pid is the command's). The caller ends it; `destroy()` does not kill processes.
    */
-  spawn(i: number, command: string, args: string[], options?: Parameters<typeof execa>[2]): ResultPromise;
+  spawn(i: number, command: string, args: string[], options?: Options): ResultPromise;
   /** Runs a command inside member `i` to completion and returns its stdout. */
   run(i: number, command: string, args: string[]): Promise<string>;
   /** Cuts member `i`'s link (its veth end in the hub goes down): packets to and from it are lost. */
