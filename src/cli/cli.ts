@@ -3,6 +3,8 @@
  */
 import { EXIT_USAGE, type CliIo, type Command } from './command.js';
 import { logsCommand } from './logs.js';
+import { hostCommand } from './host.js';
+import { keygenCommand } from './keygen.js';
 import { ZeroprocError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { readFileSync } from 'node:fs';
@@ -14,6 +16,8 @@ import { join } from 'node:path';
  */
 export const commands: Readonly<Record<string, Command>> = {
   logs: logsCommand,
+  host: hostCommand,
+  keygen: keygenCommand,
 };
 
 function usage(): string {

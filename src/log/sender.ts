@@ -9,12 +9,18 @@ import { isDelay, MAX_DELAY_MS } from '../delays.js';
 import { HOST_NAME, getProcessName, recordFromInfo } from './context.js';
 import { flushAtExit } from './exit-flush.js';
 import { logSocketSecurity } from './socket-security.js';
+import type { LinkAuth } from '../rpc/local.js';
 import { isLogLevel, type LogLevel, type LogRecord } from './record.js';
 
 /** Options of {@link LogSender}. */
 export interface LogSenderOptions {
   /** ZeroMQ endpoint of the log server's PULL socket, e.g. `tcp://127.0.0.1:5555`. */
   address: string;
+  /**
+   * Key of the CURVE link to a server on another machine (its `authkey`). Default: the process
+   * default key (a spawned child's is its parent's). Not used on local addresses.
+   */
+  authkey?: LinkAuth;
   /** Logger name stamped on records that come through winston. Default `''`. */
   logger?: string;
   /** Minimum level this transport passes on (winston transport level). Default: all. */
@@ -122,7 +128,7 @@ export class LogSender extends TransportBase {
     if (!isDelay(this.lingerMs) || !Number.isInteger(this.lingerMs)) {
       throw new InvalidArgumentError(`linger must be a whole number of ms from 0 to ${MAX_DELAY_MS}, got ${String(this.lingerMs)}`);
     }
-    const security = logSocketSecurity(this.address, 'connect', 'LogSender: option `address`');
+    const security = logSocketSecurity(this.address, 'connect', 'LogSender: option `address`', options.authkey);
     this.socket = new Push({ linger: this.lingerMs, sendTimeout: 0, sendHighWaterMark: SEND_HIGH_WATER_MARK, ...security });
     try {
       this.socket.connect(this.address);

@@ -21,7 +21,9 @@ import { RotatingFile, secureLogDirectory, resolveRotation, type RotateOptions }
 import { formatRecord, wantsColors } from './format.js';
 import { pushLocalSink } from './local.js';
 import { PUB_HIGH_WATER_MARK, encodePubBodies, sequenceFrame } from './pub-messages.js';
-import { ipcSocketState, logSocketSecurity } from './socket-security.js';
+import { admitLogClients, ipcSocketState, logSocketSecurity } from './socket-security.js';
+import type { LinkAuth } from '../rpc/local.js';
+import { advertisedAddress } from '../transport/endpoint.js';
 import {
   STDERR_LEVEL,
   STDOUT_LEVEL,
@@ -62,6 +64,12 @@ export interface LogServerOptions {
   address?: string;
   /** Endpoint the PUB socket binds (records out to subscribers). Default and rules as `address`. */
   pubAddress?: string;
+  /**
+   * Key of the CURVE links of an address other machines can reach (`tcp://0.0.0.0:*`, so that
+   * children on other hosts send here): an authkey, or a keyset given whole. Default: the process
+   * default key, which children spawned from here also get. Not used on local addresses.
+   */
+  authkey?: LinkAuth;
   /** Size rotation of the log file, or `false` for none. Default 10 MiB, 5 rotated files kept. */
   rotate?: RotateOptions | false;
   /** Largest message accepted from a sender, in bytes; bigger ones are dropped. Default 16 MiB. */
@@ -118,9 +126,12 @@ const MALFORMED_REPORT_INTERVAL = 10_000;
  * `await using`.
  */
 export class LogServer {
-  /** Endpoint of the PULL socket; children receive it in `ZEROPROC_LOG_ADDRESS`. */
+  /**
+   * Endpoint of the PULL socket; children receive it in `ZEROPROC_LOG_ADDRESS`. A wildcard host
+   * (`tcp://0.0.0.0:*`) is replaced by one other machines can reach, as for RPC servers.
+   */
   readonly address: string;
-  /** Endpoint of the PUB socket that live subscribers connect to. */
+  /** Endpoint of the PUB socket that live subscribers connect to (wildcard host replaced, as `address`). */
   readonly pubAddress: string;
   /** Absolute path of the log directory, or undefined when files are off. */
   readonly dir: string | undefined;
@@ -152,13 +163,15 @@ export class LogServer {
   /** Records left out of the console since the last notice about them. */
   private consoleSkipped = 0;
   private listeners: Array<(records: readonly LogRecord[]) => void> = [];
+  /** Undo the admission of CURVE clients, once the sockets are closed. */
+  private releaseZap: Array<() => void> = [];
 
   /** Use {@link startLogServer}. */
   private constructor(pull: Pull, pub: XPublisher, options: LogServerOptions) {
     this.pull = pull;
     this.pub = pub;
-    this.address = pull.lastEndpoint!;
-    this.pubAddress = pub.lastEndpoint!;
+    this.address = advertisedAddress(pull.lastEndpoint!);
+    this.pubAddress = advertisedAddress(pub.lastEndpoint!);
     const consoleOpt = options.console ?? true;
     this.out = consoleOpt === true ? process.stdout : consoleOpt === false ? undefined : consoleOpt;
     this.colors = options.colors ?? (this.out ? wantsColors(this.out as { isTTY?: boolean }) : false);
@@ -194,21 +207,24 @@ export class LogServer {
     }
     const address = options.address ?? privateEndpoint('log');
     const pubAddress = options.pubAddress ?? privateEndpoint('logpub');
-    const pull = new Pull({
-      linger: 0,
-      maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024,
-      ...logSocketSecurity(address, 'bind'),
-    });
-    const pub = new XPublisher({ linger: 0, sendHighWaterMark: PUB_HIGH_WATER_MARK, ...logSocketSecurity(pubAddress, 'bind') });
+    const pullSecurity = logSocketSecurity(address, 'bind', 'address', options.authkey);
+    const pubSecurity = logSocketSecurity(pubAddress, 'bind', 'pubAddress', options.authkey);
+    const pull = new Pull({ linger: 0, maxMessageSize: options.maxMessageBytes ?? 16 * 1024 * 1024, ...pullSecurity });
+    const pub = new XPublisher({ linger: 0, sendHighWaterMark: PUB_HIGH_WATER_MARK, ...pubSecurity });
+    const releases: Array<() => void> = [];
     try {
+      releases.push(await admitLogClients(pull, pullSecurity, `log server at ${address}`));
+      releases.push(await admitLogClients(pub, pubSecurity, `log publisher at ${pubAddress}`));
       await pull.bind(address);
       await pub.bind(pubAddress);
     } catch (err) {
       pull.close();
       pub.close();
+      for (const release of releases) release();
       throw new InvalidArgumentError(`log server cannot bind: ${(err as Error).message}`, { cause: err });
     }
     const server = new LogServer(pull, pub, options);
+    server.releaseZap = releases;
     const dir = server.dir;
     // a directory we cannot look into now fails at the first write, where it is reported
     const warning = dir === undefined ? undefined : await secureLogDirectory(dir).catch((err: Error) => `cannot check log directory ${dir}: ${err.message}`);
@@ -307,6 +323,7 @@ export class LogServer {
     if (this.malformedSuppressed > 0) this.reportMalformedSummary();
     await this.publishing;
     this.pub.close();
+    for (const release of this.releaseZap) release();
     await this.watchingSubscriptions;
     await this.file?.close();
     if (this.file && this.file.unwritten > 0) {
@@ -516,8 +533,8 @@ export class LogServer {
  */
 function checkOptions(options: LogServerOptions): void {
   const { level, dir, console: out, maxMessageBytes, address, pubAddress } = options;
-  if (address !== undefined) logSocketSecurity(address, 'bind', 'startLogServer: option `address`');
-  if (pubAddress !== undefined) logSocketSecurity(pubAddress, 'bind', 'startLogServer: option `pubAddress`');
+  if (address !== undefined) logSocketSecurity(address, 'bind', 'startLogServer: option `address`', options.authkey);
+  if (pubAddress !== undefined) logSocketSecurity(pubAddress, 'bind', 'startLogServer: option `pubAddress`', options.authkey);
   if (level !== undefined && !isLogLevel(level)) throw new InvalidArgumentError(`unknown log level ${JSON.stringify(level)}`);
   if (dir !== undefined && dir !== false && typeof dir !== 'string') {
     throw new InvalidArgumentError(`dir must be a directory path or false, got ${String(dir)}`);

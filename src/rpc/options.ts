@@ -1,4 +1,5 @@
 import { boolean, delayMs, func, group, nonEmptyString, oneOf, satisfies, wholeNumber, type OptionRules } from '../option-checks.js';
+import { checkAdvertiseHost } from '../transport/endpoint.js';
 import { BATCH_FRAMING, MAX_BYTES } from '../transport/limits.js';
 import type { ReturnTypeOption } from './messages.js';
 
@@ -43,6 +44,13 @@ const sizeRules: OptionRules = {
 /** @internal Rules of `RPCServer.start` options. */
 export const serverOptionRules: OptionRules = {
   address: nonEmptyString,
+  advertise: satisfies('a host name or IP address peers can reach (not a wildcard)', (v) => {
+    try {
+      return checkAdvertiseHost(v) === v;
+    } catch {
+      return false;
+    }
+  }),
   authkey: authkeyRule,
   name: nonEmptyString,
   resolveImport: func,

@@ -37,6 +37,12 @@ export interface RPCServerOptions {
   /** Where to bind: `tcp://host:port` (port `*` picks a free one), `ipc://path`. Default `tcp://127.0.0.1:*`. */
   address?: string;
   /**
+   * For an address bound to a wildcard host (`tcp://0.0.0.0:1277`): the host name or IP that
+   * references carry, so that other machines reach this server. Default: `$ZEROPROC_ADVERTISE`,
+   * else this machine's first external IPv4 address.
+   */
+  advertise?: string;
+  /**
    * Key of the CURVE link clients must hold (or a keyset given whole). Defaults to the process
    * default key (`setDefaultAuthkey`, set by the spawner; random otherwise), so a server is never
    * open by accident. An empty key means none: allowed on loopback and ipc only, where any local
@@ -164,6 +170,7 @@ export class RPCServer {
   private readonly sweeper: NodeJS.Timeout;
   private markClosed!: () => void;
   private advertised: string | undefined;
+  private readonly advertiseHost: string | undefined;
   private closing = false;
   private readonly reportBadMessage = rateLimited('warn');
   private readonly reportRefusedClaim = rateLimited('warn');
@@ -178,6 +185,7 @@ export class RPCServer {
 
   private constructor(options: RPCServerOptions) {
     this.control = options.control ?? 'anyone';
+    this.advertiseHost = options.advertise;
     this.name = options.name ?? `pid-${process.pid}`;
     this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
       if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
@@ -233,7 +241,7 @@ export class RPCServer {
 
   /** The address references to this server's objects carry: `address`, with a wildcard host made reachable. */
   get advertisedAddress(): string {
-    return this.advertised ??= advertisedAddress(this.link.address);
+    return this.advertised ??= advertisedAddress(this.link.address, this.advertiseHost);
   }
 
   /** Number of objects currently held by clients (published objects not counted until handed out). */

@@ -28,12 +28,30 @@ export function isLocalOnly(address: string): boolean {
 }
 
 /**
- * The address to give others for a server bound at `bound`: a wildcard host (`0.0.0.0`, `*`,
- * `::`) is replaced by this machine's first external IPv4 address, which other hosts can reach.
+ * Environment variable naming the host (name or IP) that servers bound to a wildcard address
+ * advertise, for machines whose first interface is not the one peers reach (`zeroproc host
+ * --advertise` sets it, and the children it spawns inherit it).
  */
-export function advertisedAddress(bound: string): string {
+export const ADVERTISE_ENV = 'ZEROPROC_ADVERTISE';
+
+/** Checks a host to advertise: a DNS name, an IPv4 address or a bracketed IPv6 address, not a wildcard. */
+export function checkAdvertiseHost(host: unknown, what = 'advertise'): string {
+  if (typeof host !== 'string' || !/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/.test(host) || /^(0\.0\.0\.0|\[::\])$/.test(host)) {
+    throw new InvalidArgumentError(`${what} must be a host name or IP address peers can reach (not a wildcard), got ${JSON.stringify(host)}`);
+  }
+  return host;
+}
+
+/**
+ * The address to give others for a server bound at `bound`: a wildcard host (`0.0.0.0`, `*`,
+ * `::`) is replaced by `host` when given, else by `$ZEROPROC_ADVERTISE`, else by this machine's
+ * first external IPv4 address, which other hosts can reach; never by the wildcard itself.
+ */
+export function advertisedAddress(bound: string, host?: string): string {
   const m = /^tcp:\/\/(0\.0\.0\.0|\*|\[::\]):(\d+)$/.exec(bound);
   if (!m) return bound;
+  const chosen = host ?? process.env[ADVERTISE_ENV];
+  if (chosen) return `tcp://${chosen}:${m[2]}`;
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return `tcp://${a.address}:${m[2]}`;
   }

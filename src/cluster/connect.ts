@@ -1,0 +1,39 @@
+/** Reaching a host daemon from another machine. */
+import { InvalidArgumentError } from '../errors.js';
+import { checkOptions, delayMs, satisfies } from '../option-checks.js';
+import { RPCClient } from '../rpc/client.js';
+import type { LinkAuth } from '../rpc/local.js';
+import type { Remote } from '../rpc/types.js';
+import { DAEMON_NAME, type DaemonService } from './daemon.js';
+
+/** Options of {@link connectDaemon}. */
+export interface ConnectDaemonOptions {
+  /** The cluster's authkey, or a client keyset (`loadCurveKeyset({ keyFile, serverKey })`). Default: the process default key. */
+  authkey?: LinkAuth;
+  /** How long connecting may take, ms. Default 10 000. */
+  timeout?: number;
+}
+
+const connectRules = {
+  authkey: satisfies('a string, a Uint8Array or a CURVE keyset { server, client }', (v) =>
+    typeof v === 'string' || v instanceof Uint8Array || (typeof v === 'object' && v !== null && 'server' in v && 'client' in v)),
+  timeout: delayMs(1),
+};
+
+/**
+ * The {@link DaemonService} of the `zeroproc host` at `address`: `spawnProcess(options)`,
+ * `processes()`, `info()`. Its actors are reached with `connectHost(address, { authkey })`. The
+ * connection closes once every reference obtained through it is released. A wrong key fails
+ * with AuthError, nothing listening with DisconnectedError or TimeoutError.
+ */
+export async function connectDaemon(address: string, options: ConnectDaemonOptions = {}): Promise<Remote<DaemonService>> {
+  if (typeof address !== 'string') throw new InvalidArgumentError(`connectDaemon: expected an address, got ${typeof address}`);
+  checkOptions('connectDaemon', options, connectRules);
+  const client = await RPCClient.connect(address, { ...options, closeWhenUnused: true });
+  try {
+    return await client.get<DaemonService>(DAEMON_NAME);
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+}
