@@ -135,16 +135,15 @@ async function runHost(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** Resolves with the name of the first SIGTERM or SIGINT. */
+/**
+ * Resolves with the name of the first SIGTERM or SIGINT. The listeners stay for good: execa's
+ * signal-exit handler (installed with the first child) re-raises a signal that it finds no other
+ * listener for, which would kill the daemon in the middle of stopping its children.
+ */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    const done = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve(signal);
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
 }
 
