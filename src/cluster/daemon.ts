@@ -11,6 +11,7 @@ import { flushLogs } from '../log/logger.js';
 import { checkOptions, delayMs, nonEmptyString, satisfies, wholeNumber } from '../option-checks.js';
 import type { ProcessHandle } from '../process/handle.js';
 import type { RestartOptions, RestartPolicyName } from '../process/restart-policy.js';
+import { createModuleLoader } from '../process/module-loader.js';
 import { spawn } from '../process/spawner.js';
 import { checkImportRules, type ImportRule } from '../rpc/import-policy.js';
 import { setDefaultAuthkey, setLocalServer, type LinkAuth } from '../rpc/local.js';
@@ -290,12 +291,19 @@ export async function startHostDaemon(options: HostDaemonOptions = {}): Promise<
   // the daemon's children inherit it: their servers advertise the same reachable host
   if (options.advertise !== undefined) process.env[ADVERTISE_ENV] = options.advertise;
   if (keyBytes !== undefined && keyBytes.length > 0) setDefaultAuthkey(keyBytes);
+  // modules load as in a spawned child: bare names from the working directory, TypeScript through tsx
+  const loader = createModuleLoader({ typescript: 'auto', tsxLoaded: false });
   const server = await RPCServer.start({
     address,
     ...(authkey !== undefined && { authkey }),
     ...(options.advertise !== undefined && { advertise: options.advertise }),
     allowImport,
+    resolveImport: loader.resolve,
+    importModule: loader.load,
     name: options.name ?? `host-${hostname()}`,
+    // requesters use the daemon through its host and its service; importing into the daemon
+    // itself or closing it is for its operator (a signal), not for whoever holds the key
+    control: 'nobody',
   });
   try {
     setLocalServer(server);

@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectDaemon, loadCurveKeyset, release, setDefaultAuthkey, startHostDaemon, writeKeypairFiles } from '../../src/index.js';
+import { connectDaemon, loadCurveKeyset, release, RPCClient, setDefaultAuthkey, startHostDaemon, writeKeypairFiles } from '../../src/index.js';
 import { ACTORS, FIXTURES, lineMatching, MAIN, SUBPROCESS_ENV } from '../helpers/cluster-driver.js';
 
 const zeroproc = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [MAIN, ...args], { env: { ...SUBPROCESS_ENV, ...env }, reject: false, stdin: 'ignore' });
@@ -131,6 +131,17 @@ describe('zeroproc host', () => {
       await expect(daemon.spawnProcess({ startTimeout: -1 })).rejects.toThrow(/spawnProcess: option `startTimeout` must be/);
       expect(await daemon.processes()).toEqual([]);
       release(daemon);
+    });
+
+    test('a requester can neither import into the daemon itself nor close it', async () => {
+      const client = await RPCClient.connect(address, { authkey: 'cluster-keys-test' });
+      try {
+        await expect(client.import('node:os')).rejects.toMatchObject({ code: 'ERR_AUTH' });
+        await expect(client.closeServer()).rejects.toMatchObject({ code: 'ERR_AUTH' });
+        expect(await client.ping()).toBeGreaterThanOrEqual(0);
+      } finally {
+        client.close();
+      }
     });
   });
 });
