@@ -5,7 +5,7 @@
  * properties through a reference finds nothing but its methods.
  */
 import { randomBytes } from 'node:crypto';
-import { AlreadyExistsError, DisconnectedError, InvalidArgumentError, NotFoundError, RemoteError } from '../errors.js';
+import { AlreadyExistsError, AuthError, DisconnectedError, InvalidArgumentError, NotFoundError, RemoteError } from '../errors.js';
 import { holdOpen } from '../idle-exit.js';
 import { RPCClient } from '../rpc/client.js';
 import { getDefaultAuthkey, getLocalServer, setDefaultAuthkey } from '../rpc/local.js';
@@ -290,7 +290,8 @@ export async function lookupUrl<C extends ActorClass = ActorClass>(url: string, 
   try {
     host = await connectHost(address, options);
   } catch (err) {
-    if (err instanceof NotFoundError || err instanceof DisconnectedError) throw err;
+    // a wrong key stays an AuthError: the caller must fix the key, not wait for the host
+    if (err instanceof NotFoundError || err instanceof DisconnectedError || err instanceof AuthError) throw err;
     throw new DisconnectedError(`lookupUrl: could not reach a host at ${address}: ${(err as Error).message}`, { cause: err });
   }
   try {

@@ -3,6 +3,8 @@
  * the daemon, around the daemon's handle of the child. It offers what a remote owner needs and
  * nothing of the handle's insides (its key, its owner token, its RPC client).
  */
+import { connectHost } from '../actor/host.js';
+import type { HostRef } from '../actor/types.js';
 import type { ExitInfo } from '../errors.js';
 import type { ProcessHandle, ProcessState, StopOptions } from '../process/handle.js';
 import type { Remote } from '../rpc/types.js';
@@ -47,6 +49,14 @@ export class RemoteProcess {
    */
   import<T = unknown>(specifier: string): Promise<Remote<T>> {
     return this.#handle.import<T>(specifier);
+  }
+
+  /**
+   * The child's actor host (created on first use): `spawn` actors in the child by module
+   * specifier (under the daemon's allow-list), one process per actor as in uActor.
+   */
+  host(): Promise<HostRef> {
+    return connectHost(this.#handle);
   }
 
   /** Stops the child gracefully (SIGTERM, then SIGKILL after the grace period); resolves with its exit. */

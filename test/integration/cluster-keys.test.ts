@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectDaemon, loadCurveKeyset, release, RPCClient, setDefaultAuthkey, startHostDaemon, writeKeypairFiles } from '../../src/index.js';
+import { connectDaemon, loadCurveKeyset, lookupUrl, release, RPCClient, setDefaultAuthkey, startHostDaemon, writeKeypairFiles } from '../../src/index.js';
 import { ACTORS, FIXTURES, lineMatching, MAIN, SUBPROCESS_ENV } from '../helpers/cluster-driver.js';
 
 const zeroproc = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [MAIN, ...args], { env: { ...SUBPROCESS_ENV, ...env }, reject: false, stdin: 'ignore' });
@@ -131,6 +131,10 @@ describe('zeroproc host', () => {
       await expect(daemon.spawnProcess({ startTimeout: -1 })).rejects.toThrow(/spawnProcess: option `startTimeout` must be/);
       expect(await daemon.processes()).toEqual([]);
       release(daemon);
+    });
+
+    test('lookupUrl with a wrong key fails with AuthError, not as an unreachable host', async () => {
+      await expect(lookupUrl(`${address}/anyone`, { authkey: 'not-the-key' })).rejects.toMatchObject({ name: 'AuthError', code: 'ERR_AUTH' });
     });
 
     test('a requester can neither import into the daemon itself nor close it', async () => {

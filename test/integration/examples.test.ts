@@ -296,4 +296,24 @@ describe('examples', () => {
       ].join('\n'),
     );
   }, SLOW);
+
+  test('cluster-pyactor: PyActor remote samples 1-4 and 9 on three zeroproc host daemons', async () => {
+    const { stdout } = await example('cluster-pyactor');
+    expect(stdout).toContain('[server] echo1 heard: hello from the client\n');
+    expect(stdout).toContain('2 ask: echo1 says hi from server\n');
+    expect(stdout).toContain('3 remote spawn: echo2 says hi from server (server runs echo1, echo2)\n');
+    expect(stdout).toContain('4 registry: bound host2; echo3 says hi from host2\n');
+    expect(stdout).toContain('9 multiple hosts: 1@server, 4@host2, 9@server, 16@host2\n');
+  }, SLOW);
+
+  test('cluster-uactor: an actor process on another host, logs here, found by address, forwarded, remote shutdown', async () => {
+    const { stdout } = await example('cluster-uactor');
+    expect(stdout).toMatch(/\[echo-proc:\d+\] stdout echo heard: a tell that the remote process prints\n/);
+    expect(stdout).toContain('remote process: echo says hi from echo-proc\n');
+    expect(stdout).toContain('by address: echo says hi from echo-proc\n');
+    expect(stdout).toContain('wrong key: AuthError\n');
+    expect(stdout).toContain('forwarded through machine C: echo says hi from echo-proc\n');
+    expect(stdout).toContain('stopped the remote process: exit code 0\n');
+    expect(stdout).toContain('closing the daemon: AuthError\n');
+  }, SLOW);
 });
