@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connectDaemon, connectHost, lookupUrl, release, RPCClient, setDefaultAuthkey, startLogServer } from 'zeroproc';
+import { connectDaemon, connectHost, lookupUrl, release, RPCClient, setDefaultAuthkey, startLogServer, type HostRef } from 'zeroproc';
 import type { Echo, Registry } from './modules/cluster-actors.js';
 import { startHosts } from './modules/hosts.js';
 
@@ -22,7 +22,8 @@ const [b, c] = hosts.addresses as [string, string];
 // an actor in a process of its own on machine B, owned by this script
 const daemon = await connectDaemon(b, { authkey });
 const proc = await daemon.spawnProcess({ name: 'echo-proc', logServer: logs.address });
-const procHost = await proc.host();
+// a reference to a reference loses its type parameters (Remote<T> maps methods, not generics): say it again
+const procHost = (await proc.host()) as unknown as HostRef;
 const echo = await procHost.spawn<typeof Echo>('echo', `${actors}#Echo`);
 echo.echo('a tell that the remote process prints');
 console.log(`remote process: ${await echo.say()}`);

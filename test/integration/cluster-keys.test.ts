@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectDaemon, loadCurveKeyset, lookupUrl, release, RPCClient, setDefaultAuthkey, startHostDaemon, writeKeypairFiles } from '../../src/index.js';
+import { connectDaemon, loadCurveKeyset, lookupUrl, release, RPCClient, setDefaultAuthkey, startHostDaemon, writeKeypairFiles, type Remote } from '../../src/index.js';
 import { ACTORS, FIXTURES, lineMatching, MAIN, SUBPROCESS_ENV } from '../helpers/cluster-driver.js';
 
 const zeroproc = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [MAIN, ...args], { env: { ...SUBPROCESS_ENV, ...env }, reject: false, stdin: 'ignore' });
@@ -113,7 +113,7 @@ describe('zeroproc host', () => {
     test('spawns processes whose imports are limited by its allow-list, with unique names', async () => {
       const daemon = await connectDaemon(address, { authkey: 'cluster-keys-test' });
       const proc = await daemon.spawnProcess({ name: 'keys-child' });
-      const os = await proc.import<typeof import('node:os')>('node:os');
+      const os = (await proc.import('node:os')) as unknown as Remote<typeof import('node:os')>;
       expect(typeof (await os.hostname())).toBe('string');
       await expect(proc.import('node:fs')).rejects.toMatchObject({ remoteCode: 'ERR_IMPORT_DENIED' });
       await expect(daemon.spawnProcess({ name: 'keys-child' })).rejects.toThrow(/already runs a process named "keys-child"/);
