@@ -15,6 +15,7 @@ const KEY = 'cluster-netns-test-key';
 const A = 0;
 const B = 1;
 const C = 2;
+const ADVERTISED_C = '10.213.0.103';
 
 (reason ? describe.skip : describe)('host daemons on three machines', () => {
   let net: Network;
@@ -39,8 +40,10 @@ const C = 2;
   beforeAll(async () => {
     net = await createNetwork(3);
     ipA = net.members[A].ip;
-    // B finds its address from its interfaces, C is told it
-    [[hostB, addressB], [hostC, addressC]] = await Promise.all([startHost(B, []), startHost(C, ['--advertise', net.members[C].ip])]);
+    // B finds its address from its interfaces; C is told to advertise a second address of its own,
+    // which no interface lookup would choose
+    await net.run(C, 'ip', ['addr', 'add', `${ADVERTISED_C}/24`, 'dev', 'eth0']);
+    [[hostB, addressB], [hostC, addressC]] = await Promise.all([startHost(B, []), startHost(C, ['--advertise', ADVERTISED_C])]);
     driver = new Driver(net.spawn(A, process.execPath, [DRIVER], { env: { ...SUBPROCESS_ENV, CLUSTER_KEY: KEY }, stdin: 'pipe', reject: false }));
     await driver.value('logServer');
     await driver.value('daemon', 'B', addressB);
@@ -60,7 +63,7 @@ const C = 2;
 
   test('a daemon bound to 0.0.0.0 advertises an address the others reach', () => {
     expect(addressB).toBe(`tcp://${net.members[B].ip}:1277`);
-    expect(addressC).toBe(`tcp://${net.members[C].ip}:1277`);
+    expect(addressC).toBe(`tcp://${ADVERTISED_C}:1277`);
   });
 
   test("a process spawned on B: imports and calls go to it, and its logs and output reach A's LogServer", async () => {
@@ -75,6 +78,13 @@ const C = 2;
     ]));
     expect(await driver.value('call', 'B', 'processes')).toEqual([expect.objectContaining({ name: 'worker-b', pid, state: 'running' })]);
     expect(await driver.value('call', 'worker', 'stop')).toEqual({ code: 0, signal: null });
+  });
+
+  test('a LogServer on the network admits only senders holding its key', async () => {
+    await driver.value('sendLog', 'record from a stranger', 'not-the-cluster-key');
+    await driver.value('sendLog', 'record from a member', KEY);
+    const seen = await driver.value('waitLogs', 'record from a', 1, 5_000);
+    expect(seen.map((r: { msg: string }) => r.msg)).toEqual(['record from a member']);
   });
 
   test("an actor of B, handed by A to an actor of C, is called by C straight at B's address", async () => {
@@ -116,7 +126,9 @@ const C = 2;
   });
 
   test('SIGTERM stops a host: its children are stopped and it exits 0', async () => {
-    const { pid } = await driver.value('spawnProcess', 'doomed', 'C', { name: 'doomed' });
+    const { pid, address } = await driver.value('spawnProcess', 'doomed', 'C', { name: 'doomed' });
+    // the daemon's children advertise what it was told to
+    expect(address).toMatch(new RegExp(`^tcp://${ADVERTISED_C.replace(/\./g, '\\.')}:\\d+$`));
     hostC.kill('SIGTERM');
     const result = await hostC;
     expect(result.stdout).toMatch(/stopping 1 process/);
