@@ -5,7 +5,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { startHostDaemon, type HostDaemonOptions } from '../cluster/daemon.js';
+import type { HostDaemonOptions } from '../cluster/daemon.js';
 import { loadCurveKeyset } from '../cluster/keys.js';
 import { isLocalOnly } from '../transport/endpoint.js';
 import { UsageError, type CliIo, type Command } from './command.js';
@@ -120,6 +120,9 @@ async function runHost(args: string[], io: CliIo): Promise<number> {
   }
   // no key on a local address: the process default key, which nobody else holds
   const stopped = untilSignal();
+  // loaded here, not with the CLI: the daemon pulls in most of the library, which every other
+  // command (zeroproc logs) would pay for at start
+  const { startHostDaemon } = await import('../cluster/daemon.js');
   const daemon = await startHostDaemon({
     address,
     ...(authkey !== undefined && { authkey }),

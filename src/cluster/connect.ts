@@ -1,6 +1,7 @@
 /** Reaching a host daemon from another machine. */
 import { InvalidArgumentError } from '../errors.js';
-import { checkOptions, delayMs, satisfies } from '../option-checks.js';
+import { checkOptions, delayMs } from '../option-checks.js';
+import { authkeyRule } from '../rpc/options.js';
 import { RPCClient } from '../rpc/client.js';
 import type { LinkAuth } from '../rpc/local.js';
 import type { Remote } from '../rpc/types.js';
@@ -15,8 +16,7 @@ export interface ConnectDaemonOptions {
 }
 
 const connectRules = {
-  authkey: satisfies('a string, a Uint8Array or a CURVE keyset { server, client }', (v) =>
-    typeof v === 'string' || v instanceof Uint8Array || (typeof v === 'object' && v !== null && 'server' in v && 'client' in v)),
+  authkey: authkeyRule,
   timeout: delayMs(1),
 };
 

@@ -15,8 +15,9 @@ import { createModuleLoader } from '../process/module-loader.js';
 import { spawn } from '../process/spawner.js';
 import { checkImportRules, type ImportRule } from '../rpc/import-policy.js';
 import { setDefaultAuthkey, setLocalServer, type LinkAuth } from '../rpc/local.js';
+import { advertiseRule, authkeyRule } from '../rpc/options.js';
 import { RPCServer } from '../rpc/server.js';
-import { ADVERTISE_ENV, checkAddress, checkAdvertiseHost, isLocalOnly } from '../transport/endpoint.js';
+import { ADVERTISE_ENV, checkAddress, isLocalOnly } from '../transport/endpoint.js';
 import { OutputRouter } from './log-forward.js';
 import { RemoteProcess } from './remote-process.js';
 
@@ -93,15 +94,8 @@ const REFUSED_SPAWN_OPTIONS: Readonly<Record<string, string>> = {
 
 const daemonRules = {
   address: nonEmptyString,
-  advertise: satisfies('a host name or IP address peers can reach (not a wildcard)', (v) => {
-    try {
-      return checkAdvertiseHost(v) === v;
-    } catch {
-      return false;
-    }
-  }),
-  authkey: satisfies('a string, a Uint8Array or a CURVE keyset { server, client }', (v) =>
-    typeof v === 'string' || v instanceof Uint8Array || (typeof v === 'object' && v !== null && 'server' in v && 'client' in v)),
+  advertise: advertiseRule,
+  authkey: authkeyRule,
   allowImport: satisfies('a list of strings and RegExps', (v) => Array.isArray(v)),
   name: nonEmptyString,
 };

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { LogSender } from '../log/sender.js';
-import { STDERR_LEVEL, STDOUT_LEVEL, type LogRecord } from '../log/record.js';
+import { childLineRecord } from '../log/server.js';
 import { setOutputSink, type ChildLine } from '../process/output-sink.js';
 import type { LinkAuth } from '../rpc/local.js';
 
@@ -58,17 +58,6 @@ export class OutputRouter {
       (line.stream === 'stdout' ? process.stdout : process.stderr).write(`[${line.process}:${line.pid}] ${line.line}\n`);
       return;
     }
-    const record: LogRecord = {
-      time: line.time,
-      host: this.#host,
-      process: line.process,
-      pid: line.pid,
-      logger: '',
-      stream: line.stream,
-      level: line.stream === 'stderr' ? STDERR_LEVEL : STDOUT_LEVEL,
-      msg: line.line,
-    };
-    if (line.continued) record.meta = { continued: true };
-    entry.sender.send(record);
+    entry.sender.send(childLineRecord(line, this.#host));
   }
 }

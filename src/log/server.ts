@@ -118,6 +118,22 @@ function approximateSize(record: LogRecord): number {
   return 64 + record.msg.length + record.process.length + record.host.length + record.logger.length + (record.stack?.length ?? 0);
 }
 
+/** The record of one line a child wrote, read on machine `host`. */
+export function childLineRecord(line: ChildLine, host: string): LogRecord {
+  const record: LogRecord = {
+    time: line.time,
+    host,
+    process: line.process,
+    pid: line.pid,
+    logger: '',
+    stream: line.stream,
+    level: line.stream === 'stderr' ? STDERR_LEVEL : STDOUT_LEVEL,
+    msg: line.line,
+  };
+  if (line.continued) record.meta = { continued: true };
+  return record;
+}
+
 /** How often at most a malformed message is reported, in ms. */
 const MALFORMED_REPORT_INTERVAL = 10_000;
 
@@ -246,18 +262,7 @@ export class LogServer {
 
   /** Takes one line of a child's output, as the spawner reports it. */
   readonly outputSink: OutputSink = (line: ChildLine) => {
-    const record: LogRecord = {
-      time: line.time,
-      host: HOST_NAME,
-      process: line.process,
-      pid: line.pid,
-      logger: '',
-      stream: line.stream,
-      level: line.stream === 'stderr' ? STDERR_LEVEL : STDOUT_LEVEL,
-      msg: line.line,
-    };
-    if (line.continued) record.meta = { continued: true };
-    this.dispatch([record]);
+    this.dispatch([childLineRecord(line, HOST_NAME)]);
   };
 
   /**

@@ -1,5 +1,5 @@
 import { boolean, delayMs, func, group, nonEmptyString, oneOf, satisfies, wholeNumber, type OptionRules } from '../option-checks.js';
-import { checkAdvertiseHost } from '../transport/endpoint.js';
+import { isAdvertisableHost } from '../transport/endpoint.js';
 import { BATCH_FRAMING, MAX_BYTES } from '../transport/limits.js';
 import type { ReturnTypeOption } from './messages.js';
 
@@ -34,8 +34,11 @@ const linkRules: OptionRules = {
   highWaterMark: wholeNumber(1, 2 ** 31 - 1, 'messages'),
 };
 
-const authkeyRule = satisfies('a string, a Uint8Array or a CURVE keyset { server, client }', (v) =>
+/** @internal Rule of an `authkey` option: an authkey or a CURVE keyset. */
+export const authkeyRule = satisfies('a string, a Uint8Array or a CURVE keyset { server, client }', (v) =>
   typeof v === 'string' || v instanceof Uint8Array || (typeof v === 'object' && v !== null && 'server' in v && 'client' in v));
+/** @internal Rule of an `advertise` option. */
+export const advertiseRule = satisfies('a host name or IP address peers can reach (not a wildcard)', isAdvertisableHost);
 const sizeRules: OptionRules = {
   maxMessageSize: wholeNumber(1, MAX_BYTES - BATCH_FRAMING, 'bytes'),
   maxQueuedBytes: wholeNumber(1, MAX_BYTES, 'bytes'),
@@ -44,13 +47,7 @@ const sizeRules: OptionRules = {
 /** @internal Rules of `RPCServer.start` options. */
 export const serverOptionRules: OptionRules = {
   address: nonEmptyString,
-  advertise: satisfies('a host name or IP address peers can reach (not a wildcard)', (v) => {
-    try {
-      return checkAdvertiseHost(v) === v;
-    } catch {
-      return false;
-    }
-  }),
+  advertise: advertiseRule,
   authkey: authkeyRule,
   name: nonEmptyString,
   resolveImport: func,

@@ -34,12 +34,11 @@ export function isLocalOnly(address: string): boolean {
  */
 export const ADVERTISE_ENV = 'ZEROPROC_ADVERTISE';
 
-/** Checks a host to advertise: a DNS name, an IPv4 address or a bracketed IPv6 address, not a wildcard. */
-export function checkAdvertiseHost(host: unknown, what = 'advertise'): string {
-  if (typeof host !== 'string' || !/^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/.test(host) || /^(0\.0\.0\.0|\[::\])$/.test(host)) {
-    throw new InvalidArgumentError(`${what} must be a host name or IP address peers can reach (not a wildcard), got ${JSON.stringify(host)}`);
-  }
-  return host;
+/** Whether `host` can be advertised: a DNS name, an IPv4 address or a bracketed IPv6 address, not a wildcard. */
+export function isAdvertisableHost(host: unknown): host is string {
+  return typeof host === 'string'
+    && /^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])$/.test(host)
+    && !/^(0\.0\.0\.0|\[::\])$/.test(host);
 }
 
 /**

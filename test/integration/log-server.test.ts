@@ -193,8 +193,8 @@ describe('LogServer', () => {
     [{ rotate: 'daily' }, /rotate must be/],
     [{ console: 'stdout' }, /console must be/],
     [{ dir: 42 }, /dir must be/],
-    [{ address: 'tcp://0.0.0.0:*' }, /startLogServer: option `address` must be a loopback or ipc endpoint while log links take no key, got "tcp:\/\/0\.0\.0\.0:\*"/],
-    [{ pubAddress: 'tcp://10.1.2.3:5555' }, /startLogServer: option `pubAddress` must be a loopback or ipc endpoint/],
+    [{ address: 'tcp://0.0.0.0:*', authkey: '' }, /startLogServer: option `address` "tcp:\/\/0\.0\.0\.0:\*" is reachable from other machines, so its log link needs a key, and an empty authkey was given/],
+    [{ pubAddress: 'tcp://10.1.2.3:5555', authkey: new Uint8Array(0) }, /startLogServer: option `pubAddress` "tcp:\/\/10\.1\.2\.3:5555" is reachable from other machines/],
     [{ address: 'udp://127.0.0.1:5' }, /is not a ZeroMQ address/],
   ])('refuses %j with an InvalidArgumentError naming the option', async (options, message) => {
     // unchecked, these crashed at exit (a zeromq.js TypeError), wiped the log by rotating before
