@@ -81,12 +81,17 @@ export async function readKeypairFile(path: string): Promise<CurveKeypair> {
   return { publicKey, secretKey };
 }
 
-/** A public key given as Z85 text, or as the path of a `.pub` file (or of a `.key` file, whose public half is taken). */
+/**
+ * A public key given as Z85 text, or as the path of a `.pub` file (or of a `.key` file, whose
+ * public half is taken). Z85 has `/` and `.` among its characters: 40 characters of Z85 that name
+ * no file are a key.
+ */
 export async function readPublicKey(pathOrKey: string): Promise<string> {
-  if (/^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/.test(pathOrKey) && !pathOrKey.includes('/')) return checkZ85(pathOrKey, 'public key');
-  const text = await readFile(pathOrKey, 'utf8').catch((err: Error) => {
+  const text = await readFile(pathOrKey, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' && pathOrKey.length === 40) return undefined;
     throw new InvalidArgumentError(`cannot read public key ${pathOrKey}: ${err.message}`, { cause: err });
   });
+  if (text === undefined) return checkZ85(pathOrKey, 'public key (no such file either)');
   const trimmed = text.trim();
   if (trimmed.startsWith('{')) return (await readKeypairFile(pathOrKey)).publicKey;
   return checkZ85(trimmed, `public key file ${pathOrKey}`);

@@ -47,7 +47,6 @@ const sizeRules: OptionRules = {
 /** @internal Rules of `RPCServer.start` options. */
 export const serverOptionRules: OptionRules = {
   address: nonEmptyString,
-  advertise: advertiseRule,
   authkey: authkeyRule,
   name: nonEmptyString,
   resolveImport: func,
@@ -57,6 +56,7 @@ export const serverOptionRules: OptionRules = {
   peerTimeout: delayMs(1),
   ticketTtl: delayMs(1),
   closeWhenIdle: boolean,
+  advertise: advertiseRule,
   control: satisfies("'anyone', 'nobody' or { ownerToken: a string of 16 characters or more }", (v) => {
     const token = (v as { ownerToken?: unknown } | null)?.ownerToken;
     return v === 'anyone' || v === 'nobody' || (typeof token === 'string' && token.length >= 16);

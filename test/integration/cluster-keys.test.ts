@@ -55,12 +55,17 @@ describe('a host with its own CURVE keypair', () => {
   beforeAll(async () => {
     // the command itself is tested above; the same function writes the files here, without a process start each
     for (const name of ['host', 'client', 'stranger']) await writeKeypairFiles(join(dir, name));
-    address = await startHost(['--key-file', join(dir, 'host.key'), '--admit', join(dir, 'client.pub')]);
+    // one client admitted by file, the other by its Z85 text
+    const extra = await writeKeypairFiles(join(dir, 'client2'));
+    address = await startHost(['--key-file', join(dir, 'host.key'), '--admit', join(dir, 'client.pub'), '--admit', extra.publicKey]);
   });
 
   test('admits a client holding an admitted key and the host public key', async () => {
     const daemon = await connectDaemon(address, { authkey: await loadCurveKeyset({ keyFile: join(dir, 'client.key'), serverKey: join(dir, 'host.pub') }) });
     expect(await daemon.info()).toEqual(expect.objectContaining({ address }));
+    const second = await connectDaemon(address, { authkey: await loadCurveKeyset({ keyFile: join(dir, 'client2.key'), serverKey: join(dir, 'host.pub') }) });
+    expect(await second.info()).toEqual(expect.objectContaining({ address }));
+    release(second);
     // children need an authkey the daemon can hand them; a keyset-only daemon says so
     await expect(daemon.spawnProcess()).rejects.toThrow(/runs with a CURVE keyset and no authkey/);
     release(daemon);
