@@ -2,7 +2,9 @@
  * The `zeroproc` dispatcher: finds the subcommand in {@link commands} and runs it.
  */
 import { EXIT_USAGE, type CliIo, type Command } from './command.js';
+import { restartCommand, stopCommand } from './control.js';
 import { logsCommand } from './logs.js';
+import { psCommand } from './ps.js';
 import { ZeroprocError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { readFileSync } from 'node:fs';
@@ -14,6 +16,9 @@ import { join } from 'node:path';
  */
 export const commands: Readonly<Record<string, Command>> = {
   logs: logsCommand,
+  ps: psCommand,
+  stop: stopCommand,
+  restart: restartCommand,
 };
 
 function usage(): string {

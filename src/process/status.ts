@@ -13,7 +13,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
-import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { RPCClient } from '../rpc/client.js';
 import { withOptions } from '../rpc/proxy.js';
 import type { Remote } from '../rpc/types.js';
@@ -185,7 +185,9 @@ async function childStatus(handle: ProcessHandle): Promise<ProcessStatus> {
   if (!facts.client) return known;
   try {
     const theirs = await (await serviceOf(facts.client)).read();
-    return { ...theirs, ...known, rssBytes: theirs.rssBytes, cpuPercent: theirs.cpuPercent, eventLoopLagMs: theirs.eventLoopLagMs };
+    // the parent knows the run (its restarts, its errors); the child knows its gauges and contents
+    const { name, pid, address, state, uptimeMs, restarts, restartBudget, lastError } = known;
+    return { ...theirs, name, pid, address, state, uptimeMs, restarts, restartBudget, lastError };
   } catch (err) {
     return { ...known, statusError: (err as Error).message.split('\n')[0]! };
   }
@@ -294,15 +296,4 @@ function sameToken(given: unknown, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Throws {@link NotFoundError} naming the processes of `tree` when `target` is none of them. */
-export function notFoundIn(tree: ProcessStatus, target: string): NotFoundError {
-  const names: string[] = [];
-  const walk = (p: ProcessStatus, depth: number): void => {
-    if (depth > 0) names.push(p.name);
-    p.children.forEach((c) => walk(c, depth + 1));
-  };
-  walk(tree, 0);
-  return new NotFoundError(`no process named ${JSON.stringify(target)} in tree ${tree.name} (pid ${tree.pid})${names.length ? `; its processes: ${names.join(', ')}` : ''}`);
 }
