@@ -1,10 +1,9 @@
 /**
  * This process's own gauges for `zeroproc ps`: resident memory, CPU% since the previous sample,
- * and event-loop lag. Nothing runs until the first sample is asked for: the event-loop monitor
- * wakes the process every {@link LAG_RESOLUTION_MS} ms (measured on this machine: about 0.2 % of
- * one core at 20 ms, 0.3 % at 10 ms), a cost only processes somebody watches should pay.
+ * and event-loop lag. The lag monitor runs only once somebody asked for a reading: it wakes the
+ * process every {@link LAG_RESOLUTION_MS} ms (measured here with perf_hooks' monitor: about
+ * 0.2 % of one core at 20 ms, 0.3 % at 10 ms), a cost only processes somebody watches should pay.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 /** How often the event-loop monitor samples once started, in ms. */
 export const LAG_RESOLUTION_MS = 20;
@@ -22,6 +21,14 @@ export interface Gauges {
   eventLoopLagMs: number | null;
 }
 
+/** Measures how late the event loop runs a periodic timer. */
+export interface LagMonitor {
+  /** The worst delay beyond the period since the last reset, ms; null while none is known. */
+  maxMs(): number | null;
+  reset(): void;
+  stop(): void;
+}
+
 /** What the sampler reads; replaced in unit tests. */
 export interface SamplerProbes {
   /** Wall clock, ms (monotonic). */
@@ -29,8 +36,8 @@ export interface SamplerProbes {
   /** CPU time used by the process so far, microseconds (user + system). */
   cpuMicros(): number;
   rss(): number;
-  /** Starts the lag monitor; called once, on the first sample. */
-  startLagMonitor(): { maxMs(): number | null; reset(): void };
+  /** Starts the lag monitor; called once, when a reading first wants the lag. */
+  startLagMonitor(): LagMonitor;
 }
 
 /** The real probes: `process.cpuUsage`, `process.memoryUsage.rss`, `monitorEventLoopDelay`. */
@@ -42,12 +49,20 @@ export const processProbes: SamplerProbes = {
   },
   rss: () => process.memoryUsage.rss(),
   startLagMonitor: () => {
-    const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-    histogram.enable();
+    // a timer of our own rather than perf_hooks' monitorEventLoopDelay: after its reset() the
+    // histogram skips the next period, so a block right after a reading went unseen
+    let last = performance.now();
+    let max = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      max = Math.max(max, now - last - LAG_RESOLUTION_MS);
+      last = now;
+    }, LAG_RESOLUTION_MS).unref();
     return {
-      // the histogram counts the monitor's own period in every delay: only the excess is lag
-      maxMs: () => (histogram.count === 0 ? null : Math.max(0, histogram.max / 1e6 - LAG_RESOLUTION_MS)),
-      reset: () => histogram.reset(),
+      // the period under way counts too: a reading taken just after a block still shows it
+      maxMs: () => Math.max(0, max, performance.now() - last - LAG_RESOLUTION_MS),
+      reset: () => (max = 0),
+      stop: () => clearInterval(timer),
     };
   },
 };
@@ -56,7 +71,7 @@ export const processProbes: SamplerProbes = {
 export class GaugeSampler {
   private lastAt: number;
   private lastCpu: number;
-  private lag: ReturnType<SamplerProbes['startLagMonitor']> | undefined;
+  private lag: LagMonitor | undefined;
 
   /** `startedAt`: when the process started on the probes' clock (the first CPU% covers its life). */
   constructor(
@@ -75,6 +90,17 @@ export class GaugeSampler {
     if (this.lag) return false;
     this.lag = this.probes.startLagMonitor();
     return true;
+  }
+
+  /** Stops the lag monitor (a later {@link startLagMonitor} starts a fresh one). */
+  stopLagMonitor(): void {
+    this.lag?.stop();
+    this.lag = undefined;
+  }
+
+  /** Whether the lag monitor has measured at least one period. */
+  hasLagReading(): boolean {
+    return this.lag !== undefined && this.lag.maxMs() !== null;
   }
 
   /** Reads the gauges and starts the next interval. */

@@ -139,9 +139,19 @@ export function hasStatusSources(): boolean {
 const sampler = new GaugeSampler();
 const host = hostname();
 
-/** Reads this process's gauges; the first call starts the lag monitor and lets it run a little. */
+/** How long the first reading waits for the lag monitor's first measurement at most, ms. */
+const FIRST_LAG_WAIT_MS = 1_000;
+
+/**
+ * Reads this process's gauges; the first call starts the lag monitor and waits for its first
+ * measurement (a few periods; longer on a loaded machine, up to {@link FIRST_LAG_WAIT_MS}).
+ */
 async function gauges(): Promise<ReturnType<GaugeSampler['sample']>> {
-  if (sampler.startLagMonitor()) await new Promise((resolve) => setTimeout(resolve, 3 * LAG_RESOLUTION_MS));
+  if (sampler.startLagMonitor()) {
+    const until = performance.now() + FIRST_LAG_WAIT_MS;
+    do await new Promise((resolve) => setTimeout(resolve, 2 * LAG_RESOLUTION_MS));
+    while (!sampler.hasLagReading() && performance.now() < until);
+  }
   return sampler.sample();
 }
 
