@@ -30,7 +30,8 @@ Options:
   -w, --watch [MS]      read again every MS ms (default 2000) until Ctrl-C
   -c, --connect ADDR    only the tree at ADDR: a tree's status socket, or any
                         zeroproc server that publishes ${STATUS_NAME} (a child, a
-                        \`zeroproc host\` daemon; key from ZEROPROC_AUTHKEY)
+                        \`zeroproc host\` daemon; key from ZEROPROC_AUTHKEY), or
+                        zpname:NAME, a server registered in the name server
       --timeout MS      how long to wait for each tree (default 5000)
   -h, --help            show this help
 
@@ -120,6 +121,24 @@ export function parseMs(option: string, text: string): number {
   return Number(text);
 }
 
+/** Turns the name in `--connect zpname:NAME` into a server address; see {@link setTreeNameResolver}. */
+let nameResolver: ((name: string) => Promise<string>) | undefined;
+
+/**
+ * The hook for the name server: with a resolver set, `zeroproc ps --connect zpname:NAME` (and
+ * `stop`/`restart`) read the `zeroproc.status` of the server registered as NAME (a `zeroproc
+ * host` daemon, say). Without one, such an address is refused with a sentence saying so.
+ */
+export function setTreeNameResolver(resolve: ((name: string) => Promise<string>) | undefined): void {
+  nameResolver = resolve;
+}
+
+async function resolveAddress(address: string): Promise<string> {
+  if (!address.startsWith('zpname:')) return address;
+  if (!nameResolver) throw new UsageError(`cannot resolve ${JSON.stringify(address)}: no name server lookup is available to zeroproc ps`);
+  return nameResolver(address.slice('zpname:'.length));
+}
+
 /** What `ZEROPROC_AUTHKEY` holds, for a `--connect` to a server that needs a key. */
 function envAuthkey(): string | undefined {
   return process.env.ZEROPROC_AUTHKEY || undefined;
@@ -190,7 +209,8 @@ export class TreeReader {
     return (await connection).service;
   }
 
-  private async connect(address: string): Promise<Connection> {
+  private async connect(given: string): Promise<Connection> {
+    const address = await resolveAddress(given);
     if (address.startsWith('ipc://')) {
       // ZeroMQ would retry a socket that is not there until the timeout; a connection made only
       // to probe it would show in the tree's log as a peer that left without a goodbye

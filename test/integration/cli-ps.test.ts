@@ -267,6 +267,9 @@ describe('zeroproc ps finds only live trees', () => {
     const gone = await run(['ps', '--connect', `ipc://${join(tmpdir(), 'zeroproc-no-such-dir', 'ps-0.sock')}`]);
     expect(gone.exitCode).toBe(1);
     expect(gone.stdout).toContain('no such socket (has the tree ended?)');
+    const named = await run(['ps', '--connect', 'zpname:shop']);
+    expect(named.exitCode).toBe(1);
+    expect(named.stdout).toContain('! zpname:shop: cannot resolve "zpname:shop": no name server lookup is available to zeroproc ps');
     const bad = await run(['ps', '--watch', '0']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--watch expects a number of milliseconds from 1 to 2147483647, got "0"');
