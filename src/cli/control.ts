@@ -4,13 +4,10 @@
  * trees `zeroproc ps` shows.
  */
 import { parseArgs } from 'node:util';
-import type { ControlOutcome, ProcessStatus } from '../process/status.js';
+import { CONTROL_TIMEOUT_MS, type ControlOutcome, type ProcessStatus } from '../process/status.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { withOptions } from '../rpc/proxy.js';
 import { errorText, parseMs, supervisedIn, TreeReader } from './ps.js';
-
-/** How long a stop or restart may take before the command gives up waiting, ms. */
-const CONTROL_TIMEOUT_MS = 120_000;
 
 /** Exit code when the process is not found, not supervised, or the action failed. */
 const EXIT_FAILED = 1;
@@ -82,7 +79,6 @@ async function runControl(action: 'stop' | 'restart', args: string[], io: CliIo)
     let outcome: ControlOutcome | null;
     try {
       const service = await reader.service(reader.addressOf(tree));
-      // a stop escalates (close, SIGTERM, SIGKILL) and a restart starts a child: not a status read
       outcome = await withOptions(service, { timeout: CONTROL_TIMEOUT_MS }).control('', action, target);
     } catch (err) {
       return fail(errorText(err));

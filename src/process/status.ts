@@ -30,6 +30,12 @@ export const PS_SCHEMA = 'zeroproc.ps/1';
 /** How long a process waits for a child's status before showing it as unreachable, ms. */
 export const CHILD_STATUS_TIMEOUT_MS = 3_000;
 
+/**
+ * How long a stop or restart request may take, ms: a stop escalates (close, SIGTERM, SIGKILL),
+ * a restart waits for the new child; not a status read.
+ */
+export const CONTROL_TIMEOUT_MS = 120_000;
+
 /** How many exited children a process keeps showing (the latest ones). */
 const EXITED_KEPT = 16;
 
@@ -250,7 +256,7 @@ export async function controlInTree(action: 'stop' | 'restart', target: string):
     const facts = handle.statusFacts();
     if (!facts.client) continue;
     // a child that cannot answer fails the whole command: its subtree might hold the target
-    const outcome = await (await serviceOf(facts.client)).control(facts.ownerToken, action, target);
+    const outcome = await withOptions(await serviceOf(facts.client), { timeout: CONTROL_TIMEOUT_MS }).control(facts.ownerToken, action, target);
     if (outcome) return outcome;
   }
   return null;

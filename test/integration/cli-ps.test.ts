@@ -106,9 +106,10 @@ async function psUntil(tree: RunningTree, test: (status: ProcessStatus) => boole
 
 describe('zeroproc ps against a running tree', () => {
   let tree: RunningTree;
+  // four processes to start: slow on a loaded machine
   beforeAll(async () => {
     tree = await startTree();
-  });
+  }, 60_000);
   afterAll(async () => {
     await stopTree(tree);
   });
@@ -215,7 +216,7 @@ describe('zeroproc ps against a running tree', () => {
     const again = await run(['stop', `steady-${t}`]);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain(`steady-${t} has exited: there is nothing to stop`);
-  });
+  }, 60_000);
 
   test('--connect reads the one tree at a status socket', async () => {
     const dir = readdirSync(userDir()).find((d) => d.startsWith(`r${tree.pids.root}-`))!;
@@ -261,7 +262,7 @@ describe('zeroproc ps finds only live trees', () => {
     expect(doc.trees.map((t) => t.pid)).not.toContain(root);
     expect(doc.unreachable).toEqual([]);
     expect(runDirs()).toEqual([]);
-  });
+  }, 60_000);
 
   test('--connect reads one tree; a socket that is not there is a clear error', async () => {
     const gone = await run(['ps', '--connect', `ipc://${join(tmpdir(), 'zeroproc-no-such-dir', 'ps-0.sock')}`]);
