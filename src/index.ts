@@ -24,6 +24,9 @@ export {
 export type { SpawnOptions } from './process/options.js';
 export type { RestartOptions, RestartPolicyName, BackoffOptions } from './process/restart-policy.js';
 export { Supervisor, type SupervisorOptions } from './process/supervisor.js';
+export { StatusService, STATUS_NAME, PS_SCHEMA, type ProcessStatus, type PsState, type SelfFacts, type ControlOutcome } from './process/status.js';
+export { setTreeName, findTrees, type FoundTree } from './process/status-endpoint.js';
+export type { ActorStatus } from './status-sections.js';
 export {
   getLogger,
   setLogLevel,

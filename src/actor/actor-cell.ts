@@ -94,6 +94,12 @@ export class ActorCell {
   dropped = 0;
   /** Queued asks whose caller gave up before they ran. */
   expired = 0;
+  /** Messages accepted for delivery (queued, admitted or forced), for `zeroproc ps`. */
+  received = 0;
+  /** Messages that ran to completion or failure. */
+  processed = 0;
+  /** Asks running now (the queued ones are counted in the mailbox when asked). */
+  asksRunning = 0;
   readonly mailbox: Mailbox<Envelope>;
   private logger: winston.Logger | undefined;
   /** Timers that deliver to this actor or were started by it; stopped with it. */
@@ -120,6 +126,11 @@ export class ActorCell {
       run: (env) => this.run(env),
       interleaves: (env) => env.interleaves,
     });
+  }
+
+  /** The name of the actor's class (shown by `zeroproc ps`). */
+  get className(): string {
+    return this.Class.name;
   }
 
   /** The actor's logger, made on first use: most actors of a large host never log. */
@@ -161,14 +172,19 @@ export class ActorCell {
       return;
     }
     if (env.reply && env.chain !== undefined && this.serving.has(env.chain)) {
+      this.received++;
       this.mailbox.admit(env);
       return;
     }
     if (env.kind === 'run') {
+      this.received++;
       this.mailbox.force(env);
       return;
     }
-    if (this.mailbox.offer(env)) return;
+    if (this.mailbox.offer(env)) {
+      this.received++;
+      return;
+    }
     if (env.reply) {
       env.reply.settle(false, new QueueFullError(`actor ${JSON.stringify(this.id)}: mailbox full (${this.mailbox.size} queued), ${describe(env)} refused`));
     } else {
@@ -186,7 +202,31 @@ export class ActorCell {
     return new ActorContext(caller, chain, this.schedule, deadline, this);
   }
 
+  /** Runs one message, counted for `zeroproc ps`. */
   private run(env: Envelope): void | Promise<unknown> {
+    const ask = env.reply !== undefined;
+    if (ask) this.asksRunning++;
+    const result = this.runOne(env);
+    if (!result) return (ask ? this.askDone : this.messageDone)();
+    // two shared handlers rather than a closure per message: this is the per-message path
+    return ask ? result.then(this.askDone, this.askDone) : result.then(this.messageDone, this.messageDone);
+  }
+
+  private readonly messageDone = (): void => {
+    this.processed++;
+  };
+
+  private readonly askDone = (): void => {
+    this.processed++;
+    this.asksRunning--;
+  };
+
+  /** Asks waiting in the mailbox plus those running. */
+  inFlightAsks(): number {
+    return this.asksRunning + this.mailbox.count((env) => env.reply !== undefined && !env.reply.settled);
+  }
+
+  private runOne(env: Envelope): void | Promise<unknown> {
     const reply = env.reply;
     if (reply?.settled) {
       this.expired++;

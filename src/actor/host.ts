@@ -11,6 +11,7 @@ import { RPCClient } from '../rpc/client.js';
 import { getDefaultAuthkey, getLocalServer, setDefaultAuthkey } from '../rpc/local.js';
 import { isProxy, release } from '../rpc/proxy.js';
 import { RPCServer } from '../rpc/server.js';
+import { provideActorStatus, type ActorStatus } from '../status-sections.js';
 import type { Authkey } from '../wire/authkey.js';
 import { ActorCell } from './actor-cell.js';
 import { homeReference } from './actor-ref.js';
@@ -32,6 +33,12 @@ export interface ActorStats {
   droppedTells: number;
   /** Queued asks dropped before they ran because their caller had given up. */
   expiredAsks: number;
+  /** Asks delivered and not yet answered (queued or running). */
+  inFlightAsks: number;
+  /** Messages delivered since the actor was spawned. */
+  received: number;
+  /** Messages taken from the mailbox: run to completion or failure, or dropped as expired asks. */
+  processed: number;
 }
 
 /**
@@ -52,6 +59,8 @@ export class ActorHost {
   #closing: Promise<void> | undefined;
   /** Releases the hold on the process that live actors take (see the class comment). */
   #releaseHold: (() => void) | undefined;
+  /** Withdraws the host from this process's `zeroproc ps` status. */
+  #withdrawStatus: () => void = () => undefined;
 
   /** @internal Use {@link createHost}. */
   constructor(server: RPCServer, ownsServer: boolean, options: ResolvedHostOptions) {
@@ -140,7 +149,22 @@ export class ActorHost {
     const entry = this.#cells.get(id);
     if (!entry) throw new NotFoundError(`no actor ${JSON.stringify(id)} in host ${this.name}`);
     const { cell } = entry;
-    return { queued: cell.mailbox.size, running: cell.mailbox.active, droppedTells: cell.dropped, expiredAsks: cell.expired };
+    return {
+      queued: cell.mailbox.size, running: cell.mailbox.active, droppedTells: cell.dropped, expiredAsks: cell.expired,
+      inFlightAsks: cell.inFlightAsks(), received: cell.received, processed: cell.processed,
+    };
+  }
+
+  /**
+   * @internal Makes the host's actors part of this process's `zeroproc ps` status. Static, and
+   * the list private: a host is published, and a remote caller reaches its instance methods.
+   */
+  static reportStatus(host: ActorHost): void {
+    host.#withdrawStatus = provideActorStatus(() => host.#status());
+  }
+
+  #status(): ActorStatus[] {
+    return [...this.#cells.entries()].map(([id, { cell }]) => ({ id, className: cell.className, state: cell.state, ...this.statsOf(id) }));
   }
 
   /** The ids of the actors, in spawn order. */
@@ -176,6 +200,7 @@ export class ActorHost {
   async #shutdown(): Promise<void> {
     await Promise.all(this.actors().map((id) => this.stopActor(id)));
     this.#server.unpublish(HOST_NAME);
+    this.#withdrawStatus();
     if (current === this) currentHost = undefined;
     if (this.#ownsServer) await this.#server.close();
   }
@@ -203,6 +228,7 @@ async function startHost(options: ResolvedHostOptions): Promise<ActorHost> {
     throw err;
   }
   current = host;
+  ActorHost.reportStatus(host);
   return host;
 }
 

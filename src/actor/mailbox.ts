@@ -54,6 +54,13 @@ export class Mailbox<M> {
     return this.running;
   }
 
+  /** How many queued messages satisfy `test` (a walk of the queue: for reports, not per message). */
+  count(test: (message: M) => boolean): number {
+    let n = 0;
+    for (let i = this.head; i < this.queue.length; i++) if (test(this.queue[i]!)) n++;
+    return n;
+  }
+
   /** Queues `message`; false (and not queued) when the mailbox is full. */
   offer(message: M): boolean {
     if (this.size >= this.options.max) return false;

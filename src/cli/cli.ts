@@ -2,9 +2,11 @@
  * The `zeroproc` dispatcher: finds the subcommand in {@link commands} and runs it.
  */
 import { EXIT_USAGE, type CliIo, type Command } from './command.js';
+import { restartCommand, stopCommand } from './control.js';
 import { logsCommand } from './logs.js';
 import { hostCommand } from './host.js';
 import { keygenCommand } from './keygen.js';
+import { psCommand } from './ps.js';
 import { ZeroprocError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { readFileSync } from 'node:fs';
@@ -18,6 +20,9 @@ export const commands: Readonly<Record<string, Command>> = {
   logs: logsCommand,
   host: hostCommand,
   keygen: keygenCommand,
+  ps: psCommand,
+  stop: stopCommand,
+  restart: restartCommand,
 };
 
 function usage(): string {

@@ -12,6 +12,7 @@ import { BOOTSTRAP_TAG, isChildConfig, type ChildConfig, type ChildMessage } fro
 import { makeStdioSynchronous } from './child-stdio.js';
 import { createModuleLoader } from './module-loader.js';
 import { watchParent } from './parent-watch.js';
+import { markSpawnedChild, STATUS_NAME, StatusService } from './status.js';
 
 function receiveConfig(): Promise<ChildConfig> {
   return new Promise((resolve, reject) => {
@@ -50,6 +51,7 @@ export async function runChild(): Promise<void> {
   // before anything is written: lines printed just before an exit or a crash must reach the parent
   makeStdioSynchronous();
   const config = await receiveConfig();
+  markSpawnedChild();
   process.title = `zeroproc: ${config.name}`;
   // the server's socket may not hold the loop open by itself; the child lives until its server closes
   const keepAlive = setInterval(() => undefined, 2 ** 30);
@@ -68,6 +70,8 @@ export async function runChild(): Promise<void> {
       control: { ownerToken },
     });
     setLocalServer(server);
+    const self = server;
+    server.publish(STATUS_NAME, new StatusService(() => ({ name: config.name, address: self.advertisedAddress }), ownerToken));
     // preloads are the parent's own choice, made in code: the import policy is for what clients ask
     for (const specifier of config.preload) await loader.load(loader.resolve(specifier));
   } catch (error) {

@@ -8,10 +8,11 @@ import { ProcessExitedError, type ExitInfo } from '../errors.js';
 import { closeWhenIdle, IDLE_ORDER } from '../idle-exit.js';
 import type { RPCClient } from '../rpc/client.js';
 import type { Remote } from '../rpc/types.js';
-import type { ChildEnd } from './child-exit.js';
+import { exitError, type ChildEnd } from './child-exit.js';
 import { ChildRun } from './child-run.js';
 import { checkSignal, resolveStopTimeout, type ResolvedSpawnOptions } from './options.js';
 import { RestartTracker, type RestartDecision } from './restart-policy.js';
+import { trackHandle, untrackHandle, type HandleFacts } from './status.js';
 
 /** Payload of the `exit` event: one child process ended. */
 export interface ProcessExitEvent extends ExitInfo {
@@ -100,6 +101,8 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   private settleFinal!: (exit: ExitInfo) => void;
   private waiters = 0;
   private keepAlive: NodeJS.Timeout | undefined;
+  /** The last crash or failed restart, in words, for `zeroproc ps`. */
+  private lastFailure: string | undefined;
 
   /** @internal Created by `spawn()` around the first run. */
   constructor(opts: ResolvedSpawnOptions, first: ChildRun) {
@@ -117,6 +120,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     if (!opts.detached) {
       this.untrackIdle = closeWhenIdle({ order: IDLE_ORDER.children, busy: () => this.phase === 'restarting', close: () => this.stop() });
     }
+    trackHandle(this);
   }
 
   /** Pid of the current child (the last one, once finished). */
@@ -154,6 +158,23 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   /** Restarts so far. */
   get restarts(): number {
     return this.tracker.restarts;
+  }
+
+  /** @internal What `zeroproc ps` shows of this handle (see process/status.ts). */
+  statusFacts(): HandleFacts {
+    const live = this.phase === 'running' && this.run.exitInfo === undefined;
+    const uptime = live ? performance.now() - this.run.startedAt : undefined;
+    return {
+      state: this.state,
+      pid: this.run.pid,
+      address: this.run.address,
+      uptimeMs: uptime,
+      restarts: this.tracker.restarts,
+      restartBudget: this.tracker.budgetLeft(uptime ?? 0),
+      lastError: this.lastStartError?.message ?? this.lastFailure,
+      client: live ? this.run.client : undefined,
+      ownerToken: this.run.ownerToken,
+    };
   }
 
   /** Where the handle is in its life; see {@link ProcessState}. */
@@ -276,6 +297,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
       this.startNext({ attempt: this.tracker.countManualRestart(), delay: 0 }, run.pid);
       announce();
     } else if (intent === undefined) {
+      if (end.exit.code !== 0) this.lastFailure = exitError(this.name, run.pid, end).message.split('\n').slice(0, 3).join(' ');
       this.supervise(this.tracker.onExit(end.exit, uptime), end.exit, run.pid, announce);
     } else {
       this.finish(end.exit);
@@ -364,6 +386,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     if (this.phase === 'finished') return;
     this.phase = 'finished';
     this.untrackIdle();
+    untrackHandle(this);
     this.settleFinal(exit);
   }
 }

@@ -127,6 +127,15 @@ export class RestartTracker {
     this.options = options;
   }
 
+  /**
+   * Restarts the policy would still make if the current run, `uptime` ms old, crashed now and
+   * the next ones crashed at once; 0 when the policy never restarts.
+   */
+  budgetLeft(uptime: number): number {
+    if (this.options.policy === 'never') return 0;
+    return this.options.maxRestarts - (uptime >= this.options.minUptime ? 0 : this.quickRestarts);
+  }
+
   /** Counts a restart the user asked for (not a crash); returns its attempt number. */
   countManualRestart(): number {
     return ++this.restarts;

@@ -8,6 +8,8 @@ import { ChildRun } from './child-run.js';
 import { ProcessHandle } from './handle.js';
 import { resolveSpawnOptions, type SpawnOptions } from './options.js';
 import { getLogAddress } from './output-sink.js';
+// a script with children (or actors) serves its tree's status to `zeroproc ps` from then on
+import './status-endpoint.js';
 
 /** Starts child processes that each run an RPC server. */
 export class ProcessSpawner {

@@ -18,6 +18,8 @@ let starting: Promise<RPCServer> | undefined;
 let own: { server: RPCServer; key: Buffer | undefined } | undefined;
 const servers = new Map<string, RPCServer>();
 const marked = new WeakSet<object>();
+/** Servers zeroproc runs for its own tooling, which do not name the process (see selfInfo). */
+const unnamed = new WeakSet<RPCServer>();
 let starter: (() => Promise<RPCServer>) | undefined;
 
 /**
@@ -142,8 +144,13 @@ export function selfInfo(): PeerInfo {
   return { name: local?.name ?? firstServerName() ?? `pid-${process.pid}`, pid: process.pid, host, server: local?.id ?? '' };
 }
 
+/** @internal `server` is zeroproc's own tooling (the `zeroproc ps` endpoint): its name is not the process's. */
+export function doesNotNameProcess(server: RPCServer): void {
+  unnamed.add(server);
+}
+
 /** The name of the first server this process started itself (the process's name, in effect). */
 function firstServerName(): string | undefined {
-  for (const server of servers.values()) if (server !== own?.server) return server.name;
+  for (const server of servers.values()) if (server !== own?.server && !unnamed.has(server)) return server.name;
   return undefined;
 }

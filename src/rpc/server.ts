@@ -211,6 +211,8 @@ export class RPCServer {
     checkImportPolicy('RPCServer.start', options.allowImport);
     const key = resolveKey(options.authkey);
     const server = new RPCServer(options);
+    // the bind is zeromq's work, which Node does not count: a script awaiting it is not idle
+    const binding = holdOpen();
     try {
       server.link = await RouterLink.open(address, key, {
         batch: (peer, batch) => server.onBatch(peer, batch),
@@ -223,6 +225,8 @@ export class RPCServer {
       clearInterval(server.sweeper);
       if (err instanceof ZeroprocError) throw err;
       throw new InvalidArgumentError(`could not bind ${address}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      binding();
     }
     if (server.link.security.mechanism === 'open') report('info', `RPC server ${server.name} at ${server.address} runs without an authkey: any local process can connect`);
     registerServer(server);

@@ -6,7 +6,7 @@
  * "Threat model").
  */
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, mkdirSync, chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
@@ -56,6 +56,32 @@ export function privateRunDir(): string {
   runDir = dir;
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/**
+ * The `ipc://` endpoints named `tag-*.sock` (see {@link privateEndpoint}) in the run directories
+ * of this user's live processes, with the pid of each; the directories of processes that are
+ * gone are removed on the way, so a dead process is never listed.
+ */
+export function liveEndpoints(tag: string): Array<{ pid: number; address: string }> {
+  const base = userDir();
+  removeDeadRunDirs(base);
+  const found: Array<{ pid: number; address: string }> = [];
+  for (const name of readdirSync(base)) {
+    const pid = /^r(\d+)-/.exec(name)?.[1];
+    if (pid === undefined) continue;
+    const dir = join(base, name);
+    let files: Dirent[];
+    try {
+      files = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      continue; // its process ended meanwhile and removed it
+    }
+    for (const file of files) {
+      if (file.isSocket() && file.name.startsWith(`${tag}-`) && file.name.endsWith('.sock')) found.push({ pid: Number(pid), address: `ipc://${join(dir, file.name)}` });
+    }
+  }
+  return found;
 }
 
 /** Removes the run directories under `base` whose process is gone. */
