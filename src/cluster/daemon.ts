@@ -13,9 +13,11 @@ import type { ProcessHandle } from '../process/handle.js';
 import type { RestartOptions, RestartPolicyName } from '../process/restart-policy.js';
 import { createModuleLoader } from '../process/module-loader.js';
 import { spawn } from '../process/spawner.js';
+import { STATUS_NAME, StatusService } from '../process/status.js';
 import { checkImportRules, type ImportRule } from '../rpc/import-policy.js';
 import { setDefaultAuthkey, setLocalServer, type LinkAuth } from '../rpc/local.js';
 import { advertiseRule, authkeyRule } from '../rpc/options.js';
+import { randomId } from '../rpc/random-id.js';
 import { RPCServer } from '../rpc/server.js';
 import { ADVERTISE_ENV, checkAddress, isLocalOnly } from '../transport/endpoint.js';
 import { OutputRouter } from './log-forward.js';
@@ -304,6 +306,9 @@ export async function startHostDaemon(options: HostDaemonOptions = {}): Promise<
     const host = await createHost();
     const daemon = new HostDaemon(server, host, { childAddress: childAddressOf(server.address), authkey: keyBytes, allowImport });
     server.publish(DAEMON_NAME, new DaemonService(daemon));
+    // `zeroproc ps --connect` reads the daemon's tree over the network; stopping or restarting its
+    // children is its operator's (the local ps socket), so the control token is one nobody holds
+    server.publish(STATUS_NAME, new StatusService(() => ({ name: server.name, address: server.advertisedAddress }), randomId()));
     return daemon;
   } catch (err) {
     setLocalServer(undefined);
