@@ -43,11 +43,65 @@ export interface ErrorOrigin {
   host: string;
 }
 
+/** What every error that came from another process carries, whatever its class. */
+export interface RemoteErrorInfo {
+  /** The `name` of the error on the remote side, e.g. `TypeError`. */
+  readonly remoteName: string;
+  /** The error's own message in the remote process. */
+  readonly remoteMessage: string;
+  /** The stack as it was in the remote process. */
+  readonly remoteStack: string | undefined;
+  /** The process that raised it (the server that replied). */
+  readonly origin: ErrorOrigin;
+  /** Own enumerable fields the remote error carried (`errno`, `code`, user fields...). */
+  readonly fields: Record<string, unknown>;
+  /** The remote error's own `code` field, if it had one. */
+  readonly remoteCode: unknown;
+}
+
+// Marks an error of a kept class (a RangeError, a registered class) as remote. A symbol no peer
+// can send, kept by the copies `atCaller` makes (it copies own property descriptors).
+const remoteBrand = Symbol('zeroproc.remote');
+
+/**
+ * @internal Gives `err`, an error of a kept class rebuilt from a reply, what a RemoteError carries
+ * (as non-enumerable fields, so that its own fields stay exactly the remote's), and brands it so
+ * that `instanceof RemoteError` holds.
+ */
+export function markRemote(err: Error, info: RemoteErrorInfo): void {
+  const hidden = (value: unknown) => ({ value, enumerable: false, writable: false, configurable: true });
+  Object.defineProperties(err, {
+    remoteName: hidden(info.remoteName),
+    remoteMessage: hidden(info.remoteMessage),
+    remoteStack: hidden(info.remoteStack),
+    origin: hidden(info.origin),
+    fields: hidden(info.fields),
+    remoteCode: hidden(info.remoteCode),
+    [remoteBrand]: hidden(true),
+  });
+}
+
+/**
+ * Whether `err` came from another process: a {@link RemoteError}, or an error whose class was
+ * kept (a `RangeError`, a class registered with `registerError`, zeroproc's own classes) and that
+ * carries the same {@link RemoteErrorInfo}. The same test as `err instanceof RemoteError`.
+ */
+export function isRemoteError(err: unknown): err is Error & RemoteErrorInfo {
+  return err instanceof RemoteError;
+}
+
 /**
  * An exception thrown by remote code. `remoteName`, `message`, `cause` and the remote's own
  * fields are preserved; `stack` holds the local stack followed by the remote one.
+ *
+ * When the remote error's class is known on both sides (the standard classes, zeroproc's own,
+ * classes registered with `registerError`), the caller gets an instance of that class instead,
+ * so that `instanceof RangeError` works; it carries the same {@link RemoteErrorInfo}, and
+ * `instanceof RemoteError` is true for it too (through `Symbol.hasInstance`), so code that
+ * catches remote errors keeps catching all of them. Its `code` and `message` are then the
+ * remote's own, not `ERR_REMOTE` and the origin-decorated message; `remoteCode` is right for both.
  */
-export class RemoteError extends ZeroprocError {
+export class RemoteError extends ZeroprocError implements RemoteErrorInfo {
   override readonly code = 'ERR_REMOTE' as const;
   /** The `name` of the error on the remote side, e.g. `TypeError`. */
   readonly remoteName: string;
@@ -78,6 +132,13 @@ export class RemoteError extends ZeroprocError {
       if (!(k in this)) (this as Record<string, unknown>)[k] = v;
     }
     if (remote.stack) this.stack = `${this.stack}\n    --- remote stack (${origin.server}) ---\n${remote.stack}`;
+  }
+
+  /** True for a RemoteError, and for an error of a kept class that came from another process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // only RemoteError itself: a subclass keeps the ordinary meaning
+    return this === RemoteError && typeof value === 'object' && value !== null && Object.hasOwn(value, remoteBrand);
   }
 }
 
