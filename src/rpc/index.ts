@@ -9,3 +9,4 @@ export { currentCall, type CallContext } from './call-context.js';
 export { DEFAULT_TIMEOUT, type CallMode, type CallOptions } from './options.js';
 export type { ReturnTypeOption, PeerInfo } from './messages.js';
 export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote, Returned, ValueTypes } from './types.js';
+export { connect, formatObjectUri, parseObjectUri, type ConnectOptions, type ObjectUri } from './object-uri.js';
