@@ -30,6 +30,7 @@ import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
 import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
+import { runBatch } from './batch-run.js';
 import { formatObjectUri } from './object-uri.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
 
@@ -396,6 +397,8 @@ export class RPCServer {
       case 'get':
       case 'set':
         return this.execute(caller, m);
+      case 'batch':
+        return this.executeBatch(caller, m);
       case 'published':
         return this.answer(caller, m.id, 'proxy', () => {
           const obj = this.published.get(m.name) ?? this.nameFallback?.(m.name);
@@ -496,6 +499,17 @@ export class RPCServer {
       }
       return Promise.resolve(result).finally(done);
     }, m);
+  }
+
+  /** Runs an explicit batch (rpc/batch-run.ts); cancelling it stops it before its next call. */
+  private executeBatch(caller: Caller, m: Extract<Request, { type: 'batch' }>): void {
+    const { peer } = caller;
+    const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);
+    if (m.id) peer.calls.set(m.id, call);
+    this.answer(caller, m.id, 'auto', () =>
+      runBatch(m.calls, call.signal, (c) => runInCall(call, () => this.perform(this.lookup(c.server, c.obj, caller.id), c as TargetedRequest))).finally(
+        () => void (m.id && peer.calls.delete(m.id)),
+      ));
   }
 
   private isOwnerToken(token: string): boolean {

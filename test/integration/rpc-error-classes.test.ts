@@ -6,15 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
-import { Router } from 'zeromq';
 import {
   ActorStoppedError, connectHost, isRemoteError, NotFoundError, ProtocolError, QueueFullError, registerError, release, RemoteError,
   RPCClient, spawn, TimeoutError, unregisterError, ZeroprocError, type ProcessHandle, type Remote,
 } from 'zeroproc';
 import { ValidationError } from '../fixtures/rpc/error-classes.js';
 import type * as Fixture from '../fixtures/rpc/error-classes.js';
-import { msgpackCodec } from '../../src/wire/msgpack-codec.js';
-import { unpackFrames } from '../../src/wire/frames.js';
+import { FakeServer } from '../helpers/fake-server.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/rpc/error-classes.ts', import.meta.url));
 
@@ -170,8 +168,7 @@ describe('registerError', () => {
 });
 
 describe('a crafted error reply', () => {
-  // a hand-made server that answers its client's `published` request with `error`
-  let router: Router;
+  let server: FakeServer;
   let client: RPCClient | undefined;
   const sideEffects: string[] = [];
   class Tripwire extends Error {
@@ -183,37 +180,18 @@ describe('a crafted error reply', () => {
       sideEffects.push(`setter ran with ${String(v)}`);
     }
   }
-
   // what the server answers to each `published` request, in order
   const answers: unknown[] = [];
 
-  async function serve(): Promise<void> {
-    for (;;) {
-      const [peer, ...frames] = await router.receive();
-      const batch = unpackFrames(frames);
-      for (const m of msgpackCodec.decodeBatch(batch.body, { hooks: undefined, attachments: [], next: 0, failures: 0 }) as Array<{ type: string; id: number }>) {
-        let reply: unknown;
-        if (m.type === 'hello') reply = { type: 'ok', id: m.id, value: { name: 'crafty', pid: 1, host: 'h', server: 's', protocol: 'zeroproc/2', heartbeat: 5000, maxMessageSize: 1 << 20 } };
-        else if (m.type === 'published') reply = { type: 'err', id: m.id, error: { $zp: 6, v: answers.shift() } };
-        else continue;
-        // a JSON body, written by hand as a peer in another language would
-        await router.send([peer!, Buffer.of(0x5a, 0x50, 2, 0x6a), Buffer.from(JSON.stringify([reply]))]);
-      }
-    }
-  }
-
   beforeAll(async () => {
     registerError(Tripwire, { name: 'test.Tripwire' });
-    router = new Router({ linger: 0 });
-    await router.bind('tcp://127.0.0.1:*');
-    // ends when the socket closes
-    serve().catch(() => undefined);
-    client = await RPCClient.connect(router.lastEndpoint!, { authkey: '' });
+    server = await FakeServer.start((m) => (m.type === 'published' ? { type: 'err', id: m.id, error: { $zp: 6, v: answers.shift() } } : undefined));
+    client = await RPCClient.connect(server.address, { authkey: '' });
   });
 
   afterAll(() => {
     client?.close();
-    router.close();
+    server.close();
     unregisterError(Tripwire);
   });
 
