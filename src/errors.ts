@@ -43,22 +43,6 @@ export interface ErrorOrigin {
   host: string;
 }
 
-/** What every error that came from another process carries, whatever its class. */
-export interface RemoteErrorInfo {
-  /** The `name` of the error on the remote side, e.g. `TypeError`. */
-  readonly remoteName: string;
-  /** The error's own message in the remote process. */
-  readonly remoteMessage: string;
-  /** The stack as it was in the remote process. */
-  readonly remoteStack: string | undefined;
-  /** The process that raised it (the server that replied). */
-  readonly origin: ErrorOrigin;
-  /** Own enumerable fields the remote error carried (`errno`, `code`, user fields...). */
-  readonly fields: Record<string, unknown>;
-  /** The remote error's own `code` field, if it had one. */
-  readonly remoteCode: unknown;
-}
-
 // Marks an error of a kept class (a RangeError, a registered class) as remote. A symbol no peer
 // can send, kept by the copies `atCaller` makes (it copies own property descriptors).
 const remoteBrand = Symbol('zeroproc.remote');
@@ -101,19 +85,19 @@ export function isRemoteError(err: unknown): err is Error & RemoteErrorInfo {
  * catches remote errors keeps catching all of them. Its `code` and `message` are then the
  * remote's own, not `ERR_REMOTE` and the origin-decorated message; `remoteCode` is right for both.
  */
-export class RemoteError extends ZeroprocError implements RemoteErrorInfo {
+export class RemoteError extends ZeroprocError {
   override readonly code = 'ERR_REMOTE' as const;
   /** The `name` of the error on the remote side, e.g. `TypeError`. */
   readonly remoteName: string;
-  /** The error's own message in the remote process, without the origin this error's message adds. */
+  /** The error's own message in the remote process (a RemoteError's `message` adds the origin). */
   readonly remoteMessage: string;
   /** The stack as it was in the remote process. */
   readonly remoteStack: string | undefined;
-  /** The process that raised it. */
+  /** The process that raised it (the server that replied). */
   readonly origin: ErrorOrigin;
   /** Own enumerable fields the remote error carried (`errno`, `code`, user fields...). */
   readonly fields: Record<string, unknown>;
-  /** The remote error's own `code` field, if it had one (`code` itself is always `ERR_REMOTE`). */
+  /** The remote error's own `code` field, if it had one (a RemoteError's `code` is `ERR_REMOTE`). */
   readonly remoteCode: unknown;
   constructor(
     remote: { name: string; message: string; stack?: string; cause?: unknown; fields?: Record<string, unknown> },
@@ -141,6 +125,9 @@ export class RemoteError extends ZeroprocError implements RemoteErrorInfo {
     return this === RemoteError && typeof value === 'object' && value !== null && Object.hasOwn(value, remoteBrand);
   }
 }
+
+/** What every error that came from another process carries, whatever its class (see {@link RemoteError}). */
+export type RemoteErrorInfo = Pick<RemoteError, 'remoteName' | 'remoteMessage' | 'remoteStack' | 'origin' | 'fields' | 'remoteCode'>;
 
 /** A call, connection or start-up did not complete in time. */
 export class TimeoutError extends ZeroprocError {

@@ -13,6 +13,7 @@ import {
 import { ValidationError } from '../fixtures/rpc/error-classes.js';
 import type * as Fixture from '../fixtures/rpc/error-classes.js';
 import { FakeServer } from '../helpers/fake-server.js';
+import { failure } from '../helpers/failure.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/rpc/error-classes.ts', import.meta.url));
 
@@ -29,15 +30,6 @@ afterAll(async () => {
   release(mod);
   await proc.kill();
 });
-
-async function failure(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('a known class is kept', () => {
   test.each(['TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError'])('%s', async (name) => {
