@@ -299,7 +299,7 @@ describe('examples', () => {
       [
         'basic: Hello, Ada (from pid N)',
         'basic: met Ada',
-        'network: found tcp://127.0.0.1:PORT/english by URL: Hello, Grace (from pid N)',
+        'network: found zp+tcp://127.0.0.1:PORT/english by URL: Hello, Grace (from pid N)',
         'network: shutdown through a looked-up reference: NotOwnerError',
         'network: forwarded: Hallo, Linus (from pid N)',
         'network: german met Linus',

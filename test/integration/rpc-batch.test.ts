@@ -18,7 +18,8 @@ let procs: ProcessHandle[];
 let mods: Remote<typeof Fixture>[];
 
 beforeAll(async () => {
-  procs = await Promise.all([spawn({ name: 'batch-a' }), spawn({ name: 'batch-b' })]);
+  // importing a TypeScript fixture loads tsx in the child: slow on a loaded machine, so more than the default 10 s
+  procs = await Promise.all([spawn({ name: 'batch-a', callTimeout: 30_000 }), spawn({ name: 'batch-b', callTimeout: 30_000 })]);
   mods = await Promise.all(procs.map((p) => p.import<typeof Fixture>(fixture)));
 });
 

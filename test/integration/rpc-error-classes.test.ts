@@ -21,7 +21,8 @@ let proc: ProcessHandle;
 let mod: Remote<typeof Fixture>;
 
 beforeAll(async () => {
-  proc = await spawn({ name: 'thrower' });
+  // importing a TypeScript fixture loads tsx in the child: slow on a loaded machine, so more than the default 10 s
+  proc = await spawn({ name: 'thrower', callTimeout: 30_000 });
   mod = await proc.import<typeof Fixture>(fixture);
   await mod.registerChildOnly();
 });
