@@ -117,14 +117,18 @@ export class RemoteError extends ZeroprocError {
     }
     if (remote.stack) this.stack = `${this.stack}\n    --- remote stack (${origin.server}) ---\n${remote.stack}`;
   }
+}
 
-  /** True for a RemoteError, and for an error of a kept class that came from another process. */
-  static override [Symbol.hasInstance](value: unknown): boolean {
+// `instanceof RemoteError` is also true for an error of a kept class that came from another
+// process. Defined outside the class body: a bundler (esbuild, for dist/core.js) renames a class
+// whose body names it, and ZeroprocError takes `name` from the class.
+Object.defineProperty(RemoteError, Symbol.hasInstance, {
+  value(this: unknown, value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     // only RemoteError itself: a subclass keeps the ordinary meaning
     return this === RemoteError && typeof value === 'object' && value !== null && Object.hasOwn(value, remoteBrand);
-  }
-}
+  },
+});
 
 /** What every error that came from another process carries, whatever its class (see {@link RemoteError}). */
 export type RemoteErrorInfo = Pick<RemoteError, 'remoteName' | 'remoteMessage' | 'remoteStack' | 'origin' | 'fields' | 'remoteCode'>;

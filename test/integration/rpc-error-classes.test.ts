@@ -125,6 +125,7 @@ describe('an unknown class is a RemoteError', () => {
   test('a plain Error', async () => {
     const err = (await failure(mod.throwPlain())) as RemoteError;
     expect(Object.getPrototypeOf(err)).toBe(RemoteError.prototype);
+    expect(err.name).toBe('RemoteError');
     expect(err.code).toBe('ERR_REMOTE');
     expect(err.remoteCode).toBe('E_PLAIN');
   });
