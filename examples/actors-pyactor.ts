@@ -65,7 +65,8 @@ try {
   remoteEcho.echo('hello from the parent');
   console.log(`child host: ${await remoteEcho.say()} (actors: ${(await far.actors()).join(', ')})`);
   await far.stopActor('far-echo');
-  await remoteEcho.say().catch((err: unknown) => console.log(`child host after stop: ${(err as RemoteError).name} ${(err as RemoteError).remoteCode}`));
+  // the child's ActorStoppedError keeps its class across the process boundary
+  await remoteEcho.say().catch((err: unknown) => console.log(`child host after stop: ${err instanceof ActorStoppedError ? 'ActorStoppedError' : 'another error'} ${(err as RemoteError).remoteCode}`));
 } finally {
   await proc.stop();
 }

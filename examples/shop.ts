@@ -4,7 +4,7 @@
  * then gives it back at checkout, where it turns into the shop's own object again.
  * Run: npx tsx examples/shop.ts
  */
-import { isProxy, release, RemoteError, spawn } from 'zeroproc';
+import { isProxy, isRemoteError, release, spawn } from 'zeroproc';
 
 type ShopModule = typeof import('./modules/shop.js');
 
@@ -22,8 +22,9 @@ await bob.purchase('milk');
 try {
   await bob.purchase('caviar');
 } catch (err) {
-  if (!(err instanceof RemoteError)) throw err;
-  console.log(`bob is refused: ${err.message}`); // the remote RangeError, and where it happened
+  // the remote RangeError arrives as a RangeError, carrying where it happened
+  if (!(err instanceof RangeError) || !isRemoteError(err)) throw err;
+  console.log(`bob is refused: ${err.name}: ${err.message} (from ${err.origin.server}, pid ${err.origin.pid})`);
 }
 console.log(`inside: ${(await shop.customersInside()).join(', ')}; alice has ${(await alice.contents()).join(', ')}`);
 

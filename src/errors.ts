@@ -43,23 +43,61 @@ export interface ErrorOrigin {
   host: string;
 }
 
+// Marks an error of a kept class (a RangeError, a registered class) as remote. A symbol no peer
+// can send, kept by the copies `atCaller` makes (it copies own property descriptors).
+const remoteBrand = Symbol('zeroproc.remote');
+
+/**
+ * @internal Gives `err`, an error of a kept class rebuilt from a reply, what a RemoteError carries
+ * (as non-enumerable fields, so that its own fields stay exactly the remote's), and brands it so
+ * that `instanceof RemoteError` holds.
+ */
+export function markRemote(err: Error, info: RemoteErrorInfo): void {
+  const hidden = (value: unknown) => ({ value, enumerable: false, writable: false, configurable: true });
+  Object.defineProperties(err, {
+    remoteName: hidden(info.remoteName),
+    remoteMessage: hidden(info.remoteMessage),
+    remoteStack: hidden(info.remoteStack),
+    origin: hidden(info.origin),
+    fields: hidden(info.fields),
+    remoteCode: hidden(info.remoteCode),
+    [remoteBrand]: hidden(true),
+  });
+}
+
+/**
+ * Whether `err` came from another process: a {@link RemoteError}, or an error whose class was
+ * kept (a `RangeError`, a class registered with `registerError`, zeroproc's own classes) and that
+ * carries the same {@link RemoteErrorInfo}. The same test as `err instanceof RemoteError`.
+ */
+export function isRemoteError(err: unknown): err is Error & RemoteErrorInfo {
+  return err instanceof RemoteError;
+}
+
 /**
  * An exception thrown by remote code. `remoteName`, `message`, `cause` and the remote's own
  * fields are preserved; `stack` holds the local stack followed by the remote one.
+ *
+ * When the remote error's class is known on both sides (the standard classes, zeroproc's own,
+ * classes registered with `registerError`), the caller gets an instance of that class instead,
+ * so that `instanceof RangeError` works; it carries the same {@link RemoteErrorInfo}, and
+ * `instanceof RemoteError` is true for it too (through `Symbol.hasInstance`), so code that
+ * catches remote errors keeps catching all of them. Its `code` and `message` are then the
+ * remote's own, not `ERR_REMOTE` and the origin-decorated message; `remoteCode` is right for both.
  */
 export class RemoteError extends ZeroprocError {
   override readonly code = 'ERR_REMOTE' as const;
   /** The `name` of the error on the remote side, e.g. `TypeError`. */
   readonly remoteName: string;
-  /** The error's own message in the remote process, without the origin this error's message adds. */
+  /** The error's own message in the remote process (a RemoteError's `message` adds the origin). */
   readonly remoteMessage: string;
   /** The stack as it was in the remote process. */
   readonly remoteStack: string | undefined;
-  /** The process that raised it. */
+  /** The process that raised it (the server that replied). */
   readonly origin: ErrorOrigin;
   /** Own enumerable fields the remote error carried (`errno`, `code`, user fields...). */
   readonly fields: Record<string, unknown>;
-  /** The remote error's own `code` field, if it had one (`code` itself is always `ERR_REMOTE`). */
+  /** The remote error's own `code` field, if it had one (a RemoteError's `code` is `ERR_REMOTE`). */
   readonly remoteCode: unknown;
   constructor(
     remote: { name: string; message: string; stack?: string; cause?: unknown; fields?: Record<string, unknown> },
@@ -80,6 +118,20 @@ export class RemoteError extends ZeroprocError {
     if (remote.stack) this.stack = `${this.stack}\n    --- remote stack (${origin.server}) ---\n${remote.stack}`;
   }
 }
+
+// `instanceof RemoteError` is also true for an error of a kept class that came from another
+// process. Defined outside the class body: a bundler (esbuild, for dist/core.js) renames a class
+// whose body names it, and ZeroprocError takes `name` from the class.
+Object.defineProperty(RemoteError, Symbol.hasInstance, {
+  value(this: unknown, value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    // only RemoteError itself: a subclass keeps the ordinary meaning
+    return this === RemoteError && typeof value === 'object' && value !== null && Object.hasOwn(value, remoteBrand);
+  },
+});
+
+/** What every error that came from another process carries, whatever its class (see {@link RemoteError}). */
+export type RemoteErrorInfo = Pick<RemoteError, 'remoteName' | 'remoteMessage' | 'remoteStack' | 'origin' | 'fields' | 'remoteCode'>;
 
 /** A call, connection or start-up did not complete in time. */
 export class TimeoutError extends ZeroprocError {

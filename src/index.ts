@@ -6,6 +6,7 @@
 export * from './errors.js';
 export { setDiagnosticSink, type DiagnosticLevel, type DiagnosticSink } from './diagnostics.js';
 export { registerType, unregisterType, type TypeDefinition, type ValueClass, type CodecName, type Authkey } from './wire/index.js';
+export { registerError, unregisterError, type ErrorClass, type RegisterErrorOptions } from './wire/index.js';
 export { CURVE_DERIVATION, deriveCurveKeys, type CurveKeyset, type CurveKeypair } from './transport/curve.js';
 export type { LinkOptions } from './transport/socket-options.js';
 export type { RouterLinkOptions } from './transport/router-link.js';

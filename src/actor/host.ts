@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { AlreadyExistsError, AuthError, DisconnectedError, InvalidArgumentError, NotFoundError, RemoteError } from '../errors.js';
 import { holdOpen } from '../idle-exit.js';
 import { RPCClient } from '../rpc/client.js';
+import { parseObjectUri } from '../rpc/object-uri.js';
 import { getDefaultAuthkey, getLocalServer, setDefaultAuthkey } from '../rpc/local.js';
 import { isProxy, release } from '../rpc/proxy.js';
 import { RPCServer } from '../rpc/server.js';
@@ -79,9 +80,12 @@ export class ActorHost {
     return this.#options.name ?? this.#server.name;
   }
 
-  /** The URL of actor `id` in this host: `address/id`, what `lookupUrl` takes. */
+  /**
+   * The URL of actor `id` in this host: its object URI (`zp+tcp://host:port/id`), what
+   * `lookupUrl` and `connect` take.
+   */
   urlOf(id: string): string {
-    return `${this.address}/${id}`;
+    return this.#server.uri(id);
   }
 
   /**
@@ -201,6 +205,7 @@ export class ActorHost {
     await Promise.all(this.actors().map((id) => this.stopActor(id)));
     this.#server.unpublish(HOST_NAME);
     this.#withdrawStatus();
+    this.#server.setNameFallback(undefined);
     if (current === this) currentHost = undefined;
     if (this.#ownsServer) await this.#server.close();
   }
@@ -223,6 +228,8 @@ async function startHost(options: ResolvedHostOptions): Promise<ActorHost> {
   const host = new ActorHost(server, !local, options);
   try {
     server.publish(HOST_NAME, host);
+    // an object URI names an actor of this host as it names a published object
+    server.setNameFallback((id) => (host.hasActor(id) ? host.lookup(id) : undefined));
   } catch (err) {
     if (!local) await server.close();
     throw err;
@@ -300,18 +307,21 @@ async function hostOf(client: HostProcess['client']): Promise<HostRef> {
 }
 
 /**
- * The actor at `url` (`<host address>/<id>`, as `actor.url` and `host.urlOf(id)` give it).
+ * The actor at `url`, its object URI (`zp+tcp://host:port/id`, as `actor.url` and
+ * `host.urlOf(id)` give it; `tcp://host:port/id` is read the same). `connect(url)` gives the
+ * same reference, in one round trip.
  * Fails fast: NotFoundError when the host has no such actor (or there is no host),
  * DisconnectedError when nothing answers there.
  */
 export async function lookupUrl<C extends ActorClass = ActorClass>(url: string, options: ConnectHostOptions = {}): Promise<RefOf<C>> {
   checkConnectOptions('lookupUrl', options);
-  const slash = typeof url === 'string' ? url.lastIndexOf('/') : -1;
-  if (slash < 0 || !/^(tcp|ipc):\/\/./.test(url) || slash === url.length - 1 || url.slice(0, slash).endsWith('/')) {
-    throw new InvalidArgumentError(`lookupUrl: expected tcp://host:port/id or ipc://path/id, got ${JSON.stringify(url)}`);
+  let address: string;
+  let id: string;
+  try {
+    ({ address, name: id } = parseObjectUri(url));
+  } catch (err) {
+    throw new InvalidArgumentError(`lookupUrl: expected tcp://host:port/id or ipc://path/id, got ${JSON.stringify(url)} (${(err as Error).message})`);
   }
-  const address = url.slice(0, slash);
-  const id = url.slice(slash + 1);
   let host: HostRef;
   try {
     host = await connectHost(address, options);

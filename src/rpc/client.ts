@@ -640,7 +640,8 @@ export class RPCClient {
   /** The error of an `err` reply; a missing object is named as the proxy knows it. */
   private replyError(error: unknown, sys: string | undefined, target: RemoteRef | undefined): Error {
     const e = errorFromReply(error, sys, this.origin());
-    return target && e instanceof NotFoundError ? new NotFoundError(`proxy to ${target.name || 'object'}: ${e.message}`) : e;
+    // only the server's own NotFoundError is about the target; one thrown by the code it ran is kept
+    return target && sys && e instanceof NotFoundError ? new NotFoundError(`proxy to ${target.name || 'object'}: ${e.message}`) : e;
   }
 
   /** @internal The proxy for a reference held through this client (kept alive by heartbeats). */

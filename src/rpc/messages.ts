@@ -37,6 +37,8 @@ export type Request =
   | ({ type: 'new'; id: number; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption } & Traced)
   | ({ type: 'get'; id: number; server: string; obj: string; path: string[]; ret: ReturnTypeOption } & Traced)
   | ({ type: 'set'; id: number; server: string; obj: string; path: string[]; value: unknown } & Traced)
+  /** Calls run in order, stopping at the first failure; the reply's value is a {@link BatchReply}. */
+  | ({ type: 'batch'; id: number; calls: BatchCall[] } & Traced)
   | { type: 'published'; id: number; name: string }
   | { type: 'import'; id: number; specifier: string }
   | { type: 'ticket'; id: number; server: string; obj: string; for?: string }
@@ -59,6 +61,20 @@ export type Reply =
 /** Request types that carry an object id and a path. */
 export type TargetedRequest = Extract<Request, { obj: string; path: string[] }>;
 
+/** One call of a `batch` request: a `call` request without `id`. */
+export type BatchCall = { type: 'call'; server: string; obj: string; path: string[]; args: unknown[]; ret: ReturnTypeOption };
+
+/**
+ * The value of a `batch` request's `ok` reply: the results of the calls that succeeded, in order;
+ * for the call that failed (the one after them), its error and, for an error of the server's own
+ * machinery, its `sys` code.
+ */
+export interface BatchReply {
+  results: unknown[];
+  error?: unknown;
+  sys?: string;
+}
+
 /**
  * The recipient a ticket is issued for, from what that process said in its `hello`: its server's
  * id, or `pid@host` for a process that runs no server; '' when it never said hello.
@@ -68,9 +84,9 @@ export function recipientOf(info: PeerInfo | undefined): string {
   return info.server || `${info.pid}@${info.host}`;
 }
 
-const requestTypes = new Set(['hello', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'release', 'claim', 'cancel', 'ping', 'hb', 'bye', 'close']);
+const requestTypes = new Set(['hello', 'batch', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'release', 'claim', 'cancel', 'ping', 'hb', 'bye', 'close']);
 /** Requests that carry an `id` (0 when no reply is wanted). */
-const withId = new Set(['hello', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'ping', 'close']);
+const withId = new Set(['hello', 'batch', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'ping', 'close']);
 const returnTypes = new Set(['auto', 'proxy', 'value']);
 
 /** `[id, count, id, count, ...]` */
@@ -102,6 +118,17 @@ export function requestProblem(m: unknown): string | undefined {
       if (r.chain !== undefined && typeof r.chain !== 'string') return `${r.type}: chain must be a string`;
       if (r.budget !== undefined && !(typeof r.budget === 'number' && r.budget >= 0)) return `${r.type}: budget must be a number of ms >= 0`;
       return undefined;
+    case 'batch': {
+      if (!Array.isArray(r.calls) || r.calls.length === 0) return 'batch: calls must be a non-empty array';
+      if (r.chain !== undefined && typeof r.chain !== 'string') return 'batch: chain must be a string';
+      if (r.budget !== undefined && !(typeof r.budget === 'number' && r.budget >= 0)) return 'batch: budget must be a number of ms >= 0';
+      for (const [i, c] of (r.calls as unknown[]).entries()) {
+        const type = (c as { type?: unknown } | null)?.type;
+        const problem = type === 'call' ? requestProblem({ ...(c as object), id: 0, chain: undefined, budget: undefined }) : "type must be 'call'";
+        if (problem) return `batch: calls[${i}]: ${problem}`;
+      }
+      return undefined;
+    }
     case 'published':
       return typeof r.name === 'string' ? undefined : 'published: name must be a string';
     case 'import':

@@ -1,7 +1,7 @@
 /** How errors cross the wire: the server's error reply, and the error the caller sees. */
 import {
   AlreadyExistsError, AuthError, CancelledError, ImportDeniedError, InvalidArgumentError, MessageTooLargeError, NotFoundError,
-  ProtocolError, QueueFullError, RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
+  markRemote, ProtocolError, QueueFullError, RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
 } from '../errors.js';
 import { withoutOwnFrames } from './call-site.js';
 
@@ -28,7 +28,11 @@ const systemErrors: Record<string, ErrorClass> = {
   ERR_IMPORT_DENIED: ImportDeniedError,
 };
 
-/** The error a caller sees for an `err` reply. */
+/**
+ * The error a caller sees for an `err` reply: the decoder rebuilt `error` as an instance of its
+ * class when that class is known here (wire/error-classes.ts); such an error is kept and given
+ * RemoteError's fields, any other becomes a RemoteError.
+ */
 export function errorFromReply(error: unknown, sys: string | undefined, origin: ErrorOrigin): Error {
   const e = error instanceof Error ? error : new Error(describe(error));
   if (sys) {
@@ -38,7 +42,16 @@ export function errorFromReply(error: unknown, sys: string | undefined, origin: 
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(e)) fields[key] = (e as unknown as Record<string, unknown>)[key];
   const stack = typeof e.stack === 'string' ? withoutOwnFrames(e.stack) : undefined;
-  return new RemoteError({ name: e.name, message: e.message, stack, cause: e.cause, fields }, origin);
+  if (Object.getPrototypeOf(e) === Error.prototype) return new RemoteError({ name: e.name, message: e.message, stack, cause: e.cause, fields }, origin);
+  markRemote(e, { remoteName: e.name, remoteMessage: e.message, remoteStack: stack, origin, fields, remoteCode: fields.code });
+  // as a RemoteError's: where it was received, then where it was raised. The message stays the
+  // class's own (its methods may use it), so the origin a RemoteError's message names is here.
+  const here: { stack?: string } = {};
+  Error.captureStackTrace(here, errorFromReply);
+  const frames = (here.stack ?? '').split('\n').slice(1).join('\n');
+  const from = `${origin.server}, pid ${origin.pid} on ${origin.host}`;
+  e.stack = `${e.name}: ${e.message}\n${frames}\n    --- remote stack (${from}) ---\n${stack ?? '(none)'}`;
+  return e;
 }
 
 /** `String(value)`, or a description when the value refuses to be converted. */

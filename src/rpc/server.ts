@@ -30,6 +30,8 @@ import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
 import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
+import { runBatch } from './batch-run.js';
+import { formatObjectUri } from './object-uri.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
 
 /** Options of {@link RPCServer.start}. */
@@ -157,6 +159,7 @@ export class RPCServer {
 
   private link!: RouterLink;
   private readonly published = new Map<string, object>();
+  private nameFallback: ((name: string) => object | undefined) | undefined;
   private readonly peers = new Map<string, Peer>();
   private readonly importModule: (url: string) => Promise<unknown>;
   private readonly imports: ImportGate;
@@ -263,6 +266,22 @@ export class RPCServer {
   /** Removes a published name (clients holding proxies keep them). */
   unpublish(name: string): void {
     this.published.delete(name);
+  }
+
+  /**
+   * The object URI of `name` on this server (`zp+tcp://host:port/name`), what `connect(uri)`
+   * takes; `name` is a published name or an actor id of this process's host.
+   */
+  uri(name: string): string {
+    return formatObjectUri(this.advertisedAddress, name);
+  }
+
+  /**
+   * @internal What a name that nothing is published under resolves to (the actor host's ids), so
+   * that object URIs name published objects and actors by one rule.
+   */
+  setNameFallback(fallback: ((name: string) => object | undefined) | undefined): void {
+    this.nameFallback = fallback;
   }
 
   /**
@@ -390,9 +409,11 @@ export class RPCServer {
       case 'get':
       case 'set':
         return this.execute(caller, m);
+      case 'batch':
+        return this.executeBatch(caller, m);
       case 'published':
         return this.answer(caller, m.id, 'proxy', () => {
-          const obj = this.published.get(m.name);
+          const obj = this.published.get(m.name) ?? this.nameFallback?.(m.name);
           if (!obj) fail(new NotFoundError(`nothing is published as ${JSON.stringify(m.name)} on ${this.name}`));
           return obj;
         });
@@ -490,6 +511,17 @@ export class RPCServer {
       }
       return Promise.resolve(result).finally(done);
     }, m);
+  }
+
+  /** Runs an explicit batch (rpc/batch-run.ts); cancelling it stops it before its next call. */
+  private executeBatch(caller: Caller, m: Extract<Request, { type: 'batch' }>): void {
+    const { peer } = caller;
+    const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);
+    if (m.id) peer.calls.set(m.id, call);
+    this.answer(caller, m.id, 'auto', () =>
+      runBatch(m.calls, call.signal, (c) => runInCall(call, () => this.perform(this.lookup(c.server, c.obj, caller.id), c as TargetedRequest))).finally(
+        () => void (m.id && peer.calls.delete(m.id)),
+      ));
   }
 
   private isOwnerToken(token: string): boolean {

@@ -5,6 +5,7 @@
  */
 import { binaryKind, bytesOf, fromBytes } from './binary.js';
 import { Ext } from './ext-codes.js';
+import { bareInstance, errorClassFor, errorClassName } from './error-classes.js';
 import { refFromPayload, refToPayload, type RefDecodeHooks, type RefEncodeHooks } from './refs.js';
 import { hasTypePredicates, userTypeNamed, userTypeOf } from './user-types.js';
 
@@ -74,9 +75,6 @@ export interface ExtValue {
   payload: unknown;
 }
 
-const builtinErrors: Record<string, ErrorConstructor> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-};
 const standardErrorKeys = new Set(['name', 'message', 'stack', 'cause']);
 
 function isPlainObject(value: object): boolean {
@@ -87,7 +85,12 @@ function isPlainObject(value: object): boolean {
 function errorPayload(err: Error): unknown[] {
   const fields: Record<string, unknown> = {};
   for (const key of Object.keys(err)) if (!standardErrorKeys.has(key)) fields[key] = (err as unknown as Record<string, unknown>)[key];
-  return [err.name, err.message, err.stack ?? '', err.cause, fields];
+  // an AggregateError's `errors` is not enumerable, yet it is what the error is about
+  if (err instanceof AggregateError) fields.errors = err.errors;
+  const cls = errorClassName(err);
+  const payload = [err.name, err.message, err.stack ?? '', err.cause, fields];
+  if (cls !== undefined) payload.push(cls);
+  return payload;
 }
 
 function binaryExt(value: object, state: EncodeState): ExtValue {
@@ -140,15 +143,24 @@ function builtinExt(value: object): ExtValue | undefined {
   return undefined;
 }
 
+/**
+ * The error a payload describes: an instance of the class registered under its class name (a
+ * standard class by its `name` when it carries none), else a plain Error carrying that name. No constructor runs and fields are defined, never assigned, so a
+ * peer's payload can neither run code nor reach a prototype.
+ */
 function reviveError(p: unknown): Error {
   if (!Array.isArray(p) || typeof p[0] !== 'string' || typeof p[1] !== 'string') throw new TypeError('malformed error value');
-  const [name, message, stack, cause, fields] = p as [string, string, unknown, unknown, unknown];
-  const Ctor = builtinErrors[name] ?? Error;
-  const err = cause === undefined ? new Ctor(message) : new Ctor(message, { cause });
+  const [name, message, stack, cause, fields, cls] = p as [string, string, unknown, unknown, unknown, unknown];
+  if (cls !== undefined && typeof cls !== 'string') throw new TypeError('malformed error value: its class name must be a string');
+  const err = bareInstance(errorClassFor(cls, name) ?? Error, message, cause);
   if (err.name !== name) Object.defineProperty(err, 'name', { value: name, configurable: true, writable: true });
   if (typeof stack === 'string' && stack) err.stack = stack;
   if (fields && typeof fields === 'object') {
-    for (const [k, v] of Object.entries(fields)) if (k !== '__proto__') (err as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(fields)) {
+      // as on the sender, an AggregateError's `errors` is not enumerable
+      const enumerable = !(k === 'errors' && err instanceof AggregateError);
+      if (k !== '__proto__') Object.defineProperty(err, k, { value: v, enumerable, writable: true, configurable: true });
+    }
   }
   return err;
 }

@@ -13,6 +13,7 @@ import {
 } from 'zeroproc';
 import { pushLocalSink } from '../../dist/src/log/local.js';
 import * as samples from '../fixtures/actor/samples.js';
+import { failure } from '../helpers/failure.js';
 
 type Samples = typeof samples;
 type SampleName = { [K in keyof Samples]: Samples[K] extends ActorClass ? K : never }[keyof Samples];
@@ -63,15 +64,6 @@ async function inAChild(): Promise<Place> {
 /** The stable code of an actor error, whether it was raised here or came from another process. */
 function codeOf(err: unknown): unknown {
   return err instanceof RemoteError ? err.remoteCode : (err as { code?: unknown }).code;
-}
-
-async function failure(promise: PromiseLike<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -286,7 +286,8 @@ describe('errors', () => {
     const s = await svc();
     const err = (await s.throwType().catch((e: unknown) => e)) as RemoteError;
     expect(err).toBeInstanceOf(RemoteError);
-    expect(err.code).toBe('ERR_REMOTE');
+    // a standard class is kept (test/integration/rpc-error-classes.test.ts)
+    expect(err).toBeInstanceOf(TypeError);
     expect(err.remoteName).toBe('TypeError');
     expect(err.message).toContain('wrong type here');
     expect(err.origin.server).toBe('test-server');
@@ -297,6 +298,7 @@ describe('errors', () => {
 
   test('cause and own fields survive', async () => {
     const err = (await (await svc()).throwCustom().catch((e: unknown) => e)) as RemoteError;
+    expect(err.code).toBe('ERR_REMOTE');
     expect(err.remoteCode).toBe('E_CUSTOM');
     expect(err.fields.detail).toBe(42);
     expect((err.cause as Error).name).toBe('RangeError');

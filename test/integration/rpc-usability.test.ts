@@ -7,6 +7,9 @@ class Shop {
   sell(): never {
     throw new RangeError('sold out');
   }
+  close(): never {
+    throw new Error('closed for the day');
+  }
   never(): Promise<never> {
     return new Promise(() => undefined);
   }
@@ -71,18 +74,28 @@ describe('what a user sees', () => {
 
   test("a RemoteError keeps the remote's bare message beside its decorated one", async () => {
     const shop = await client.get<Shop>('shop');
-    const err = await shop.sell().catch((e: unknown) => e);
+    const err = await shop.close().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RemoteError);
-    expect((err as RemoteError).remoteMessage).toBe('sold out');
-    expect((err as RemoteError).message).toMatch(/^RangeError: sold out \(in shop-server, pid \d+ on /);
+    expect((err as RemoteError).remoteMessage).toBe('closed for the day');
+    expect((err as RemoteError).message).toMatch(/^Error: closed for the day \(in shop-server, pid \d+ on /);
+  });
+
+  test('an error of a kept class keeps its own message; its stack names where it came from', async () => {
+    const shop = await client.get<Shop>('shop');
+    const err = (await shop.sell().catch((e: unknown) => e)) as RangeError & RemoteError;
+    expect(err).toBeInstanceOf(RangeError);
+    expect(err.message).toBe('sold out');
+    expect(err.remoteMessage).toBe('sold out');
+    expect(err.stack).toMatch(/\n {4}--- remote stack \(shop-server, pid \d+ on .+\) ---\n/);
   });
 
   test("a failed call's stack shows the caller's line, and neither side's zeroproc frames", async () => {
     const shop = await client.get<Shop>('shop');
     const err = (await checkout(shop)) as RemoteError;
+    expect(err).toBeInstanceOf(RangeError);
     expect(err).toBeInstanceOf(RemoteError);
     const [local, remote] = err.stack!.split('--- remote stack');
-    expect(local).toMatch(/^RemoteError: RangeError: sold out \(in shop-server/);
+    expect(local).toMatch(/^RangeError: sold out\n/);
     expect(local).toMatch(/at (async )?checkout \(.*rpc-usability\.test\.ts:\d+:\d+\)/);
     expect(remote).toMatch(/at Shop\.sell \(.*rpc-usability\.test\.ts:\d+:\d+\)/);
     expect(err.stack!.split('\n').filter((l) => OWN_FRAME.test(l) && !l.includes('test.ts'))).toEqual([]);
