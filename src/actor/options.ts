@@ -3,6 +3,7 @@
  * `mailbox`, `onError`), their defaults and their checks, before anything is created.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { declaredOneway } from '../rpc/exposure.js';
 import type { Authkey } from '../wire/authkey.js';
 
 /** What a failure nobody receives (a throw in a tell, a timer's tick) does to the actor. */
@@ -42,7 +43,7 @@ export interface ResolvedHostOptions {
 
 /** What an actor class declares about its messages, checked. */
 export interface ActorDeclarations {
-  /** Methods sent as tells (`'off'`). */
+  /** Methods sent as tells (`'off'`): `static tell` and `static oneway`, one table (rpc/exposure.ts). */
   tells: ReadonlySet<string>;
   /** Methods that may interleave with other messages at their awaits. */
   parallel: ReadonlySet<string>;
@@ -95,6 +96,7 @@ function methodList(cls: string, key: string, value: unknown): Set<string> {
 export type ActorClassStatics = {
   readonly name: string;
   readonly tell?: readonly string[];
+  readonly oneway?: readonly string[];
   readonly parallel?: readonly string[];
   readonly reentrant?: boolean;
   readonly mailbox?: MailboxOptions;
@@ -108,7 +110,8 @@ export function actorDeclarations(Class: ActorClassStatics): ActorDeclarations {
   let found = declared.get(Class);
   if (found) return found;
   const cls = Class.name || '(anonymous)';
-  const tells = methodList(cls, 'tell', Class.tell);
+  // one oneway table for RPC objects and actors: `static tell` and `static oneway` both fill it
+  const tells = declaredOneway(Class, `actor class ${cls}`);
   const parallel = methodList(cls, 'parallel', Class.parallel);
   const reentrant = Class.reentrant ?? false;
   if (typeof reentrant !== 'boolean') throw new InvalidArgumentError(`actor class ${cls}: \`static reentrant\` must be a boolean, got ${show(reentrant)}`);
