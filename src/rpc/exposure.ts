@@ -11,8 +11,10 @@ import { userTypeOf } from '../wire/user-types.js';
 
 /** What may be reached on an object, and which of its methods answer nothing. */
 export interface MemberPolicy {
-  /** The only names a client may read, call or set; undefined: the default rule. */
+  /** The only names a client may read, call or set (the list and the oneway methods); undefined: the default rule. */
   readonly expose: ReadonlySet<string> | undefined;
+  /** The expose list as declared, without the oneway methods. */
+  readonly listed: readonly string[] | undefined;
   /** Methods that never answer: a call returns at once and is sent `'off'`. */
   readonly oneway: ReadonlySet<string>;
   /** `oneway` as references carry it (one array per policy, shared by every reference). */
@@ -50,7 +52,7 @@ export interface DeclaringClass {
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** The policy of objects that declare nothing. */
-export const DEFAULT_POLICY: MemberPolicy = Object.freeze({ expose: undefined, oneway: EMPTY, onewayList: Object.freeze([]) });
+export const DEFAULT_POLICY: MemberPolicy = Object.freeze({ expose: undefined, listed: undefined, oneway: EMPTY, onewayList: Object.freeze([]) });
 
 /** Path segments nobody may walk through: they lead to constructors and from there to code execution. */
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
@@ -75,7 +77,7 @@ export const publishOptionRules: OptionRules = { expose: names, oneway: names };
 function makePolicy(expose: readonly string[] | undefined, oneway: ReadonlySet<string>): MemberPolicy {
   if (expose === undefined && oneway.size === 0) return DEFAULT_POLICY;
   const onewayList = Object.freeze([...oneway]);
-  return Object.freeze({ expose: expose === undefined ? undefined : new Set([...expose, ...oneway]), oneway, onewayList });
+  return Object.freeze({ expose: expose === undefined ? undefined : new Set([...expose, ...oneway]), listed: expose, oneway, onewayList });
 }
 
 /** `value` checked as a list of names of `what` (members, methods): `static key` of `owner` (`class Cart`). */
@@ -146,7 +148,7 @@ export function setObjectPolicy(where: string, obj: object, options: PublishOpti
   checkOptions(where, options, publishOptionRules);
   const inherited = policyOf(obj);
   if (!options || (options.expose === undefined && options.oneway === undefined)) return;
-  const expose = options.expose ?? (inherited.expose && [...inherited.expose]);
+  const expose = options.expose ?? inherited.listed;
   const oneway = options.oneway ? new Set(options.oneway) : inherited.oneway;
   byObject.set(obj, makePolicy(expose, oneway));
 }
