@@ -112,6 +112,8 @@ export class CellClient implements RefClient {
     } catch (err) {
       return refuse(options.mode, err as Error);
     }
+    const hidden = cell.refusal(name);
+    if (hidden) return refuse(options.mode, hidden);
     const { parallel, reentrant } = cell.declarations;
     const context = currentCall();
     const env: Envelope = {

@@ -3,7 +3,7 @@
  * `mailbox`, `onError`), their defaults and their checks, before anything is created.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { declaredOneway } from '../rpc/exposure.js';
+import { classPolicy, declaredOneway } from '../rpc/exposure.js';
 import type { Authkey } from '../wire/authkey.js';
 
 /** What a failure nobody receives (a throw in a tell, a timer's tick) does to the actor. */
@@ -47,6 +47,8 @@ export interface ActorDeclarations {
   tells: ReadonlySet<string>;
   /** Methods that may interleave with other messages at their awaits. */
   parallel: ReadonlySet<string>;
+  /** `static expose`: the only messages the actor answers (its tells included); undefined: no list. */
+  expose: ReadonlySet<string> | undefined;
   /** Every message may interleave at its awaits. */
   reentrant: boolean;
   /** Mailbox bound, or undefined for the host's default. */
@@ -97,6 +99,7 @@ export type ActorClassStatics = {
   readonly name: string;
   readonly tell?: readonly string[];
   readonly oneway?: readonly string[];
+  readonly expose?: readonly string[];
   readonly parallel?: readonly string[];
   readonly reentrant?: boolean;
   readonly mailbox?: MailboxOptions;
@@ -118,7 +121,7 @@ export function actorDeclarations(Class: ActorClassStatics): ActorDeclarations {
   const onError = Class.onError ?? 'resume';
   if (onError !== 'resume' && onError !== 'restart' && onError !== 'stop') throw new InvalidArgumentError(`actor class ${cls}: \`static onError\` must be 'resume', 'restart' or 'stop', got ${show(onError)}`);
   const max = Class.mailbox === undefined ? undefined : checkMailbox(`actor class ${cls}: \`static\``, Class.mailbox);
-  found = { tells, parallel, reentrant, max, onError };
+  found = { tells, parallel, expose: classPolicy(Class).expose, reentrant, max, onError };
   declared.set(Class, found);
   return found;
 }

@@ -201,6 +201,33 @@ describe('declared exposure: only the listed members', () => {
     await expect(listed.add(1, 2)).rejects.toThrow(NotExposedError);
   });
 
+  test("an actor's `static expose` lists the messages it answers: others are refused before they are queued", async () => {
+    class Teller extends Actor {
+      static expose = ['balance'] as const;
+      static tell = ['deposit'] as const;
+      total = 0;
+      deposit(n: number): void {
+        this.total += n;
+      }
+      balance(): number {
+        return this.total;
+      }
+      reset(): void {
+        this.total = 0;
+      }
+    }
+    const host = await createHost();
+    try {
+      const teller = await host.spawn('teller', Teller);
+      teller.deposit(5);
+      await expect(teller.reset()).rejects.toThrow('"reset" of Teller is not exposed');
+      await expect(teller.total).rejects.toThrow(NotExposedError);
+      expect(await teller.balance()).toBe(5);
+    } finally {
+      await host.shutdown();
+    }
+  });
+
   test('publish options are checked before anything is published', async () => {
     const server = await RPCServer.start({ address: 'tcp://127.0.0.1:*' });
     try {
