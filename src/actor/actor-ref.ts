@@ -125,7 +125,7 @@ export class CellClient implements RefClient {
       reply: undefined,
       interleaves: reentrant || parallel.has(name),
     };
-    // a tell arrives as 'off': the reference's proxy sends every declared oneway method so
+    // a tell comes in 'off': the reference's proxy sends each declared oneway method that way
     const mode = options.mode;
     if (mode === 'off') {
       cell.deliver(env);
