@@ -195,6 +195,37 @@ export function builtinRefusal(holder: object, segment: string, member: unknown)
   return builtins?.includes(member) && !policyOf(holder).expose ? refusal(segment, holder, BUILT_IN) : undefined;
 }
 
+/** The built-ins that call a function: remotely, they call it, but never with the caller's `this`. */
+const INVOKERS = { call: Function.prototype.call, apply: Function.prototype.apply, bind: Function.prototype.bind };
+
+/** How a client invoked a function through one of its built-in invokers. */
+export type Invoker = keyof typeof INVOKERS;
+
+/**
+ * Whether a call of `holder[segment]` is `fn.call(...)`, `fn.apply(...)` or `fn.bind(...)` of a
+ * function that does not expose them by name. Library code calls callbacks this way (Node's
+ * EventEmitter runs `handler.apply(this, args)`), so such a call runs the function (see
+ * {@link invokeWithOwnThis}) instead of being refused; reading them is refused like any built-in.
+ */
+export function invokerOf(holder: object, segment: string): Invoker | undefined {
+  if (typeof holder !== 'function' || !Object.hasOwn(INVOKERS, segment)) return undefined;
+  const kind = segment as Invoker;
+  return (holder as unknown as Record<string, unknown>)[kind] === INVOKERS[kind] && !policyOf(holder).expose ? kind : undefined;
+}
+
+/**
+ * Runs `fn.call(_, ...rest)`, `fn.apply(_, list)` or `fn.bind(_, ...rest)` with `self` (the object
+ * `fn` was read from) in place of the `this` the client gave: a client may call what it can
+ * reach, never with a `this` of its choosing (`vault.open.call({ _secret: guess }, guess)`).
+ */
+export function invokeWithOwnThis(kind: Invoker, fn: (...args: unknown[]) => unknown, self: unknown, args: readonly unknown[]): unknown {
+  if (kind === 'bind') return fn.bind(self, ...args.slice(1));
+  if (kind === 'call') return Reflect.apply(fn, self, args.slice(1));
+  const list = args[1];
+  if (list !== undefined && list !== null && !Array.isArray(list)) throw new InvalidArgumentError(`${fn.name || 'function'}.apply: the arguments must be an array, got ${describeValue(list)}`);
+  return Reflect.apply(fn, self, list ?? []);
+}
+
 /**
  * What a `'value'` result becomes: a class instance whose policy hides some of its own fields
  * goes as a plain object of the fields a client could read one by one (no `_private` ones, or

@@ -25,7 +25,7 @@ import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
 import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnTypeOption, type TargetedRequest } from './messages.js';
 import { checkImportPolicy, ImportGate, type ImportPolicy } from './import-policy.js';
-import { builtinRefusal, exposedValue, isForbiddenSegment, memberRefusal, policyOf, setObjectPolicy, type PublishOptions } from './exposure.js';
+import { builtinRefusal, exposedValue, invokerOf, invokeWithOwnThis, isForbiddenSegment, memberRefusal, policyOf, setObjectPolicy, type PublishOptions } from './exposure.js';
 import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
@@ -583,6 +583,11 @@ export class RPCServer {
       }
       case 'call': {
         const holder = last === undefined ? undefined : this.resolvePath(root, m.path.slice(0, -1));
+        const invoker = isObject(holder) ? invokerOf(holder, last!) : undefined;
+        if (invoker) {
+          const self = m.path.length > 1 ? this.resolvePath(root, m.path.slice(0, -2)) : undefined;
+          return invokeWithOwnThis(invoker, holder as (...args: unknown[]) => unknown, self, m.args);
+        }
         const fn = last === undefined ? root : this.resolvePath(holder, [last]);
         if (typeof fn !== 'function') fail(new InvalidArgumentError(`${m.path.join('.') || 'the object'} is not a function (it is ${fn === null ? 'null' : typeof fn})`));
         // a oneway method answers nothing, even to a caller that did not know: it is answered
