@@ -21,7 +21,8 @@ export type ZeroprocErrorCode =
   | 'ERR_INVALID_ARGUMENT'
   | 'ERR_IMPORT_DENIED'
   | 'ERR_ACTOR_STOPPED'
-  | 'ERR_NOT_OWNER';
+  | 'ERR_NOT_OWNER'
+  | 'ERR_NOT_EXPOSED';
 
 /** Base class of every zeroproc error. */
 export class ZeroprocError extends Error {
@@ -184,6 +185,15 @@ export class AuthError extends ZeroprocError {
 /** A named or numbered object does not exist (never published, released, or unknown). */
 export class NotFoundError extends ZeroprocError {
   override readonly code = 'ERR_NOT_FOUND' as const;
+}
+
+/**
+ * A client asked for a member its server does not expose: a `_private` one, a built-in such as
+ * `toString` or `call`, or one missing from the object's expose list. Says nothing about whether
+ * the member exists.
+ */
+export class NotExposedError extends ZeroprocError {
+  override readonly code = 'ERR_NOT_EXPOSED' as const;
 }
 
 /** A name is already taken. */

@@ -8,6 +8,7 @@ import { rateLimited } from '../diagnostics.js';
 import { ActorStoppedError, InvalidArgumentError, QueueFullError } from '../errors.js';
 import { getLogger } from '../log/logger.js';
 import { CallState, runInCall } from '../rpc/call-context.js';
+import { memberRefusal } from '../rpc/exposure.js';
 import type { PeerInfo } from '../rpc/messages.js';
 import { constructAs, type ActorIdentity } from './actor.js';
 import type { ActorHost } from './host.js';
@@ -154,6 +155,14 @@ export class ActorCell {
   private async callHook(name: 'onStart' | 'onStop'): Promise<void> {
     const hook = (this.instance as Record<string, unknown>)[name];
     if (typeof hook === 'function') await runInCall(this.context(undefined, undefined), () => hook.call(this.instance));
+  }
+
+  /**
+   * Why message `name` is refused before it is queued: an actor whose class lists its messages
+   * (`static expose`) answers nothing else, as any object with a list. Undefined when it may go.
+   */
+  refusal(name: string): Error | undefined {
+    return this.declarations.expose ? memberRefusal(this.instance, name) : undefined;
   }
 
   /** Whether the actor takes messages. */

@@ -18,14 +18,11 @@ import type { RPCServer } from '../rpc/server.js';
 import { ActorContext, checkMessageName, type ActorCell, type Envelope, type Reply } from './actor-cell.js';
 
 /**
- * The name an actor reference carries on the wire: the class and its tells, so a process that
- * receives the reference knows which methods to send `'off'` without asking.
+ * The name an actor reference carries on the wire, by which a receiving process knows it for an
+ * actor reference; its tells travel in the reference's oneway list, like any object's oneway
+ * methods (rpc/exposure.ts), so the receiver sends them `'off'` without asking.
  */
-const WIRE_NAME = /^actor:([^(]*)\(([^)]*)\)$/;
-
-function wireName(className: string, tells: ReadonlySet<string>): string {
-  return `actor:${className}(${[...tells].join(',')})`;
-}
+const WIRE_PREFIX = 'actor:';
 
 /** One ask waiting for its answer. */
 class Ask implements Reply {
@@ -115,8 +112,9 @@ export class CellClient implements RefClient {
     } catch (err) {
       return refuse(options.mode, err as Error);
     }
-    const { tells, parallel, reentrant } = cell.declarations;
-    const isTell = request.type === 'call' && tells.has(name);
+    const hidden = cell.refusal(name);
+    if (hidden) return refuse(options.mode, hidden);
+    const { parallel, reentrant } = cell.declarations;
     const context = currentCall();
     const env: Envelope = {
       kind: request.type,
@@ -127,7 +125,8 @@ export class CellClient implements RefClient {
       reply: undefined,
       interleaves: reentrant || parallel.has(name),
     };
-    const mode = isTell ? 'off' : options.mode;
+    // a tell comes in 'off': the reference's proxy sends each declared oneway method that way
+    const mode = options.mode;
     if (mode === 'off') {
       cell.deliver(env);
       return undefined;
@@ -171,21 +170,20 @@ export function homeReference(server: RPCServer, className: string, tells: Reado
   let ref: RemoteRef | undefined;
   const proxy = makeProxy({ get ref() { return ref!; }, path: [], options: defaultCallOptions }) as object;
   const obj = server.table.grant(proxy, holder);
-  ref = new RemoteRef(client, server.id, obj, true, wireName(className, tells));
+  ref = new RemoteRef(client, server.id, obj, true, `${WIRE_PREFIX}${className}`, [...tells]);
   return { proxy, client, release: () => server.table.release(obj, holder, 1) };
 }
 
-/** The client of an actor reference received from another process: sends its tells `'off'`. */
+/** The client of an actor reference received from another process: its asks carry their budget. */
 class RemoteActorClient implements RefClient {
-  constructor(private readonly inner: RemoteRef, private readonly tells: ReadonlySet<string>) {}
+  constructor(private readonly inner: RemoteRef) {}
 
   get address(): string {
     return this.inner.client.address;
   }
 
   request(_ref: RemoteRef, request: ObjectRequest, options: ResolvedCallOptions): unknown {
-    const isTell = request.type === 'call' && request.path.length === 1 && this.tells.has(request.path[0]!);
-    if (isTell || options.mode === 'off') return this.inner.client.request(this.inner, request, { ...options, mode: 'off' });
+    if (options.mode === 'off') return this.inner.client.request(this.inner, request, options);
     // an ask carries how long its caller waits, so the asks it makes in turn wait no longer
     const timeout = inheritTimeout(options.timeout || (this.inner.client as RPCClient).defaultTimeout);
     (request as Traced).budget = timeout;
@@ -202,10 +200,8 @@ class RemoteActorClient implements RefClient {
 }
 
 setReferenceView((proxy, wire) => {
-  const named = WIRE_NAME.exec(wire.name);
-  if (!named || wire.path.length > 0) return proxy;
+  if (!wire.name.startsWith(WIRE_PREFIX) || wire.path.length > 0) return proxy;
   const inner = proxyState(proxy)!.ref;
-  const tells = new Set(named[2] ? named[2].split(',') : []);
-  const ref = new RemoteRef(new RemoteActorClient(inner, tells), inner.server, inner.obj, inner.callable, inner.name);
+  const ref = new RemoteRef(new RemoteActorClient(inner), inner.server, inner.obj, inner.callable, inner.name, inner.oneway);
   return makeProxy({ ref, path: [], options: defaultCallOptions });
 });

@@ -3,6 +3,7 @@
  * `mailbox`, `onError`), their defaults and their checks, before anything is created.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { classPolicy, declaredOneway } from '../rpc/exposure.js';
 import type { Authkey } from '../wire/authkey.js';
 
 /** What a failure nobody receives (a throw in a tell, a timer's tick) does to the actor. */
@@ -42,10 +43,12 @@ export interface ResolvedHostOptions {
 
 /** What an actor class declares about its messages, checked. */
 export interface ActorDeclarations {
-  /** Methods sent as tells (`'off'`). */
+  /** Methods sent as tells (`'off'`): `static tell` and `static oneway`, one table (rpc/exposure.ts). */
   tells: ReadonlySet<string>;
   /** Methods that may interleave with other messages at their awaits. */
   parallel: ReadonlySet<string>;
+  /** `static expose`: the only messages the actor answers (its tells included); undefined: no list. */
+  expose: ReadonlySet<string> | undefined;
   /** Every message may interleave at its awaits. */
   reentrant: boolean;
   /** Mailbox bound, or undefined for the host's default. */
@@ -95,6 +98,8 @@ function methodList(cls: string, key: string, value: unknown): Set<string> {
 export type ActorClassStatics = {
   readonly name: string;
   readonly tell?: readonly string[];
+  readonly oneway?: readonly string[];
+  readonly expose?: readonly string[];
   readonly parallel?: readonly string[];
   readonly reentrant?: boolean;
   readonly mailbox?: MailboxOptions;
@@ -108,14 +113,15 @@ export function actorDeclarations(Class: ActorClassStatics): ActorDeclarations {
   let found = declared.get(Class);
   if (found) return found;
   const cls = Class.name || '(anonymous)';
-  const tells = methodList(cls, 'tell', Class.tell);
+  // one oneway table for RPC objects and actors: `static tell` and `static oneway` both fill it
+  const tells = declaredOneway(Class, `actor class ${cls}`);
   const parallel = methodList(cls, 'parallel', Class.parallel);
   const reentrant = Class.reentrant ?? false;
   if (typeof reentrant !== 'boolean') throw new InvalidArgumentError(`actor class ${cls}: \`static reentrant\` must be a boolean, got ${show(reentrant)}`);
   const onError = Class.onError ?? 'resume';
   if (onError !== 'resume' && onError !== 'restart' && onError !== 'stop') throw new InvalidArgumentError(`actor class ${cls}: \`static onError\` must be 'resume', 'restart' or 'stop', got ${show(onError)}`);
   const max = Class.mailbox === undefined ? undefined : checkMailbox(`actor class ${cls}: \`static\``, Class.mailbox);
-  found = { tells, parallel, reentrant, max, onError };
+  found = { tells, parallel, expose: classPolicy(Class).expose, reentrant, max, onError };
   declared.set(Class, found);
   return found;
 }

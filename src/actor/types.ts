@@ -3,19 +3,17 @@
  * another process.
  */
 import type { CallMode } from '../rpc/options.js';
-import type { AnyRemote, REMOTE, Remote } from '../rpc/types.js';
+import type { AnyRemote, OnewayMethod, OnewayOf, REMOTE, Remote } from '../rpc/types.js';
 import type { ActorClassStatics } from './options.js';
 
 /** Members of an actor that are its own business, not messages. */
 type Private = 'onStart' | 'onStop' | 'log' | 'host' | 'self' | 'url' | `_${string}`;
 
-type TellMethod<F> = F extends (...args: infer A) => unknown ? (...args: A) => void : never;
-
 /** Any class that can be spawned as an actor. */
 export type ActorClass = (abstract new (...args: never[]) => object) & ActorClassStatics;
 
-/** The names a class lists in `static tell`. */
-export type TellsOf<C> = C extends { readonly tell: readonly (infer K)[] } ? K & string : never;
+/** The names a class lists in `static tell` (or `static oneway`: one table). */
+export type TellsOf<C> = OnewayOf<C>;
 
 /**
  * A reference to an actor whose instances are `T`, with the tell methods `Tells`: an ask returns
@@ -24,7 +22,7 @@ export type TellsOf<C> = C extends { readonly tell: readonly (infer K)[] } ? K &
  * `release`, passing it to other processes).
  */
 export type ActorRef<T, Tells extends string = never, M extends CallMode = 'sync'> = {
-  readonly [K in Exclude<keyof T & string, Private>]: K extends Tells ? TellMethod<T[K]> : K extends keyof Remote<T, M> ? Remote<T, M>[K] : never;
+  readonly [K in Exclude<keyof T & string, Private>]: K extends Tells ? OnewayMethod<T[K]> : K extends keyof Remote<T, M> ? Remote<T, M>[K] : never;
 } & Pick<Remote<T, M>, typeof REMOTE | typeof Symbol.dispose>;
 
 /** The reference `host.spawn(id, Class)` gives for class `C`. */

@@ -647,7 +647,7 @@ export class RPCClient {
   /** @internal The proxy for a reference held through this client (kept alive by heartbeats). */
   proxyFor(ref: RefWire): unknown {
     this.heldRefs++;
-    return makeProxy({ ref: new RemoteRef(this, ref.server, ref.obj, ref.callable, ref.name), path: ref.path, options: defaultCallOptions });
+    return makeProxy({ ref: new RemoteRef(this, ref.server, ref.obj, ref.callable, ref.name, ref.oneway), path: ref.path, options: defaultCallOptions });
   }
 }
 

@@ -8,6 +8,7 @@ export { byRef, setDefaultAuthkey, getDefaultAuthkey, setLocalServer, getLocalSe
 export { currentCall, type CallContext } from './call-context.js';
 export { DEFAULT_TIMEOUT, type CallMode, type CallOptions } from './options.js';
 export type { ReturnTypeOption, PeerInfo } from './messages.js';
-export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote, Returned, ValueTypes } from './types.js';
+export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote, Returned, ValueTypes, OnewayOf, OnewayMethod } from './types.js';
+export type { PublishOptions, DeclaringClass } from './exposure.js';
 export { connect, formatObjectUri, parseObjectUri, type ConnectOptions, type ObjectUri } from './object-uri.js';
 export { batch, type Batch, type BatchOptions, type BatchRecorder, type BatchResult } from './batch.js';

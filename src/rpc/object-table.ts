@@ -3,11 +3,17 @@ import { randomId } from './random-id.js';
 
 interface Entry {
   id: string;
+  /** The object; once revoked, a placeholder, so the table no longer keeps the object alive. */
   obj: object;
   /** References held, by peer (routing id) or by pending ticket (`ticket:<id>`). */
   holders: Map<string, number>;
   total: number;
+  /** The server took the object back: its references stay counted until released, and find nothing. */
+  revoked: boolean;
 }
+
+/** What a revoked entry holds instead of its object. */
+const REVOKED = Object.freeze({});
 
 interface Ticket {
   entry: Entry;
@@ -23,27 +29,31 @@ export type ClaimOutcome = 'claimed' | 'unknown' | 'refused';
  * A server's table of objects handed out by reference. An object lives while any holder has a
  * reference to it: a peer that received it, or a ticket travelling to a third process. Ids and
  * tickets are 128 random bits, never reused: a stale or guessed reference finds nothing rather
- * than the wrong object.
+ * than the wrong object. A revoked object leaves a tombstone under its id until its last
+ * reference is released, so its holders learn it was revoked (and the tombstones are bounded by
+ * the references, as the entries were).
  */
 export class ObjectTable {
   private readonly byId = new Map<string, Entry>();
   private readonly byObject = new Map<object, Entry>();
   private readonly tickets = new Map<string, Ticket>();
+  /** Tombstones in `byId`. */
+  private revokedCount = 0;
 
   /**
    * @param onEmpty called when the last object leaves the table
    */
   constructor(private readonly ticketTtl: number, private readonly onEmpty: () => void = () => {}) {}
 
-  /** Number of live objects. */
+  /** Number of live objects (revoked ones not counted). */
   get size(): number {
-    return this.byId.size;
+    return this.byId.size - this.revokedCount;
   }
 
   private entryFor(obj: object): Entry {
     let entry = this.byObject.get(obj);
     if (!entry) {
-      entry = { id: randomId(), obj, holders: new Map(), total: 0 };
+      entry = { id: randomId(), obj, holders: new Map(), total: 0, revoked: false };
       this.byId.set(entry.id, entry);
       this.byObject.set(obj, entry);
     }
@@ -64,8 +74,9 @@ export class ObjectTable {
     entry.total -= k;
     if (entry.total === 0) {
       this.byId.delete(entry.id);
-      this.byObject.delete(entry.obj);
-      if (this.byId.size === 0) this.onEmpty();
+      if (entry.revoked) this.revokedCount--;
+      else this.byObject.delete(entry.obj);
+      if (this.size === 0) this.onEmpty();
     }
   }
 
@@ -141,10 +152,27 @@ export class ObjectTable {
     for (const [ticket, t] of this.tickets) if (t.expires <= now) this.consumeTicket(ticket);
   }
 
+  /**
+   * Takes `obj` back: every reference to it (held by any peer, or travelling with a ticket) finds
+   * NotFoundError "revoked" from now on. Handing the object out again gives it a new id. Returns
+   * whether it had been handed out.
+   */
+  revoke(obj: object): boolean {
+    const entry = this.byObject.get(obj);
+    if (!entry) return false;
+    this.byObject.delete(obj);
+    entry.obj = REVOKED;
+    entry.revoked = true;
+    this.revokedCount++;
+    if (this.size === 0) this.onEmpty();
+    return true;
+  }
+
   /** The object with id `id`; NotFoundError naming it when it is not (or no longer) here. */
   get(id: string): object {
     const entry = this.byId.get(id);
     if (!entry) throw new NotFoundError(`object ${id} does not exist on this server (never handed out by it, or released)`);
+    if (entry.revoked) throw revokedError(id);
     return entry.obj;
   }
 
@@ -155,6 +183,7 @@ export class ObjectTable {
   getFor(id: string, holder: string): object {
     const entry = this.byId.get(id);
     if (!entry?.holders.has(holder)) throw new NotFoundError(`object ${id} does not exist on this server, or was never handed to this client (or it released it)`);
+    if (entry.revoked) throw revokedError(id);
     return entry.obj;
   }
 
@@ -163,4 +192,8 @@ export class ObjectTable {
     for (const entry of this.byId.values()) if (entry.holders.has(peer)) return true;
     return false;
   }
+}
+
+function revokedError(id: string): NotFoundError {
+  return new NotFoundError(`object ${id} was revoked by its server`);
 }

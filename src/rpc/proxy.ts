@@ -38,6 +38,9 @@ export function makeProxy(state: ProxyState): unknown {
   const target = function remote() {};
   // util.inspect looks at a Proxy's target, never through its traps: the description lives there
   Object.defineProperty(target, inspect.custom, { value: () => describe(state) });
+  // a method its server declared oneway is always called 'off', whatever the proxy's mode
+  const { ref, path } = state;
+  const callOptions = path.length === 1 && ref.oneway.includes(path[0]!) ? { ...state.options, mode: 'off' as const } : state.options;
   // `proxy.method(...)` reads an attribute on every call: reuse the child proxies
   let children: Map<string, unknown> | undefined;
   const proxy = new Proxy(target, {
@@ -69,7 +72,7 @@ export function makeProxy(state: ProxyState): unknown {
     },
     apply(_t, _this, args) {
       // the path is never changed once a proxy exists, so requests share it rather than copy it
-      return send(state, { type: 'call', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType });
+      return send(state, { type: 'call', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }, callOptions);
     },
     construct(_t, args) {
       if (state.options.mode === 'off') throw new InvalidArgumentError("a remote constructor cannot be called in 'off' mode: it must return the new object");

@@ -14,6 +14,7 @@ import type { Codec } from '../wire/codec.js';
 import type { RefDecodeHooks, RefEncodeHooks, RefWire } from '../wire/refs.js';
 import type { ReturnTypeOption } from './messages.js';
 import type { ObjectTable } from './object-table.js';
+import { policyOf } from './exposure.js';
 import { isMarkedByRef } from './local.js';
 import { proxyState, type ProxyState } from './proxy.js';
 
@@ -130,7 +131,7 @@ export class RefEncoder implements RefEncodeHooks {
       this.waiting++;
       return { kind: 'local', value };
     }
-    const base = { server: owner.id, address: owner.advertisedAddress, path: [], callable: typeof value === 'function', name: nameOf(value) };
+    const base = { server: owner.id, address: owner.advertisedAddress, path: [], callable: typeof value === 'function', name: nameOf(value), oneway: policyOf(value).onewayList };
     const peer = this.opts.peer;
     if (peer !== undefined) {
       const obj = owner.table.grant(value, peer);
@@ -168,7 +169,7 @@ export class RefEncoder implements RefEncodeHooks {
 
 function proxyWire(p: ProxyState): Omit<RefWire, 'ticket'> {
   const { ref } = p;
-  return { server: ref.server, address: ref.client.address, obj: ref.obj, path: [...p.path], callable: ref.callable, name: ref.name };
+  return { server: ref.server, address: ref.client.address, obj: ref.obj, path: [...p.path], callable: ref.callable, name: ref.name, oneway: ref.oneway };
 }
 
 /** An encoded message, ready for the send queue. */

@@ -21,6 +21,8 @@ export interface RefClient {
   readonly address: string;
 }
 
+const NO_METHODS: readonly string[] = Object.freeze([]);
+
 /** A held reference on object `obj` of server `server`. */
 export class RemoteRef {
   released = false;
@@ -32,6 +34,8 @@ export class RemoteRef {
     readonly obj: string,
     readonly callable: boolean,
     readonly name: string,
+    /** Methods of the object that never answer (its server declared them oneway): always sent `'off'`. */
+    readonly oneway: readonly string[] = NO_METHODS,
   ) {
     finalizer.register(this, { client, obj }, this);
   }

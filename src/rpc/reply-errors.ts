@@ -1,6 +1,6 @@
 /** How errors cross the wire: the server's error reply, and the error the caller sees. */
 import {
-  AlreadyExistsError, AuthError, CancelledError, ImportDeniedError, InvalidArgumentError, MessageTooLargeError, NotFoundError,
+  AlreadyExistsError, AuthError, CancelledError, ImportDeniedError, InvalidArgumentError, MessageTooLargeError, NotExposedError, NotFoundError,
   markRemote, ProtocolError, QueueFullError, RemoteError, TimeoutError, ZeroprocError, type ErrorOrigin,
 } from '../errors.js';
 import { withoutOwnFrames } from './call-site.js';
@@ -26,6 +26,7 @@ const systemErrors: Record<string, ErrorClass> = {
   ERR_QUEUE_FULL: QueueFullError,
   ERR_MESSAGE_TOO_LARGE: MessageTooLargeError,
   ERR_IMPORT_DENIED: ImportDeniedError,
+  ERR_NOT_EXPOSED: NotExposedError,
 };
 
 /**

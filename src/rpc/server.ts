@@ -25,6 +25,7 @@ import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
 import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnTypeOption, type TargetedRequest } from './messages.js';
 import { checkImportPolicy, ImportGate, type ImportPolicy } from './import-policy.js';
+import { builtinRefusal, exposedValue, invokerOf, invokeWithOwnThis, isForbiddenSegment, memberRefusal, policyOf, setObjectPolicy, type PublishOptions } from './exposure.js';
 import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
@@ -126,9 +127,6 @@ interface Caller {
   codec: Codec;
 }
 
-/** Path segments a client may not walk through: they lead to constructors and from there to code execution. */
-const forbiddenSegments = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
-
 const PROTOCOL_NAME = `zeroproc/${PROTOCOL_VERSION}`;
 
 /** How long a dropped connection waits for its explanation (a `bye`, a child's exit), ms. */
@@ -139,7 +137,11 @@ function fail(error: ZeroprocError): never {
 }
 
 function checkSegment(segment: string): void {
-  if (forbiddenSegments.has(segment)) fail(new AuthError(`access to ${JSON.stringify(segment)} is not allowed`));
+  if (isForbiddenSegment(segment)) fail(new AuthError(`access to ${JSON.stringify(segment)} is not allowed`));
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && (typeof value === 'object' || typeof value === 'function');
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -160,6 +162,7 @@ export class RPCServer {
   private link!: RouterLink;
   private readonly published = new Map<string, object>();
   private nameFallback: ((name: string) => object | undefined) | undefined;
+  private readonly revokeListeners = new Set<(obj: object) => void>();
   private readonly peers = new Map<string, Peer>();
   private readonly importModule: (url: string) => Promise<unknown>;
   private readonly imports: ImportGate;
@@ -256,16 +259,58 @@ export class RPCServer {
     return this.table.size;
   }
 
-  /** Makes `obj` available to clients as `client.get(name)`. */
-  publish(name: string, obj: object): void {
-    if (obj === null || (typeof obj !== 'object' && typeof obj !== 'function')) throw new InvalidArgumentError(`publish(${JSON.stringify(name)}): only objects and functions can be published`);
+  /**
+   * Makes `obj` available to clients as `client.get(name)`. `options.expose` lists the only
+   * members clients may reach on it, `options.oneway` its methods that never answer; left out,
+   * its class's `static expose` / `static oneway` apply, else the default rule (no `_private`
+   * members, no built-ins like `toString` or `call`). The policy belongs to the object, whatever
+   * name it is reached by.
+   */
+  publish(name: string, obj: object, options?: PublishOptions): void {
+    if (!isObject(obj)) throw new InvalidArgumentError(`publish(${JSON.stringify(name)}): only objects and functions can be published`);
     if (this.published.has(name)) throw new AlreadyExistsError(`an object is already published as ${JSON.stringify(name)} on ${this.name}`);
+    setObjectPolicy(`publish(${JSON.stringify(name)})`, obj, options);
     this.published.set(name, obj);
   }
 
-  /** Removes a published name (clients holding proxies keep them). */
-  unpublish(name: string): void {
-    this.published.delete(name);
+  /**
+   * Removes a published name: `client.get(name)` finds nothing from now on. Proxies already
+   * obtained by that name keep working (as after Pyro's `unregister`): they are references the
+   * server handed out, which only {@link RPCServer.revoke} takes back. Returns whether the name
+   * was published.
+   */
+  unpublish(name: string): boolean {
+    return this.published.delete(name);
+  }
+
+  /**
+   * Takes back `obj` from every client it was handed to (as a result, a published object, an
+   * argument passed back): every proxy to it, in any process, then fails with NotFoundError
+   * ("revoked"), and the server no longer keeps it alive. Handing it out again later gives a new,
+   * working reference. Publication is separate: a published object stays published (see
+   * `unpublish`). Returns whether the object had been handed out; `onRevoke` listeners hear of it.
+   */
+  revoke(obj: object): boolean {
+    if (!isObject(obj)) throw new InvalidArgumentError(`revoke: expected an object or function, got ${obj === null ? 'null' : typeof obj}`);
+    if (!this.table.revoke(obj)) return false;
+    for (const listener of this.revokeListeners) {
+      try {
+        listener(obj);
+      } catch (err) {
+        report('error', `${this.name}: an onRevoke listener failed`, err);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Calls `listener` with each object this server revokes (after it is revoked), so that whoever
+   * advertised the object elsewhere (a name server registration) can withdraw it. Returns a
+   * function that removes the listener.
+   */
+  onRevoke(listener: (obj: object) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => void this.revokeListeners.delete(listener);
   }
 
   /**
@@ -337,13 +382,25 @@ export class RPCServer {
     return this.close();
   }
 
-  /** @internal Walks `path` from `root`, refusing segments that lead to code execution. */
+  /**
+   * @internal Walks `path` from `root`, refusing segments that lead to code execution and members
+   * the objects on the way do not expose (src/rpc/exposure.ts).
+   */
   resolvePath(root: unknown, path: readonly string[]): unknown {
     let value = root;
     for (const segment of path) {
       checkSegment(segment);
       if (value === null || value === undefined) fail(new NotFoundError(`cannot read ${JSON.stringify(segment)} of ${value} (path ${path.join('.')})`));
-      value = (value as Record<string, unknown>)[segment];
+      if (!isObject(value)) {
+        value = (value as Record<string, unknown>)[segment];
+        continue;
+      }
+      const holder = value;
+      const hidden = memberRefusal(holder, segment);
+      if (hidden) fail(hidden);
+      value = (holder as Record<string, unknown>)[segment];
+      const builtin = builtinRefusal(holder, segment, value);
+      if (builtin) fail(builtin);
     }
     return value;
   }
@@ -500,7 +557,7 @@ export class RPCServer {
     this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {
       let result: unknown;
       try {
-        result = runInCall(call, () => this.perform(this.lookup(m.server, m.obj, caller.id), m));
+        result = runInCall(call, () => this.perform(caller, this.lookup(m.server, m.obj, caller.id), m));
       } catch (err) {
         done();
         throw err;
@@ -519,7 +576,7 @@ export class RPCServer {
     const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);
     if (m.id) peer.calls.set(m.id, call);
     this.answer(caller, m.id, 'auto', () =>
-      runBatch(m.calls, call.signal, (c) => runInCall(call, () => this.perform(this.lookup(c.server, c.obj, caller.id), c as TargetedRequest))).finally(
+      runBatch(m.calls, call.signal, (c) => runInCall(call, () => this.perform(caller, this.lookup(c.server, c.obj, caller.id), c as TargetedRequest))).finally(
         () => void (m.id && peer.calls.delete(m.id)),
       ));
   }
@@ -553,7 +610,7 @@ export class RPCServer {
     }
   }
 
-  private perform(root: object, m: TargetedRequest): unknown {
+  private perform(caller: Caller, root: object, m: TargetedRequest): unknown {
     const last = m.path[m.path.length - 1];
     switch (m.type) {
       case 'get':
@@ -562,14 +619,27 @@ export class RPCServer {
         if (last === undefined) fail(new InvalidArgumentError('set needs a non-empty path'));
         const holder = this.resolvePath(root, m.path.slice(0, -1));
         checkSegment(last);
-        if (holder === null || (typeof holder !== 'object' && typeof holder !== 'function')) fail(new NotFoundError(`cannot set ${m.path.join('.')}: its parent is ${holder === null ? 'null' : typeof holder}`));
+        if (!isObject(holder)) fail(new NotFoundError(`cannot set ${m.path.join('.')}: its parent is ${holder === null ? 'null' : typeof holder}`));
+        // the same checks as reading it: a hidden member cannot be replaced, a built-in not shadowed
+        this.resolvePath(holder, [last]);
         (holder as Record<string, unknown>)[last] = m.value;
         return undefined;
       }
       case 'call': {
         const holder = last === undefined ? undefined : this.resolvePath(root, m.path.slice(0, -1));
+        const invoker = isObject(holder) ? invokerOf(holder, last!) : undefined;
+        if (invoker) {
+          const self = m.path.length > 1 ? this.resolvePath(root, m.path.slice(0, -2)) : undefined;
+          return invokeWithOwnThis(invoker, holder as (...args: unknown[]) => unknown, self, m.args);
+        }
         const fn = last === undefined ? root : this.resolvePath(holder, [last]);
         if (typeof fn !== 'function') fail(new InvalidArgumentError(`${m.path.join('.') || 'the object'} is not a function (it is ${fn === null ? 'null' : typeof fn})`));
+        // a oneway method answers nothing, even to a caller that did not know: it is answered
+        // at once, and a failure is reported here, as for an 'off' call
+        if (m.id && isObject(holder) && policyOf(holder).oneway.has(last!)) {
+          this.answer(caller, 0, 'auto', () => Reflect.apply(fn, holder, m.args), m);
+          return undefined;
+        }
         return Reflect.apply(fn, holder, m.args);
       }
       case 'new': {
@@ -583,6 +653,8 @@ export class RPCServer {
   // ----- replying
 
   private reply(caller: Caller, id: number, value: unknown, ret: ReturnTypeOption): void {
+    // by value, an object shows only what a client could have read member by member
+    if (ret === 'value') value = exposedValue(value);
     const forceRef = ret === 'proxy' && value !== null && (typeof value === 'object' || typeof value === 'function') ? value : undefined;
     this.sendEncoded(caller, { type: 'ok', id, value }, ret, forceRef);
   }

@@ -60,7 +60,27 @@ type Constructable<T> = T extends abstract new (...args: infer A) => infer I ? n
 
 type Member<V, M extends CallMode> = V extends AnyFunction | AnyConstructor ? Remote<V, M> : RemoteProperty<V, M>;
 
-type Members<T, M extends CallMode> = T extends object ? { readonly [K in keyof T]: Member<T[K], M> } : unknown;
+/**
+ * The methods class `C` declares oneway: its `static oneway` (Pyro's `@oneway`) and `static tell`
+ * (the actor spelling of the same table), each written `as const`.
+ */
+export type OnewayOf<C> =
+  | (C extends { readonly oneway: readonly (infer K)[] } ? K & string : never)
+  | (C extends { readonly tell: readonly (infer K)[] } ? K & string : never);
+
+/**
+ * The oneway methods of instances of `T`, when `T` names its class as its `constructor`
+ * (`declare ['constructor']: typeof Logger` in the class body, which emits nothing).
+ */
+type OnewayNames<T> = T extends { constructor: infer C } ? OnewayOf<C> : never;
+
+/** What a oneway method becomes on a proxy: it returns nothing, whatever the mode. */
+export type OnewayMethod<F> = F extends (...args: infer A) => unknown ? (...args: A) => void : never;
+
+// `constructor` is never reachable remotely (docs/PROTOCOL.md, section 12), so never a member
+type Members<T, M extends CallMode> = T extends object
+  ? { readonly [K in keyof T as K extends 'constructor' ? never : K]: K extends OnewayNames<T> ? OnewayMethod<T[K]> : Member<T[K], M> }
+  : unknown;
 
 /** A property of a remote object: await it for its value, or go further down its path. */
 export type RemoteProperty<V, M extends CallMode = 'sync'> = PromiseLike<Returned<Awaited<V>>> & Members<V, M> & Brand<V, M>;

@@ -17,6 +17,11 @@ export interface RefWire {
   callable: boolean;
   /** Constructor or function name, for display. */
   name: string;
+  /**
+   * Methods of the object that never answer (declared oneway by its server): a call to one is
+   * sent without waiting. Optional 8th payload element, left out when empty.
+   */
+  oneway?: readonly string[];
 }
 
 /** Decides what goes by reference while encoding. */
@@ -37,7 +42,9 @@ export interface RefDecodeHooks {
 
 /** Packs a reference into the payload array documented in docs/PROTOCOL.md. */
 export function refToPayload(ref: RefWire): unknown[] {
-  return [ref.server, ref.address, ref.obj, ref.ticket, ref.path, ref.callable, ref.name];
+  const payload: unknown[] = [ref.server, ref.address, ref.obj, ref.ticket, ref.path, ref.callable, ref.name];
+  if (ref.oneway?.length) payload.push(ref.oneway);
+  return payload;
 }
 
 /** Validates and unpacks a reference payload; throws TypeError on malformed input. */
@@ -46,9 +53,10 @@ export function refFromPayload(p: unknown): RefWire {
     !Array.isArray(p) || p.length < 7 ||
     typeof p[0] !== 'string' || typeof p[1] !== 'string' || typeof p[2] !== 'string' ||
     typeof p[3] !== 'string' || !Array.isArray(p[4]) || !p[4].every((s) => typeof s === 'string') ||
-    typeof p[5] !== 'boolean' || typeof p[6] !== 'string'
+    typeof p[5] !== 'boolean' || typeof p[6] !== 'string' ||
+    (p[7] !== undefined && !(Array.isArray(p[7]) && p[7].every((s) => typeof s === 'string')))
   ) {
     throw new TypeError('malformed object reference');
   }
-  return { server: p[0], address: p[1], obj: p[2], ticket: p[3], path: p[4], callable: p[5], name: p[6] };
+  return { server: p[0], address: p[1], obj: p[2], ticket: p[3], path: p[4], callable: p[5], name: p[6], ...(p[7] === undefined ? {} : { oneway: p[7] as string[] }) };
 }

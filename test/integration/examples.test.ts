@@ -182,6 +182,18 @@ describe('examples', () => {
     expect(stdout).toContain('after releasing the carts: 2\n');
   }, SLOW);
 
+  test('shopping-cart: the shop takes carts back at the door (revoke), hides what customers must not touch', async () => {
+    const { stdout } = await example('shopping-cart');
+    expect(stdout).toContain('customers in the shop: Harry, Sally, shoplifter');
+    expect(stdout).toContain("Harry's cart: bread, milk, cheese, wine");
+    expect(stdout).toContain('the shoplifter cannot touch the paid flag: ERR_NOT_EXPOSED');
+    expect(stdout).toContain('Harry pays 19.95 in cash for bread, milk, cheese, wine');
+    expect(stdout).toMatch(/the shoplifter is stopped: Error: shoplifter tries to leave with an unpaid cart: attempt to steal a full cart prevented \(in shop, pid \d+ on /);
+    expect(stdout).toContain('shoplifter leaves; the cart goes back');
+    expect(stdout).toContain('customers in the shop: 0');
+    expect(stdout).toContain("Harry tries his cart after leaving: ERR_NOT_FOUND, revoked");
+  }, SLOW);
+
   test('large-data: 100 MB Buffer and a Float64Array there and back, with throughput', async () => {
     const { stdout } = await example('large-data');
     const rates = [
