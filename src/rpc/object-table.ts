@@ -1,6 +1,12 @@
 import { NotFoundError } from '../errors.js';
 import { randomId } from './random-id.js';
 
+/**
+ * An object in the table with a method under this key is told when its last reference goes (a
+ * stream source stops its producer then).
+ */
+export const whenDropped = Symbol('whenDropped');
+
 interface Entry {
   id: string;
   obj: object;
@@ -65,6 +71,7 @@ export class ObjectTable {
     if (entry.total === 0) {
       this.byId.delete(entry.id);
       this.byObject.delete(entry.obj);
+      (entry.obj as { [whenDropped]?: () => void })[whenDropped]?.();
       if (this.byId.size === 0) this.onEmpty();
     }
   }

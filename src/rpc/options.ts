@@ -1,6 +1,7 @@
 import { boolean, delayMs, func, group, nonEmptyString, oneOf, satisfies, wholeNumber, type OptionRules } from '../option-checks.js';
 import { BATCH_FRAMING, MAX_BYTES } from '../transport/limits.js';
 import type { ReturnTypeOption } from './messages.js';
+import { streamWindowRule } from './stream-source.js';
 
 /** How a proxy call waits: a Promise of the value, a Future at once, or nothing. */
 export type CallMode = 'sync' | 'async' | 'off';
@@ -52,6 +53,7 @@ export const serverOptionRules: OptionRules = {
   peerTimeout: delayMs(1),
   ticketTtl: delayMs(1),
   closeWhenIdle: boolean,
+  streamWindow: streamWindowRule,
   control: satisfies("'anyone', 'nobody' or { ownerToken: a string of 16 characters or more }", (v) => {
     const token = (v as { ownerToken?: unknown } | null)?.ownerToken;
     return v === 'anyone' || v === 'nobody' || (typeof token === 'string' && token.length >= 16);

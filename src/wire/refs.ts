@@ -17,6 +17,8 @@ export interface RefWire {
   callable: boolean;
   /** Constructor or function name, for display. */
   name: string;
+  /** Set when the object is a stream source: the window its consumer may request (docs/PROTOCOL.md, "Streams"). */
+  stream?: number;
 }
 
 /** Decides what goes by reference while encoding. */
@@ -37,7 +39,9 @@ export interface RefDecodeHooks {
 
 /** Packs a reference into the payload array documented in docs/PROTOCOL.md. */
 export function refToPayload(ref: RefWire): unknown[] {
-  return [ref.server, ref.address, ref.obj, ref.ticket, ref.path, ref.callable, ref.name];
+  const payload: unknown[] = [ref.server, ref.address, ref.obj, ref.ticket, ref.path, ref.callable, ref.name];
+  if (ref.stream !== undefined) payload.push(ref.stream);
+  return payload;
 }
 
 /** Validates and unpacks a reference payload; throws TypeError on malformed input. */
@@ -50,5 +54,10 @@ export function refFromPayload(p: unknown): RefWire {
   ) {
     throw new TypeError('malformed object reference');
   }
-  return { server: p[0], address: p[1], obj: p[2], ticket: p[3], path: p[4], callable: p[5], name: p[6] };
+  const ref: RefWire = { server: p[0], address: p[1], obj: p[2], ticket: p[3], path: p[4], callable: p[5], name: p[6] };
+  if (p.length > 7) {
+    if (!(Number.isSafeInteger(p[7]) && p[7] >= 1)) throw new TypeError('malformed object reference: a stream window must be a whole number >= 1');
+    ref.stream = p[7];
+  }
+  return ref;
 }
