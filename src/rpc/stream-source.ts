@@ -52,16 +52,16 @@ export function stream<T extends Iterable<unknown> | AsyncIterable<unknown>>(ite
 }
 
 /**
- * @internal Whether `value` goes as a stream: marked by {@link stream}, or, when it would
- * otherwise go by reference (`byValue` false), an async iterable (async generators, Node
- * streams) or a sync iterator (generators, `map.keys()`), which is consumed as it is read; a
- * merely iterable object with other methods stays a proxy.
+ * @internal Whether `value` goes as a stream: marked by {@link stream}; an async iterable (async
+ * generators, Node streams, a plain object with `[Symbol.asyncIterator]`); or, when it would
+ * otherwise go by reference (`byValue` false), a sync iterator (generators, `map.keys()`), which
+ * is consumed as it is read. A merely iterable object with other methods stays a proxy, and
+ * arrays, Maps and Sets stay data.
  */
 export function goesAsStream(value: object, byValue: boolean): boolean {
   if (anyMarked && marked.has(value)) return true;
-  if (byValue) return false;
   if (typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return true;
-  return typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' && typeof (value as Iterator<unknown>).next === 'function';
+  return !byValue && typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function' && typeof (value as Iterator<unknown>).next === 'function';
 }
 
 /** One answer to `pull`: the items, and whether the stream ended after them. */

@@ -7,6 +7,7 @@
  */
 import type { Future } from './future.js';
 import type { CallMode } from './options.js';
+import type { RemoteStream } from './stream-consumer.js';
 
 /** Type-only brand that lets helpers such as `withOptions` recover `T` and the mode from a proxy. */
 export declare const REMOTE: unique symbol;
@@ -33,11 +34,19 @@ type HasMethods<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[
 /**
  * What a returned `R` arrives as with `returnType: 'auto'`: functions and objects with methods
  * (class instances) as proxies, data as itself; data is mapped all the way down, because a class
- * instance inside an array, a plain object, a Map or a Set arrives as a proxy too.
+ * instance inside an array, a plain object, a Map or a Set arrives as a proxy too. Async
+ * iterables and sync iterators (generators, `map.keys()`) arrive as a {@link RemoteStream} of
+ * their items.
  */
 export type Returned<R> = R extends ValueLeaf
   ? R
-  : R extends AnyFunction | AnyConstructor
+  : R extends AsyncIterable<infer X>
+    ? RemoteStream<Returned<X>>
+    : R extends Iterator<infer X> & Iterable<unknown>
+      ? RemoteStream<Returned<X>>
+      : ReturnedOther<R>;
+
+type ReturnedOther<R> = R extends AnyFunction | AnyConstructor
     ? Remote<R>
     : R extends ReadonlyMap<infer K, infer V>
       ? Map<Returned<K>, Returned<V>>
