@@ -51,6 +51,8 @@ function localCounter(n = Infinity): { items: AsyncGenerator<number>; steps(): n
         yield i;
       }
     } finally {
+      // an asynchronous cleanup: whoever waits for the cancel waits for it to end
+      await new Promise((resolve) => setImmediate(resolve));
       finished = true;
     }
   }
