@@ -15,7 +15,7 @@ export class Streaming {
     return [1, 2, 3, 4, 5, 6, 7, 8, 9];
   }
   /** An iterator over a list arrives as a stream. */
-  iterator(): Iterator<number> {
+  iterator(): IterableIterator<number> {
     return [1, 2, 3, 4, 5, 6, 7, 8, 9].values();
   }
   *generator(): Generator<number> {
