@@ -114,8 +114,8 @@ export class RemoteStream<T> implements AsyncIterableIterator<T> {
     // and none while large items wait here unread
     const starved = this.#buffer.length === 0;
     const credit = (room >= Math.ceil(this.window / 2) || starved) && this.#bufferedBytes < MAX_BUFFERED_BYTES ? Math.max(room, 0) : 0;
-    // a pull without credit only fetches what was granted: one in flight is enough for that
-    if (credit === 0 && (this.#requested === 0 || this.#pulls > 0)) return;
+    // a pull without credit fetches what was granted: worth sending while items are owed
+    if (credit === 0 && this.#requested === 0) return;
     this.#pulls++;
     this.#requested += credit;
     this.#puller.pull(credit).then(

@@ -11,8 +11,8 @@ import { whenDropped } from './object-table.js';
 export const DEFAULT_STREAM_WINDOW = 64;
 /** The largest window: a source buffers at most this many items for its consumer. */
 export const MAX_STREAM_WINDOW = 65_536;
-/** A batch stops growing past this estimate of its bytes: large items go about one per message, each pulled as soon as it is made. */
-const BATCH_BYTES = 1024 * 1024;
+/** A batch stops growing past this estimate of its bytes: a few 1 MB chunks per message, two messages in flight. */
+const BATCH_BYTES = 4 * 1024 * 1024;
 /** A source stops pulling its producer while this many bytes (estimated) wait for the consumer. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 /** Pulls that may wait on one source at once (a consumer keeps two in flight). */
