@@ -44,21 +44,19 @@ export type Returned<R> = R extends ValueLeaf
     ? RemoteStream<Returned<X>>
     : R extends Iterator<infer X> & Iterable<unknown>
       ? RemoteStream<Returned<X>>
-      : ReturnedOther<R>;
-
-type ReturnedOther<R> = R extends AnyFunction | AnyConstructor
-    ? Remote<R>
-    : R extends ReadonlyMap<infer K, infer V>
-      ? Map<Returned<K>, Returned<V>>
-      : R extends ReadonlySet<infer V>
-        ? Set<Returned<V>>
-        : R extends readonly unknown[]
-          ? { -readonly [I in keyof R]: Returned<R[I]> }
-          : R extends object
-            ? HasMethods<R> extends true
-              ? Remote<R>
-              : { [K in keyof R]: Returned<R[K]> }
-            : R;
+      : R extends AnyFunction | AnyConstructor
+        ? Remote<R>
+        : R extends ReadonlyMap<infer K, infer V>
+          ? Map<Returned<K>, Returned<V>>
+          : R extends ReadonlySet<infer V>
+            ? Set<Returned<V>>
+            : R extends readonly unknown[]
+              ? { -readonly [I in keyof R]: Returned<R[I]> }
+              : R extends object
+                ? HasMethods<R> extends true
+                  ? Remote<R>
+                  : { [K in keyof R]: Returned<R[K]> }
+                : R;
 
 /** What a call returns in mode `M`. */
 export type RemoteResult<R, M extends CallMode> = M extends 'async' ? Future<Returned<Awaited<R>>> : M extends 'off' ? void : Promise<Returned<Awaited<R>>>;
