@@ -232,6 +232,24 @@ describe('ends and deaths', () => {
     }
   });
 
+  test('a stream read to its end, or broken off, leaves nothing in the producer\'s table', async () => {
+    const server = await RPCServer.start({ authkey: '', streamWindow: 4 });
+    server.publish('feed', { *ticks(n: number) { for (let i = 0; i < n; i++) yield i; } });
+    const client = await RPCClient.connect(server.address, { authkey: '' });
+    try {
+      const feed = await client.get<{ ticks(n: number): Generator<number> }>('feed');
+      expect(await collect(await feed.ticks(10))).toHaveLength(10);
+      for await (const x of await feed.ticks(1e9)) if (x === 3) break;
+      // the releases leave in order before this round trip's request
+      await client.ping();
+      // only the published object's grant remains
+      expect(server.objectCount).toBe(1);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
   test('a stream used after its client closed fails with DisconnectedError', async () => {
     const server = await RPCServer.start({ authkey: '' });
     server.publish('feed', { async *ticks() { for (let i = 0; ; i++) yield i; } });
