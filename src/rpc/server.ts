@@ -726,7 +726,9 @@ export class RPCServer {
   private sweep(): void {
     const now = Date.now();
     for (const [id, peer] of this.peers) {
-      if (now - peer.lastSeen > this.peerTimeout && peer.calls.size === 0) this.forget(id);
+      // a client holding references keeps sending heartbeats even while it waits on a call (a
+      // stream's pull waits as long as its producer): its silence means it is gone
+      if (now - peer.lastSeen > this.peerTimeout && (peer.calls.size === 0 || this.table.holds(id))) this.forget(id);
     }
     this.table.expireTickets(now);
   }

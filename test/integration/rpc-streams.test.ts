@@ -7,6 +7,10 @@ import {
   DisconnectedError, getLocalServer, InvalidArgumentError, isProxy, ProcessExitedError, RemoteError, RemoteStream, RPCClient, RPCServer, spawn, stream,
   type ProcessHandle, type Remote,
 } from '../../src/index.js';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { eventually } from '../helpers/eventually.js';
 
 type Streams = typeof import('../fixtures/rpc/streams.mjs');
@@ -246,6 +250,44 @@ describe('ends and deaths', () => {
       expect(server.objectCount).toBe(1);
     } finally {
       client.close();
+      await server.close();
+    }
+  });
+
+  test('a consumer killed while its pull waits frees the producer at the peer timeout, whoever spawned it', async () => {
+    let finished = false;
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const server = await RPCServer.start({ authkey: '', peerTimeout: 300 });
+    server.publish('feed', {
+      async *ticks() {
+        try {
+          yield 'first';
+          // the consumer's next pull waits here, with credit left
+          await gate;
+          yield 'second';
+        } finally {
+          finished = true;
+        }
+      },
+    });
+    // a plain node process: no spawner tells the server when it dies
+    const reader = execFile(process.execPath, [fileURLToPath(new URL('../fixtures/rpc/stream-reader.mjs', import.meta.url)), server.address], { env: { ...process.env, NODE_OPTIONS: '' } });
+    const exited = once(reader, 'exit');
+    try {
+      const [line] = (await once(createInterface({ input: reader.stdout! }), 'line')) as [string];
+      expect(JSON.parse(line)).toEqual({ first: 'first' });
+      expect(server.objectCount).toBe(2);
+      reader.kill('SIGKILL');
+      await exited;
+      // silent past the peer timeout although its pull still waits: its references are dropped
+      await eventually(() => server.objectCount === 0, 5_000, 'the dead reader to be dropped');
+      // the producer, stopped in its own code, stops at its next step: its finally runs
+      open();
+      await eventually(() => finished, 5_000, "the producer's finally");
+    } finally {
+      reader.kill('SIGKILL');
+      open();
       await server.close();
     }
   });
