@@ -6,6 +6,8 @@ export { Future } from './future.js';
 export { isProxy, withOptions, getValue, setAttr, release, sameObject } from './proxy.js';
 export { byRef, setDefaultAuthkey, getDefaultAuthkey, setLocalServer, getLocalServer, ensureLocalServer, type LinkAuth } from './local.js';
 export { currentCall, type CallContext } from './call-context.js';
+export { stream, DEFAULT_STREAM_WINDOW, type StreamOptions } from './stream-source.js';
+export { RemoteStream } from './stream-consumer.js';
 export { DEFAULT_TIMEOUT, type CallMode, type CallOptions } from './options.js';
 export type { ReturnTypeOption, PeerInfo } from './messages.js';
 export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote, Returned, ValueTypes, OnewayOf, OnewayMethod } from './types.js';

@@ -1,6 +1,12 @@
 import { NotFoundError } from '../errors.js';
 import { randomId } from './random-id.js';
 
+/**
+ * An object in the table with a method under this key is told when its last reference goes (a
+ * stream source stops its producer then).
+ */
+export const whenDropped = Symbol('whenDropped');
+
 interface Entry {
   id: string;
   /** The object; once revoked, a placeholder, so the table no longer keeps the object alive. */
@@ -75,7 +81,10 @@ export class ObjectTable {
     if (entry.total === 0) {
       this.byId.delete(entry.id);
       if (entry.revoked) this.revokedCount--;
-      else this.byObject.delete(entry.obj);
+      else {
+        this.byObject.delete(entry.obj);
+        (entry.obj as { [whenDropped]?: () => void })[whenDropped]?.();
+      }
       if (this.size === 0) this.onEmpty();
     }
   }
@@ -164,6 +173,8 @@ export class ObjectTable {
     entry.obj = REVOKED;
     entry.revoked = true;
     this.revokedCount++;
+    // a revoked stream source stops its producer as if its consumer had gone
+    (obj as { [whenDropped]?: () => void })[whenDropped]?.();
     if (this.size === 0) this.onEmpty();
     return true;
   }

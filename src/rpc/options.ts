@@ -2,6 +2,7 @@ import { boolean, delayMs, func, group, nonEmptyString, oneOf, satisfies, wholeN
 import { isAdvertisableHost } from '../transport/endpoint.js';
 import { BATCH_FRAMING, MAX_BYTES } from '../transport/limits.js';
 import type { ReturnTypeOption } from './messages.js';
+import { streamWindowRule } from './stream-source.js';
 
 /** How a proxy call waits: a Promise of the value, a Future at once, or nothing. */
 export type CallMode = 'sync' | 'async' | 'off';
@@ -57,6 +58,7 @@ export const serverOptionRules: OptionRules = {
   ticketTtl: delayMs(1),
   closeWhenIdle: boolean,
   advertise: advertiseRule,
+  streamWindow: streamWindowRule,
   control: satisfies("'anyone', 'nobody' or { ownerToken: a string of 16 characters or more }", (v) => {
     const token = (v as { ownerToken?: unknown } | null)?.ownerToken;
     return v === 'anyone' || v === 'nobody' || (typeof token === 'string' && token.length >= 16);

@@ -17,6 +17,8 @@ import type { ObjectTable } from './object-table.js';
 import { policyOf } from './exposure.js';
 import { isMarkedByRef } from './local.js';
 import { proxyState, type ProxyState } from './proxy.js';
+import { RemoteStream } from './stream-consumer.js';
+import { goesAsStream, streamedBy, streamSourceFor } from './stream-source.js';
 
 /** A server that lends its objects out by reference: what the codec needs of it. */
 export interface RefExporter {
@@ -27,6 +29,8 @@ export interface RefExporter {
   readonly table: ObjectTable;
   /** Walks `path` from `root` as a request's path is walked (forbidden segments refused). */
   resolvePath(root: unknown, path: readonly string[]): unknown;
+  /** The window of the streams it sends (undefined: the default). */
+  readonly streamWindow?: number;
 }
 
 /** A connection to the server that owns a reference: how a received reference becomes a proxy. */
@@ -67,7 +71,7 @@ const PLACEHOLDER: RefWire = { server: '', address: '', obj: '', ticket: '', pat
 type Occurrence = (
   | { kind: 'ready'; ref: RefWire; undo?: () => void }
   /** a local object waiting for this process's callback server to start */
-  | { kind: 'local'; value: object }
+  | { kind: 'local'; value: object; stream: boolean }
   /** a proxy to a third process's object, waiting for a ticket from its owner */
   | { kind: 'forward'; proxy: ProxyState }
 ) & {
@@ -101,17 +105,19 @@ export class RefEncoder implements RefEncodeHooks {
 
   toRef(value: object, byValue: boolean): RefWire | undefined {
     const proxy = proxyState(value);
+    let stream = false;
     if (proxy) {
       proxy.ref.check();
       // a reference going home needs no counting: its owner resolves it to the object
       if (proxy.ref.server === this.opts.destination) return { ...proxyWire(proxy), ticket: '' };
     } else {
       const forced = value === this.opts.forceRef || isMarkedByRef(value);
-      if (!forced && (byValue || (this.opts.returnType === 'value' && typeof value !== 'function'))) return undefined;
+      stream = !forced && goesAsStream(value, byValue);
+      if (!forced && !stream && (byValue || (this.opts.returnType === 'value' && typeof value !== 'function'))) return undefined;
     }
     let occ = this.occurrences[this.cursor];
     if (!occ) {
-      occ = proxy ? this.forward(proxy, value) : this.local(value);
+      occ = proxy ? this.forward(proxy, value) : this.local(value, stream);
       this.occurrences.push(occ);
     } else if (occ.value !== value) {
       throw new InvalidArgumentError('a value sent by reference changed while the message waited to be sent; send it again');
@@ -125,19 +131,25 @@ export class RefEncoder implements RefEncodeHooks {
     return { kind: 'forward', proxy, value };
   }
 
-  private local(value: object): Occurrence {
+  private local(value: object, stream: boolean): Occurrence {
     const owner = this.opts.owner;
     if (!owner) {
       this.waiting++;
-      return { kind: 'local', value };
+      return { kind: 'local', value, stream };
     }
-    const base = { server: owner.id, address: owner.advertisedAddress, path: [], callable: typeof value === 'function', name: nameOf(value), oneway: policyOf(value).onewayList };
+    // a stream goes as the source that pulls it, and says so, with the window to pull it with
+    const source = stream ? streamSourceFor(value, owner.streamWindow) : undefined;
+    const target = source ?? value;
+    const base = {
+      server: owner.id, address: owner.advertisedAddress, path: [], callable: typeof value === 'function', name: source?.name ?? nameOf(value),
+      oneway: policyOf(target).onewayList, ...(source ? { stream: source.window } : {}),
+    };
     const peer = this.opts.peer;
     if (peer !== undefined) {
-      const obj = owner.table.grant(value, peer);
+      const obj = owner.table.grant(target, peer);
       return { kind: 'ready', ref: { ...base, obj, ticket: '' }, undo: () => owner.table.release(obj, peer, 1), value };
     }
-    const { obj, ticket } = owner.table.issueTicket(value, this.opts.recipient);
+    const { obj, ticket } = owner.table.issueTicket(target, this.opts.recipient);
     return { kind: 'ready', ref: { ...base, obj, ticket }, undo: () => owner.table.consumeTicket(ticket), value };
   }
 
@@ -150,7 +162,7 @@ export class RefEncoder implements RefEncodeHooks {
     await Promise.all(
       this.occurrences.map(async (occ, i) => {
         if (occ.kind === 'local') {
-          this.occurrences[i] = this.local(occ.value);
+          this.occurrences[i] = this.local(occ.value, occ.stream);
         } else if (occ.kind === 'forward') {
           const ticket = await occ.proxy.ref.client.requestTicket(occ.proxy.ref, this.opts.recipient);
           this.occurrences[i] = { kind: 'ready', ref: { ...proxyWire(occ.proxy), ticket }, value: occ.value };
@@ -243,11 +255,13 @@ export class RefDecoder implements RefDecodeHooks {
     if (home) {
       const obj = home.table.get(ref.obj);
       if (ref.ticket) home.table.consumeTicket(ref.ticket);
-      return home.resolvePath(obj, ref.path);
+      const target = home.resolvePath(obj, ref.path);
+      return ref.stream === undefined ? target : streamedBy(target);
     }
     const client = granted ? via : this.context.connect(ref.address, ref.server);
     if (ref.ticket) client.claim(ref.ticket, this.context.recipient);
     const proxy = client.proxyFor(ref);
+    if (ref.stream !== undefined) return new RemoteStream(proxy, ref.stream);
     return referenceView ? referenceView(proxy, ref) : proxy;
   }
 }

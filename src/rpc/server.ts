@@ -103,6 +103,11 @@ export interface RPCServerOptions {
    * lazily started callback server stops keeping the process alive). Default false.
    */
   closeWhenIdle?: boolean;
+  /**
+   * How many items a stream this server sends (a returned async iterable or generator) may run
+   * ahead of its consumer, 1 to 65 536; `stream(iterable, { window })` sets one stream's. Default 64.
+   */
+  streamWindow?: number;
 }
 
 /** Who may import and close on a server: see {@link RPCServerOptions.control}. */
@@ -158,6 +163,8 @@ export class RPCServer {
   readonly closed: Promise<void>;
   /** @internal */
   readonly table: ObjectTable;
+  /** @internal The window of the streams it sends (see {@link RPCServerOptions.streamWindow}). */
+  readonly streamWindow: number | undefined;
 
   private link!: RouterLink;
   private readonly published = new Map<string, object>();
@@ -192,6 +199,7 @@ export class RPCServer {
   private constructor(options: RPCServerOptions) {
     this.control = options.control ?? 'anyone';
     this.advertiseHost = options.advertise;
+    this.streamWindow = options.streamWindow;
     this.name = options.name ?? `pid-${process.pid}`;
     this.table = new ObjectTable(options.ticketTtl ?? 300_000, () => {
       if (options.closeWhenIdle) setImmediate(() => this.closeIfIdle());
@@ -834,7 +842,9 @@ export class RPCServer {
   private sweep(): void {
     const now = Date.now();
     for (const [id, peer] of this.peers) {
-      if (now - peer.lastSeen > this.peerTimeout && peer.calls.size === 0) this.forget(id);
+      // a client holding references keeps sending heartbeats even while it waits on a call (a
+      // stream's pull waits as long as its producer): its silence means it is gone
+      if (now - peer.lastSeen > this.peerTimeout && (peer.calls.size === 0 || this.table.holds(id))) this.forget(id);
     }
     this.table.expireTickets(now);
   }

@@ -7,6 +7,7 @@
  */
 import type { Future } from './future.js';
 import type { CallMode } from './options.js';
+import type { RemoteStream } from './stream-consumer.js';
 
 /** Type-only brand that lets helpers such as `withOptions` recover `T` and the mode from a proxy. */
 export declare const REMOTE: unique symbol;
@@ -33,23 +34,29 @@ type HasMethods<T> = { [K in keyof T]-?: T[K] extends AnyFunction ? K : never }[
 /**
  * What a returned `R` arrives as with `returnType: 'auto'`: functions and objects with methods
  * (class instances) as proxies, data as itself; data is mapped all the way down, because a class
- * instance inside an array, a plain object, a Map or a Set arrives as a proxy too.
+ * instance inside an array, a plain object, a Map or a Set arrives as a proxy too. Async
+ * iterables and sync iterators (generators, `map.keys()`) arrive as a {@link RemoteStream} of
+ * their items.
  */
 export type Returned<R> = R extends ValueLeaf
   ? R
-  : R extends AnyFunction | AnyConstructor
-    ? Remote<R>
-    : R extends ReadonlyMap<infer K, infer V>
-      ? Map<Returned<K>, Returned<V>>
-      : R extends ReadonlySet<infer V>
-        ? Set<Returned<V>>
-        : R extends readonly unknown[]
-          ? { -readonly [I in keyof R]: Returned<R[I]> }
-          : R extends object
-            ? HasMethods<R> extends true
-              ? Remote<R>
-              : { [K in keyof R]: Returned<R[K]> }
-            : R;
+  : R extends AsyncIterable<infer X>
+    ? RemoteStream<Returned<X>>
+    : R extends Iterator<infer X> & Iterable<unknown>
+      ? RemoteStream<Returned<X>>
+      : R extends AnyFunction | AnyConstructor
+        ? Remote<R>
+        : R extends ReadonlyMap<infer K, infer V>
+          ? Map<Returned<K>, Returned<V>>
+          : R extends ReadonlySet<infer V>
+            ? Set<Returned<V>>
+            : R extends readonly unknown[]
+              ? { -readonly [I in keyof R]: Returned<R[I]> }
+              : R extends object
+                ? HasMethods<R> extends true
+                  ? Remote<R>
+                  : { [K in keyof R]: Returned<R[K]> }
+                : R;
 
 /** What a call returns in mode `M`. */
 export type RemoteResult<R, M extends CallMode> = M extends 'async' ? Future<Returned<Awaited<R>>> : M extends 'off' ? void : Promise<Returned<Awaited<R>>>;

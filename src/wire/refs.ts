@@ -22,6 +22,8 @@ export interface RefWire {
    * sent without waiting. Optional 8th payload element, left out when empty.
    */
   oneway?: readonly string[];
+  /** Set when the object is a stream source: the window its consumer may request (docs/PROTOCOL.md, "Streams"). Optional 9th payload element. */
+  stream?: number;
 }
 
 /** Decides what goes by reference while encoding. */
@@ -43,7 +45,9 @@ export interface RefDecodeHooks {
 /** Packs a reference into the payload array documented in docs/PROTOCOL.md. */
 export function refToPayload(ref: RefWire): unknown[] {
   const payload: unknown[] = [ref.server, ref.address, ref.obj, ref.ticket, ref.path, ref.callable, ref.name];
-  if (ref.oneway?.length) payload.push(ref.oneway);
+  // element 7 holds nil rather than being left out when only the stream window (element 8) follows
+  if (ref.oneway?.length || ref.stream !== undefined) payload.push(ref.oneway?.length ? ref.oneway : null);
+  if (ref.stream !== undefined) payload.push(ref.stream);
   return payload;
 }
 
@@ -54,9 +58,15 @@ export function refFromPayload(p: unknown): RefWire {
     typeof p[0] !== 'string' || typeof p[1] !== 'string' || typeof p[2] !== 'string' ||
     typeof p[3] !== 'string' || !Array.isArray(p[4]) || !p[4].every((s) => typeof s === 'string') ||
     typeof p[5] !== 'boolean' || typeof p[6] !== 'string' ||
-    (p[7] !== undefined && !(Array.isArray(p[7]) && p[7].every((s) => typeof s === 'string')))
+    (p[7] !== undefined && p[7] !== null && !(Array.isArray(p[7]) && p[7].every((s) => typeof s === 'string')))
   ) {
     throw new TypeError('malformed object reference');
   }
-  return { server: p[0], address: p[1], obj: p[2], ticket: p[3], path: p[4], callable: p[5], name: p[6], ...(p[7] === undefined ? {} : { oneway: p[7] as string[] }) };
+  const ref: RefWire = { server: p[0], address: p[1], obj: p[2], ticket: p[3], path: p[4], callable: p[5], name: p[6] };
+  if (Array.isArray(p[7])) ref.oneway = p[7] as string[];
+  if (p[8] !== undefined) {
+    if (!(Number.isSafeInteger(p[8]) && (p[8] as number) >= 1)) throw new TypeError('malformed object reference: a stream window must be a whole number >= 1');
+    ref.stream = p[8] as number;
+  }
+  return ref;
 }

@@ -194,6 +194,23 @@ describe('examples', () => {
     expect(stdout).toContain("Harry tries his cart after leaving: ERR_NOT_FOUND, revoked");
   }, SLOW);
 
+  test('streaming: Pyro streaming, echoserver generator, hugetransfer chunks, stockquotes phase 3', async () => {
+    const { stdout } = await example('streaming');
+    expect(stdout).toContain('list (an array: true): 1 2 3 4 5 6 7 8 9');
+    expect(stdout).toContain('iterator: 1 2 3 4 5 6 7 8 9');
+    expect(stdout).toContain('generator: 1 2 3 4 5 6 7 8 9');
+    // items arrive as the producer makes them (100 ms apart), not all at its end
+    const times = grab(stdout, /slow generator, item@tenths of a second: 1@(\d+) 2@\d+ 3@\d+ 4@\d+ 5@(\d+)/).map(Number);
+    expect(times[0]).toBeLessThan(times[1]!);
+    expect(stdout).toContain('fibonacci up to 1000: 1 1 2 3 5 8 13 21 34 55 89 144 233 377 610 987');
+    // the break stopped the infinite producer in its process, the window (64) ahead of the reader
+    expect(stdout).toMatch(/\[streaming:\d+\] fibonacci stopped after 10610209857723/);
+    expect(stdout).toContain('echo generator: one, two, three');
+    expect(stdout).toMatch(/downloaded 50 MB in 50 chunks of 1 MB \(\d+ MB\/s\)/);
+    expect(linesMatching(stdout, /^ {2}(AAPL|IBM|KO) +\d+\.\d\d \((NASDAQ|NYSE)\)$/)).toHaveLength(9);
+    expect(stdout).toContain('viewer got 9 quotes for AAPL, IBM, KO');
+  }, SLOW);
+
   test('large-data: 100 MB Buffer and a Float64Array there and back, with throughput', async () => {
     const { stdout } = await example('large-data');
     const rates = [

@@ -2,7 +2,7 @@
  * Compile-time checks of Remote<T>: `npm test` runs `tsc --noEmit`, which fails if a line here
  * stops type-checking or an `@ts-expect-error` line stops being an error. Never executed.
  */
-import { Future, getValue, setAttr, withOptions, type Remote } from '../../src/index.js';
+import { Future, getValue, RemoteStream, setAttr, withOptions, type Remote } from '../../src/index.js';
 
 class Counter {
   total = 0;
@@ -128,4 +128,38 @@ export async function checks(): Promise<void> {
   assertType<Promise<number>>(withOptions(counter, { mode: 'off' }).add(1));
   // @ts-expect-error the root proxy is not thenable
   void counter.then;
+
+  // streams: async iterables, async generators and sync iterators arrive as RemoteStreams of
+  // their items, themselves mapped; arrays, Maps and Sets stay data
+  const feed = null as unknown as Remote<Feed>;
+  assertType<RemoteStream<number>>(await feed.ticks());
+  assertType<RemoteStream<string>>(await feed.names());
+  assertType<RemoteStream<number>>(await feed.squares());
+  assertType<RemoteStream<string>>(await feed.keys());
+  assertType<RemoteStream<Remote<Circle>>>(await feed.circles());
+  assertType<RemoteStream<{ total: number }>>(await feed.snapshots());
+  assertType<number[]>(await feed.list());
+  for await (const tick of await feed.ticks()) assertType<number>(tick);
+  assertType<Promise<number>>(feed.sum((async function* () { yield 1; })()));
+  // @ts-expect-error a stream's items are not strings when the producer yields numbers
+  assertType<RemoteStream<string>>(await feed.ticks());
+  // @ts-expect-error a call returning a stream is a Promise: await it before iterating
+  for await (const tick of feed.ticks()) void tick;
+  // @ts-expect-error a class instance in a stream arrives as a proxy
+  assertType<RemoteStream<Circle>>(await feed.circles());
+  // @ts-expect-error an array stays an array, not a stream
+  assertType<RemoteStream<number>>(await feed.list());
+  // @ts-expect-error the argument must be an iterable of numbers
+  void feed.sum((async function* () { yield 'x'; })());
+}
+
+interface Feed {
+  ticks(): AsyncGenerator<number, void>;
+  names(): AsyncIterable<string>;
+  squares(): Generator<number>;
+  keys(): IterableIterator<string>;
+  circles(): AsyncIterableIterator<Circle>;
+  snapshots(): Promise<AsyncIterable<{ total: number }>>;
+  list(): number[];
+  sum(items: AsyncIterable<number>): Promise<number>;
 }
