@@ -47,3 +47,4 @@ export {
   type RotateOptions,
 } from './log/index.js';
 export * from './actor/index.js';
+export * from './naming/index.js';

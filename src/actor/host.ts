@@ -11,6 +11,8 @@ import { RPCClient } from '../rpc/client.js';
 import { getDefaultAuthkey, getLocalServer, setDefaultAuthkey } from '../rpc/local.js';
 import { isProxy, release } from '../rpc/proxy.js';
 import { RPCServer } from '../rpc/server.js';
+import { forgetTarget, resolveName } from '../naming/client.js';
+import { NAME_SCHEME } from '../naming/names.js';
 import type { Authkey } from '../wire/authkey.js';
 import { ActorCell } from './actor-cell.js';
 import { homeReference } from './actor-ref.js';
@@ -156,6 +158,8 @@ export class ActorHost {
     const entry = this.#cells.get(id);
     if (!entry) throw new NotFoundError(`no actor ${JSON.stringify(id)} in host ${this.name}`);
     this.#cells.delete(id);
+    // the names this process gave the actor go now, not when the process ends
+    void forgetTarget(entry.cell.ref);
     try {
       await entry.cell.stop();
     } finally {
@@ -274,12 +278,15 @@ async function hostOf(client: HostProcess['client']): Promise<HostRef> {
 }
 
 /**
- * The actor at `url` (`<host address>/<id>`, as `actor.url` and `host.urlOf(id)` give it).
- * Fails fast: NotFoundError when the host has no such actor (or there is no host),
- * DisconnectedError when nothing answers there.
+ * The actor at `url` (`<host address>/<id>`, as `actor.url` and `host.urlOf(id)` give it), or
+ * the one registered on the name server as NAME (`zpname:NAME`, see `lookup`; `authkey` and
+ * `timeout` do not apply, the default name server connection is used).
+ * Fails fast: NotFoundError when the host has no such actor (or there is no host, or no such
+ * name), DisconnectedError when nothing answers there.
  */
 export async function lookupUrl<C extends ActorClass = ActorClass>(url: string, options: ConnectHostOptions = {}): Promise<RefOf<C>> {
   checkConnectOptions('lookupUrl', options);
+  if (typeof url === 'string' && url.startsWith(NAME_SCHEME)) return resolveName<C>(url) as Promise<RefOf<C>>;
   const slash = typeof url === 'string' ? url.lastIndexOf('/') : -1;
   if (slash < 0 || !/^(tcp|ipc):\/\/./.test(url) || slash === url.length - 1 || url.slice(0, slash).endsWith('/')) {
     throw new InvalidArgumentError(`lookupUrl: expected tcp://host:port/id or ipc://path/id, got ${JSON.stringify(url)}`);

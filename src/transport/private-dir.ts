@@ -91,6 +91,18 @@ export function privateEndpoint(tag: string, options: { outlivesProcess?: boolea
   return `ipc://${path}`;
 }
 
+/**
+ * The fixed `ipc://` endpoint `file` in this user's private directory: where a service of this
+ * user that every one of its processes must find without being told (the name server) binds.
+ */
+export function userEndpoint(file: string): string {
+  const path = join(userDir(), file);
+  if (path.length > MAX_IPC_PATH) {
+    throw new InvalidArgumentError(`private socket path ${path} is longer than ${MAX_IPC_PATH} bytes: set XDG_RUNTIME_DIR or TMPDIR to a shorter directory`);
+  }
+  return `ipc://${path}`;
+}
+
 /** A private directory of its own (0700), which this process does not remove. */
 function ownDir(): string {
   const dir = mkdtempSync(join(userDir(), 'd'));
