@@ -3,6 +3,7 @@
  */
 import { EXIT_USAGE, type CliIo, type Command } from './command.js';
 import { logsCommand } from './logs.js';
+import { nameserverCommand, namesCommand } from './nameserver.js';
 import { ZeroprocError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { join } from 'node:path';
  */
 export const commands: Readonly<Record<string, Command>> = {
   logs: logsCommand,
+  nameserver: nameserverCommand,
+  names: namesCommand,
 };
 
 function usage(): string {

@@ -186,7 +186,7 @@ function parseTimeout(text: string | undefined): number {
 }
 
 /** Resolves on Ctrl-C, SIGTERM, or when whoever reads our output goes away. */
-function untilStopped(io: CliIo): Promise<void> {
+export function untilStopped(io: CliIo): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       process.off('SIGINT', done);

@@ -6,6 +6,7 @@
  */
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, QueueFullError, RemoteError } from '../errors.js';
 import { checkOptions, delayMs, func, satisfies, boolean } from '../option-checks.js';
+import { currentCall } from '../rpc/call-context.js';
 import { RPCClient } from '../rpc/client.js';
 import type { LinkAuth } from '../rpc/local.js';
 import { release, sameObject } from '../rpc/proxy.js';
@@ -53,7 +54,13 @@ class SessionLease implements Lease {
   }
 
   held(): Promise<void> {
-    return this.#ended;
+    // the name server cancels the call when it ends the session itself: the call must end too
+    const signal = currentCall()?.signal;
+    if (!signal) return this.#ended;
+    return new Promise((resolve) => {
+      void this.#ended.then(resolve);
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
   }
 
   alive(): boolean {

@@ -60,6 +60,8 @@ export interface Lease {
 
 interface Session {
   lease: Remote<Lease>;
+  /** Stops watching `held()`: a pending call would keep the name server's process alive. */
+  unwatch(): void;
   names: Set<string>;
   probing: boolean;
 }
@@ -107,9 +109,10 @@ export class NameRegistry {
     }
     if (this.#sessions.size >= this.#maxEntries) throw new QueueFullError(`the name server holds its maximum of ${this.#maxEntries} sessions`);
     const id = randomId();
-    this.#sessions.set(id, { lease, names: new Set(), probing: false });
     // pending for as long as the session lasts: the registrant's death rejects it at once
-    this.#watch(lease, MAX_DELAY_MS, 'held').then(() => this.detach(id), () => this.detach(id));
+    const held = isProxy(lease) ? withOptions(lease, { mode: 'async', timeout: MAX_DELAY_MS }).held() : undefined;
+    this.#sessions.set(id, { lease, names: new Set(), probing: false, unwatch: () => held?.cancel() });
+    Promise.resolve(held ?? (lease as unknown as Lease).held()).then(() => this.detach(id), () => this.detach(id));
     return id;
   }
 
@@ -118,6 +121,7 @@ export class NameRegistry {
     const s = this.#sessions.get(session);
     if (!s) return;
     this.#sessions.delete(session);
+    s.unwatch();
     for (const name of s.names) this.#drop(name);
     if (isProxy(s.lease)) release(s.lease);
   }
@@ -201,16 +205,12 @@ export class NameRegistry {
     if (isProxy(stored.ref)) release(stored.ref);
   }
 
-  #watch(lease: Remote<Lease>, timeout: number, method: 'held' | 'alive'): Promise<unknown> {
-    if (!isProxy(lease)) return Promise.resolve((lease as unknown as Lease)[method]());
-    return withOptions(lease, { timeout })[method]();
-  }
-
   #probe(timeout: number): void {
     for (const [id, s] of this.#sessions) {
       if (s.probing) continue;
       s.probing = true;
-      this.#watch(s.lease, timeout, 'alive').then(
+      const probed = isProxy(s.lease) ? withOptions(s.lease, { timeout }).alive() : Promise.resolve(true);
+      probed.then(
         () => (s.probing = false),
         () => this.detach(id),
       );
