@@ -9,7 +9,8 @@ import { checkOptions, delayMs, func, satisfies, boolean } from '../option-check
 import { currentCall } from '../rpc/call-context.js';
 import { RPCClient } from '../rpc/client.js';
 import type { LinkAuth } from '../rpc/local.js';
-import { release, sameObject } from '../rpc/proxy.js';
+import { release, sameObject, withOptions } from '../rpc/proxy.js';
+import { MAX_DELAY_MS } from '../delays.js';
 import type { Remote } from '../rpc/types.js';
 import { checkReachable, nameServerAddress } from './discovery.js';
 import { checkFilter, checkMetadata, checkName, checkPrefix, nameOfUri, type ListFilter, type NameEntry, type NameMetadata } from './names.js';
@@ -168,6 +169,7 @@ export class NameServerClient {
     return reconnecting<T>(name, found as { entry: NameEntry; ref: Remote<unknown> }, {
       resolve: () => this.#call((r) => r.lookup(name)) as Promise<{ entry: NameEntry; ref: Remote<unknown> }>,
       entry: () => this.#call((r) => r.entry(name)),
+      watch: (incarnation) => withOptions(this.#registry, { mode: 'async', timeout: MAX_DELAY_MS }).watch(name, incarnation),
     }, rest);
   }
 

@@ -24,6 +24,8 @@ export interface Resolver {
   resolve(): Promise<{ entry: NameEntry; ref: Remote<unknown> }>;
   /** The current entry of the name, without a reference. */
   entry(): Promise<NameEntry>;
+  /** A call that completes when the name stops holding registration `incarnation`; `cancel()` ends it. */
+  watch(incarnation: string): PromiseLike<void> & { cancel(): void };
 }
 
 /** How long to wait between lookups of a name that is not registered again yet, ms. */
@@ -44,6 +46,8 @@ class Follower {
   #current: Target | undefined;
   #moving: Promise<Target> | undefined;
   #released = false;
+  #gone: string | undefined;
+  #watch: { cancel(): void } | undefined;
 
   constructor(
     readonly name: string,
@@ -52,7 +56,16 @@ class Follower {
     private readonly timeout: number,
     private readonly onReconnect: ((entry: NameEntry) => void) | undefined,
   ) {
-    this.#current = first;
+    this.#adopt(first);
+  }
+
+  /** Makes `target` current, and has the name server say when its registration ends. */
+  #adopt(target: Target): void {
+    this.#current = target;
+    const watch = this.resolver.watch(target.entry.incarnation);
+    this.#watch = watch;
+    // a watch that fails (the name server is gone) says nothing about the object: keep it
+    watch.then(() => this.#drop(target), () => undefined);
   }
 
   #target(): Promise<Target> {
@@ -69,7 +82,7 @@ class Follower {
       try {
         const found = await this.resolver.resolve();
         if (found.entry.incarnation !== gone) {
-          this.#current = found;
+          this.#adopt(found);
           this.onReconnect?.(found.entry);
           return found;
         }
@@ -84,11 +97,10 @@ class Follower {
     }
   }
 
-  #gone: string | undefined;
-
   #drop(target: Target): void {
     if (this.#current !== target) return;
     this.#current = undefined;
+    this.#watch?.cancel();
     this.#gone = target.entry.incarnation;
     release(target.ref as never);
   }
@@ -124,6 +136,7 @@ class Follower {
 
   release(): void {
     this.#released = true;
+    this.#watch?.cancel();
     if (this.#current) release(this.#current.ref as never);
     this.#current = undefined;
   }

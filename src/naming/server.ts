@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, QueueFullError } from '../errors.js';
 import { MAX_DELAY_MS } from '../delays.js';
 import { checkOptions, delayMs, nonEmptyString, satisfies, wholeNumber } from '../option-checks.js';
+import { currentCall } from '../rpc/call-context.js';
 import { RPCClient } from '../rpc/client.js';
 import { isMarkedByRef, type LinkAuth } from '../rpc/local.js';
 import { isProxy, proxyState, release, withOptions } from '../rpc/proxy.js';
@@ -91,6 +92,9 @@ export class NameRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #maxEntries: number;
   readonly #home: RPCServer;
+  /** Who waits for a name's registration to end, by name: reconnecting proxies. */
+  readonly #watchers = new Map<string, Set<() => void>>();
+  #watcherCount = 0;
 
   /** @internal Made by {@link startNameServer}. */
   constructor(maxEntries: number, home: RPCServer) {
@@ -190,6 +194,31 @@ export class NameRegistry {
     return true;
   }
 
+  /**
+   * Resolves once `name` no longer holds registration `incarnation` (at once if it does not now):
+   * how a reconnecting proxy learns, without a call of its own failing, that its object went
+   * away. Ends when the caller cancels the call.
+   */
+  watch(name: string, incarnation: string): Promise<void> {
+    checkName('watch', name);
+    if (this.#entries.get(name)?.entry.incarnation !== incarnation) return Promise.resolve();
+    if (this.#watcherCount >= this.#maxEntries) throw new QueueFullError(`the name server holds its maximum of ${this.#maxEntries} watches`);
+    const signal = currentCall()?.signal;
+    return new Promise((resolve) => {
+      let set = this.#watchers.get(name);
+      if (!set) this.#watchers.set(name, (set = new Set()));
+      const done = (): void => {
+        if (!set.delete(done)) return;
+        this.#watcherCount--;
+        if (set.size === 0 && this.#watchers.get(name) === set) this.#watchers.delete(name);
+        resolve();
+      };
+      set.add(done);
+      this.#watcherCount++;
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
   #get(fn: string, name: string): Stored {
     checkName(fn, name);
     const stored = this.#entries.get(name);
@@ -202,6 +231,7 @@ export class NameRegistry {
     if (!stored) return;
     this.#entries.delete(name);
     this.#sessions.get(stored.session)?.names.delete(name);
+    for (const done of [...(this.#watchers.get(name) ?? [])]) done();
     if (isProxy(stored.ref)) release(stored.ref);
   }
 
