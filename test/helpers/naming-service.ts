@@ -1,10 +1,11 @@
 /** Starts test/fixtures/naming/service.ts as a real process and talks to it line by line. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { NameEntry } from 'zeroproc';
+import { connectNameServer, setDefaultAuthkey, startNameServer, type NameEntry, type NameServer, type NameServerClient } from 'zeroproc';
 
 const fixture = fileURLToPath(new URL('../fixtures/naming/service.ts', import.meta.url));
 
@@ -67,4 +68,51 @@ export async function freePort(): Promise<number> {
   server.close();
   await once(server, 'close');
   return port;
+}
+
+export interface NameServerFixture {
+  /** The key of the name server and of every registrant (also this process's default key). */
+  readonly key: string;
+  readonly ns: NameServer;
+  /** This process's connection to it. */
+  readonly client: NameServerClient;
+  /** Starts a registrant process, killed after the test. */
+  service(name?: string, address?: string): Promise<ServiceProcess>;
+}
+
+/**
+ * A name server on loopback TCP with a fresh key before each test, and a connection to it; after
+ * each test the registrants are killed and both are closed.
+ */
+export function nameServerPerTest(beforeEach: (fn: () => Promise<void>) => void, afterEach: (fn: () => Promise<void>) => void): NameServerFixture {
+  const key = randomBytes(32).toString('hex');
+  const services: ServiceProcess[] = [];
+  let ns: NameServer | undefined;
+  let client: NameServerClient | undefined;
+  beforeEach(async () => {
+    // references the name server hands out lead to the registrants' servers, keyed like it
+    setDefaultAuthkey(key);
+    ns = await startNameServer({ address: 'tcp://127.0.0.1:*', authkey: key });
+    client = await connectNameServer(ns.address, { authkey: key });
+  });
+  afterEach(async () => {
+    for (const s of services.splice(0)) await s.kill();
+    client?.close();
+    await ns?.close();
+    setDefaultAuthkey(undefined);
+  });
+  return {
+    key,
+    get ns() {
+      return ns!;
+    },
+    get client() {
+      return client!;
+    },
+    async service(name, address) {
+      const s = await startService({ ZP_NS: ns!.address, ZP_KEY: key, ...(name ? { ZP_NAME: name } : {}), ...(address ? { ZP_ADDRESS: address } : {}) });
+      services.push(s);
+      return s;
+    },
+  };
 }

@@ -14,22 +14,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { byRef, connectNameServer } from 'zeroproc';
+import { perTestCleanup } from '../helpers/child-lines.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
 
-const children: ChildProcess[] = [];
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = once(child, 'close');
-      child.kill('SIGKILL');
-      await gone;
-    }
-  }
-  while (cleanups.length > 0) await cleanups.pop()!();
-});
+const { children, cleanups } = perTestCleanup(afterEach);
+/** Each test starts CLI processes through tsx (about a second each, more on a busy machine). */
+const SLOW = 90_000;
 
 function tmpDir(): string {
   // short: the default socket path lives under it and must fit an ipc path
@@ -70,7 +62,7 @@ test('a TCP name server takes its key from ZEROPROC_AUTHKEY; names lists it (tex
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   expect(await exited).toEqual([0, null]);
-});
+}, SLOW);
 
 test('a TCP bind without a key is refused; a key on the command line is not an option; --authkey-file works', async () => {
   const refused = await run(['nameserver', '--bind', 'tcp://0.0.0.0:*']);
@@ -85,7 +77,7 @@ test('a TCP bind without a key is refused; a key on the command line is not an o
   const { address } = await serve(['--bind', 'tcp://127.0.0.1:*', '--authkey-file', keyFile], {});
   const listed = await run(['names', '--connect', address, '--authkey-file', keyFile]);
   expect([listed.exitCode, listed.stdout, listed.stderr]).toEqual([0, '', '']);
-});
+}, SLOW);
 
 test('by default it binds this user\'s private socket, which names finds unaided; a second server there is refused', async () => {
   const env = { XDG_RUNTIME_DIR: tmpDir() };
@@ -103,4 +95,4 @@ test('by default it binds this user\'s private socket, which names finds unaided
   child.kill('SIGINT');
   expect(await exited).toEqual([0, null]);
   expect(existsSync(address.slice('ipc://'.length))).toBe(false);
-});
+}, SLOW);

@@ -5,31 +5,19 @@
  * Then they all die, and every name goes.
  */
 import { afterEach, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { setDefaultAuthkey, startNameServer, type NameServer } from 'zeroproc';
+import { setDefaultAuthkey, startNameServer } from 'zeroproc';
+import { perTestCleanup } from '../helpers/child-lines.js';
 import { eventually } from '../helpers/eventually.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/naming/stress.ts', import.meta.url));
 const CLIENTS = 5;
 const OPS = 400;
-const children: ChildProcess[] = [];
-let ns: NameServer | undefined;
-
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = once(child, 'exit');
-      child.kill('SIGKILL');
-      await gone;
-    }
-  }
-  await ns?.close();
-  setDefaultAuthkey(undefined);
-});
+const { children, cleanups } = perTestCleanup(afterEach);
 
 function client(id: number, address: string, key: string): Promise<Record<string, number>> {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
@@ -53,8 +41,10 @@ function client(id: number, address: string, key: string): Promise<Record<string
 test(`${CLIENTS} client processes, ${OPS} operations each: nothing lost, nothing extra`, async () => {
   const key = randomBytes(32).toString('hex');
   setDefaultAuthkey(key);
+  cleanups.push(() => setDefaultAuthkey(undefined));
   // a generous liveness bound: this test is about what concurrency does, not about slow probes
-  ns = await startNameServer({ address: 'tcp://127.0.0.1:*', authkey: key, livenessTimeout: 10_000 });
+  const ns = await startNameServer({ address: 'tcp://127.0.0.1:*', authkey: key, livenessTimeout: 10_000 });
+  cleanups.push(() => ns.close());
   const address = ns.address;
   const reports = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i, address, key)));
   const expected = Object.assign({}, ...reports) as Record<string, number>;
@@ -62,5 +52,5 @@ test(`${CLIENTS} client processes, ${OPS} operations each: nothing lost, nothing
   const actual = Object.fromEntries(ns.entries().map((e) => [e.name, Number(e.metadata.round)]));
   expect(actual).toEqual(expected);
   for (const child of children) child.kill('SIGKILL');
-  await eventually(() => ns!.entries().length === 0, 2_000, 'every dead client\'s names going');
+  await eventually(() => ns.entries().length === 0, 2_000, 'every dead client\'s names going');
 }, 60_000);
