@@ -280,13 +280,13 @@ async function hostOf(client: HostProcess['client']): Promise<HostRef> {
 /**
  * The actor at `url` (`<host address>/<id>`, as `actor.url` and `host.urlOf(id)` give it), or
  * the one registered on the name server as NAME (`zpname:NAME`, see `lookup`; `authkey` and
- * `timeout` do not apply, the default name server connection is used).
+ * `timeout` are then those of the name server, found as `connectNameServer` finds it).
  * Fails fast: NotFoundError when the host has no such actor (or there is no host, or no such
  * name), DisconnectedError when nothing answers there.
  */
 export async function lookupUrl<C extends ActorClass = ActorClass>(url: string, options: ConnectHostOptions = {}): Promise<RefOf<C>> {
   checkConnectOptions('lookupUrl', options);
-  if (typeof url === 'string' && url.startsWith(NAME_SCHEME)) return resolveName<C>(url) as Promise<RefOf<C>>;
+  if (typeof url === 'string' && url.startsWith(NAME_SCHEME)) return resolveName<C>(url, {}, options) as Promise<RefOf<C>>;
   const slash = typeof url === 'string' ? url.lastIndexOf('/') : -1;
   if (slash < 0 || !/^(tcp|ipc):\/\/./.test(url) || slash === url.length - 1 || url.slice(0, slash).endsWith('/')) {
     throw new InvalidArgumentError(`lookupUrl: expected tcp://host:port/id or ipc://path/id, got ${JSON.stringify(url)}`);

@@ -275,11 +275,20 @@ export async function remove(name: string): Promise<boolean> {
 }
 
 /**
- * The object a `zpname:NAME` URI names, looked up on the default name server: what `connect(uri)`
- * and `lookupUrl` call for that scheme.
+ * The object a `zpname:NAME` URI names: what `connect(uri)` and `lookupUrl` call for that
+ * scheme. Looked up on the default connection, or, given `connection` options (a key, a
+ * timeout), on a connection of its own to the default address, closed after the lookup (kept for
+ * a reconnecting proxy, which needs it).
  */
-export async function resolveName<T = unknown>(uri: string, options?: LookupOptions): Promise<Remote<T>> {
-  return lookup<T>(nameOfUri('resolveName', uri), options);
+export async function resolveName<T = unknown>(uri: string, options: LookupOptions = {}, connection?: NameServerConnectOptions): Promise<Remote<T>> {
+  const name = nameOfUri('resolveName', uri);
+  if (connection === undefined || Object.keys(connection).length === 0) return lookup<T>(name, options);
+  const own = await connectNameServer(undefined, connection);
+  try {
+    return await own.lookup<T>(name, options);
+  } finally {
+    if (!options.reconnect) own.close();
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  * same address is never reached through an old reference).
  */
 import { afterEach, beforeEach, expect, test } from '@jest/globals';
-import { AlreadyExistsError, InvalidArgumentError, NotFoundError, byRef, connectNameServer, lookupUrl, release } from 'zeroproc';
+import { AlreadyExistsError, AuthError, InvalidArgumentError, NotFoundError, byRef, connectNameServer, lookupUrl, release } from 'zeroproc';
 import { eventually } from '../helpers/eventually.js';
 import { freePort, nameServerPerTest } from '../helpers/naming-service.js';
 import type { Clerk, Service } from '../fixtures/naming/service.js';
@@ -87,6 +87,11 @@ test('an actor registered by its process loses its name when it stops; lookupUrl
     const byUrl = await lookupUrl<typeof Clerk>('zpname:clerk');
     expect(await byUrl.whoami()).toBe(`clerk in ${s.pid}`);
     release(byUrl);
+    // with a key of its own: a connection of its own, closed once the reference is in hand
+    const keyed = await lookupUrl<typeof Clerk>('zpname:clerk', { authkey: fixture.key });
+    expect(await keyed.whoami()).toBe(`clerk in ${s.pid}`);
+    release(keyed);
+    await expect(lookupUrl('zpname:clerk', { authkey: 'wrong key' })).rejects.toBeInstanceOf(AuthError);
   } finally {
     delete process.env.ZEROPROC_NAMESERVER;
   }
