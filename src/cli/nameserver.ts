@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { connectNameServer } from '../naming/client.js';
-import { NAMESERVER_ENV, nameServerAddress } from '../naming/discovery.js';
-import { checkPrefix, type NameEntry } from '../naming/names.js';
-import { startNameServer } from '../naming/server.js';
-import { setDefaultAuthkey } from '../rpc/local.js';
+import type { NameEntry } from '../naming/names.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { untilStopped } from './logs.js';
+
+// the naming layer loads the whole RPC stack: imported when a command runs, so that every other
+// `zeroproc` command (and --help) starts without it
+const NAMESERVER_ENV = 'ZEROPROC_NAMESERVER';
 
 /** The environment variable a key may come from (the CLI never takes one in argv). */
 const AUTHKEY_ENV = 'ZEROPROC_AUTHKEY';
@@ -74,6 +74,9 @@ async function serve(args: string[], io: CliIo): Promise<number> {
     io.stdout.write(SERVE_HELP);
     return 0;
   }
+  const [{ nameServerAddress }, { startNameServer }, { setDefaultAuthkey }] = await Promise.all([
+    import('../naming/discovery.js'), import('../naming/server.js'), import('../rpc/local.js'),
+  ]);
   const address = values.bind ?? nameServerAddress();
   const key = readKey(values['authkey-file']);
   if (address.startsWith('tcp://') && key === undefined) {
@@ -111,7 +114,7 @@ async function listNames(args: string[], io: CliIo): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`expected at most one PREFIX, got ${positionals.length}`);
   const prefix = positionals[0] ?? '';
-  checkPrefix('names', prefix);
+  const { connectNameServer } = await import('../naming/client.js');
   const metadata: Record<string, string> = {};
   for (const pair of values.meta ?? []) {
     const eq = pair.indexOf('=');

@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, QueueFullError } from '../errors.js';
 import { MAX_DELAY_MS } from '../delays.js';
+import { describeValue } from '../describe-value.js';
 import { checkOptions, delayMs, nonEmptyString, satisfies, wholeNumber } from '../option-checks.js';
 import { currentCall } from '../rpc/call-context.js';
 import { RPCClient } from '../rpc/client.js';
@@ -137,6 +138,7 @@ export class NameRegistry {
   register(session: string, name: string, ref: object, metadata: NameMetadata = {}, replace = false): NameEntry {
     checkName('register', name);
     const clean = checkMetadata('register', metadata);
+    if (typeof replace !== 'boolean') throw new InvalidArgumentError(`register(${JSON.stringify(name)}): replace must be true or false, got ${describeValue(replace)}`);
     const state = proxyState(ref);
     // an object of the name server's own process arrives as itself; values are not references
     if (state ? state.path.length > 0 : typeof ref !== 'function' && !isMarkedByRef(ref) && isPlainData(ref)) throw new InvalidArgumentError(`register(${JSON.stringify(name)}): expected a reference to an object (a class instance, a function, or something marked with byRef()), got a value`);

@@ -84,7 +84,10 @@ function isAlive(pid: number): boolean {
 export function privateEndpoint(tag: string, options: { outlivesProcess?: boolean } = {}): string {
   const safe = tag.replace(/[^A-Za-z0-9-]/g, '').slice(0, 24) || 'zp';
   const dir = options.outlivesProcess ? ownDir() : privateRunDir();
-  const path = join(dir, `${safe}-${randomBytes(6).toString('hex')}.sock`);
+  return endpointAt(join(dir, `${safe}-${randomBytes(6).toString('hex')}.sock`));
+}
+
+function endpointAt(path: string): string {
   if (path.length > MAX_IPC_PATH) {
     throw new InvalidArgumentError(`private socket path ${path} is longer than ${MAX_IPC_PATH} bytes: set XDG_RUNTIME_DIR or TMPDIR to a shorter directory`);
   }
@@ -96,11 +99,7 @@ export function privateEndpoint(tag: string, options: { outlivesProcess?: boolea
  * user that every one of its processes must find without being told (the name server) binds.
  */
 export function userEndpoint(file: string): string {
-  const path = join(userDir(), file);
-  if (path.length > MAX_IPC_PATH) {
-    throw new InvalidArgumentError(`private socket path ${path} is longer than ${MAX_IPC_PATH} bytes: set XDG_RUNTIME_DIR or TMPDIR to a shorter directory`);
-  }
-  return `ipc://${path}`;
+  return endpointAt(join(userDir(), file));
 }
 
 /** A private directory of its own (0700), which this process does not remove. */

@@ -57,6 +57,7 @@ test('bad names, metadata and options are refused before anything is sent; a hos
   const registry = await raw.get<{ register(...a: unknown[]): Promise<unknown>; list(...a: unknown[]): Promise<unknown> }>('zeroproc.nameserver');
   await expect(registry.register('no-session', '../x', byRef({}))).rejects.toThrow(/a name must be/);
   await expect(registry.register('no-session', 'fine', { plain: 'value' })).rejects.toThrow(/expected a reference to an object/);
+  await expect(registry.register('no-session', 'fine', byRef({}), {}, 'yes')).rejects.toThrow(/replace must be true or false, got "yes"/);
   await expect(registry.register('no-session', 'fine', byRef({}))).rejects.toThrow(/no session/);
   await expect(registry.list('', { metadata: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, 'v'])) })).rejects.toThrow(/at most 32 keys/);
   release(registry);
