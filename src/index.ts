@@ -52,3 +52,4 @@ export {
 } from './log/index.js';
 export * from './actor/index.js';
 export * from './cluster/index.js';
+export * from './naming/index.js';

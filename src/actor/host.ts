@@ -13,6 +13,8 @@ import { getDefaultAuthkey, getLocalServer, setDefaultAuthkey } from '../rpc/loc
 import { isProxy, release } from '../rpc/proxy.js';
 import { RPCServer } from '../rpc/server.js';
 import { provideActorStatus, type ActorStatus } from '../status-sections.js';
+import { forgetTarget, resolveName } from '../naming/client.js';
+import { NAME_SCHEME } from '../naming/names.js';
 import type { Authkey } from '../wire/authkey.js';
 import { ActorCell } from './actor-cell.js';
 import { homeReference } from './actor-ref.js';
@@ -184,6 +186,8 @@ export class ActorHost {
     const entry = this.#cells.get(id);
     if (!entry) throw new NotFoundError(`no actor ${JSON.stringify(id)} in host ${this.name}`);
     this.#cells.delete(id);
+    // the names this process gave the actor go now, not when the process ends
+    void forgetTarget(entry.cell.ref);
     try {
       await entry.cell.stop();
     } finally {
@@ -308,13 +312,15 @@ async function hostOf(client: HostProcess['client']): Promise<HostRef> {
 
 /**
  * The actor at `url`, its object URI (`zp+tcp://host:port/id`, as `actor.url` and
- * `host.urlOf(id)` give it; `tcp://host:port/id` is read the same). `connect(url)` gives the
- * same reference, in one round trip.
- * Fails fast: NotFoundError when the host has no such actor (or there is no host),
- * DisconnectedError when nothing answers there.
+ * `host.urlOf(id)` give it; `tcp://host:port/id` is read the same), or the one registered on the
+ * name server as NAME (`zpname:NAME`, see `lookup`; `authkey` and `timeout` are then those of the
+ * name server, found as `connectNameServer` finds it). `connect(url)` gives the same reference.
+ * Fails fast: NotFoundError when the host has no such actor (or there is no host, or no such
+ * name), DisconnectedError when nothing answers there.
  */
 export async function lookupUrl<C extends ActorClass = ActorClass>(url: string, options: ConnectHostOptions = {}): Promise<RefOf<C>> {
   checkConnectOptions('lookupUrl', options);
+  if (typeof url === 'string' && url.startsWith(NAME_SCHEME)) return resolveName<C>(url, {}, options) as Promise<RefOf<C>>;
   let address: string;
   let id: string;
   try {

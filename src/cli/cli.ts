@@ -7,6 +7,7 @@ import { logsCommand } from './logs.js';
 import { hostCommand } from './host.js';
 import { keygenCommand } from './keygen.js';
 import { psCommand } from './ps.js';
+import { nameserverCommand, namesCommand } from './nameserver.js';
 import { ZeroprocError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { readFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ export const commands: Readonly<Record<string, Command>> = {
   ps: psCommand,
   stop: stopCommand,
   restart: restartCommand,
+  nameserver: nameserverCommand,
+  names: namesCommand,
 };
 
 function usage(): string {

@@ -121,22 +121,20 @@ export function parseMs(option: string, text: string): number {
   return Number(text);
 }
 
-/** Turns the name in `--connect zpname:NAME` into a server address; see {@link setTreeNameResolver}. */
-let nameResolver: ((name: string) => Promise<string>) | undefined;
-
 /**
- * The hook for the name server: with a resolver set, `zeroproc ps --connect zpname:NAME` (and
- * `stop`/`restart`) read the `zeroproc.status` of the server registered as NAME (a `zeroproc
- * host` daemon, say). Without one, such an address is refused with a sentence saying so.
+ * `--connect zpname:NAME`: the address of the server registered as NAME on the name server (a
+ * `zeroproc host` daemon, say), whose `zeroproc.status` is read. The naming layer loads only
+ * here, so other commands do not pay for it.
  */
-export function setTreeNameResolver(resolve: ((name: string) => Promise<string>) | undefined): void {
-  nameResolver = resolve;
-}
-
 async function resolveAddress(address: string): Promise<string> {
-  if (!address.startsWith('zpname:')) return address;
-  if (!nameResolver) throw new UsageError(`cannot resolve ${JSON.stringify(address)}: no name server lookup is available to zeroproc ps`);
-  return nameResolver(address.slice('zpname:'.length));
+  const { NAME_SCHEME, connectNameServer } = await import('../naming/index.js');
+  if (!address.startsWith(NAME_SCHEME)) return address;
+  const names = await connectNameServer();
+  try {
+    return (await names.lookupEntry(address.slice(NAME_SCHEME.length))).address;
+  } finally {
+    names.close();
+  }
 }
 
 /** What `ZEROPROC_AUTHKEY` holds, for a `--connect` to a server that needs a key. */

@@ -105,7 +105,7 @@ const schemes = new Map<string, UriResolver>();
 
 /**
  * @internal Lets {@link connect} accept URIs of another scheme (`'zpname:'`), resolved by a
- * higher layer that this one cannot import; wired in src/index.ts.
+ * higher layer that this one cannot import (src/naming/client.ts plugs in `zpname:`).
  */
 export function setUriScheme(scheme: string, resolve: UriResolver): void {
   schemes.set(scheme, resolve);

@@ -110,11 +110,22 @@ function isAlive(pid: number): boolean {
 export function privateEndpoint(tag: string, options: { outlivesProcess?: boolean } = {}): string {
   const safe = tag.replace(/[^A-Za-z0-9-]/g, '').slice(0, 24) || 'zp';
   const dir = options.outlivesProcess ? ownDir() : privateRunDir();
-  const path = join(dir, `${safe}-${randomBytes(6).toString('hex')}.sock`);
+  return endpointAt(join(dir, `${safe}-${randomBytes(6).toString('hex')}.sock`));
+}
+
+function endpointAt(path: string): string {
   if (path.length > MAX_IPC_PATH) {
     throw new InvalidArgumentError(`private socket path ${path} is longer than ${MAX_IPC_PATH} bytes: set XDG_RUNTIME_DIR or TMPDIR to a shorter directory`);
   }
   return `ipc://${path}`;
+}
+
+/**
+ * The fixed `ipc://` endpoint `file` in this user's private directory: where a service of this
+ * user that every one of its processes must find without being told (the name server) binds.
+ */
+export function userEndpoint(file: string): string {
+  return endpointAt(join(userDir(), file));
 }
 
 /** A private directory of its own (0700), which this process does not remove. */

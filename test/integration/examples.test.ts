@@ -356,4 +356,41 @@ describe('examples', () => {
     expect(stdout).toContain('stopped the remote process: exit code 0\n');
     expect(stdout).toContain('closing the daemon: AuthError\n');
   }, SLOW);
+
+  test('names-warehouse: visitors find the warehouse by name (Pyro warehouse)', async () => {
+    const { stdout } = await example('names-warehouse');
+    expect(stdout).toContain('registered: example.warehouse\n');
+    expect(stdout).toMatch(/\[warehouse:\d+\] janet took the laptop\n/);
+    expect(stdout).toContain('after janet: chair, bike, flashlight, couch, lamp\n');
+    expect(stdout).toContain('after henry: chair, bike, flashlight, bicycle pump\n');
+    expect(stdout).toContain('henry again: RemoteError: RangeError: henry wants laptop, but the warehouse has none\n');
+  }, SLOW);
+
+  test('names-banks: every bank under a prefix found with list() (Pyro banks)', async () => {
+    const { stdout } = await example('names-banks');
+    expect(stdout).toBe(
+      [
+        'banks: example.banks.ABN (NL), example.banks.Rabobank (NL)',
+        'refused: ABN: Suzy cannot withdraw 4000, the balance is 1000',
+        'example.banks.ABN: {"Irmen":4800,"Suzy":1000}',
+        'refused: Rabobank: Suzy cannot withdraw 4000, the balance is 1000',
+        'example.banks.Rabobank: {"Irmen":4800,"Suzy":1000}',
+        '',
+      ].join('\n'),
+    );
+  }, SLOW);
+
+  test('names-circular: a message goes round three processes that know each other by name (Pyro circular)', async () => {
+    const { stdout } = await example('names-circular');
+    for (const [from, to] of [['A', 'B'], ['B', 'C'], ['C', 'A']]) expect(stdout).toMatch(new RegExp(`\\[link-${from}:\\d+\\] ${from} passes the message on to ${to}\\n`));
+    expect(stdout).toContain('the message went A -> B -> C -> A (back where it started)\n');
+  }, SLOW);
+
+  test('names-stockquotes: markets found by prefix, the aggregator by name (Pyro stockquotes)', async () => {
+    const { stdout } = await example('names-stockquotes');
+    expect(stdout).toContain('markets: example.stockmarket.NASDAQ [AAPL,MSFT,GOOG], example.stockmarket.NYSE [IBM,KO,XOM]\n');
+    for (const market of ['NASDAQ', 'NYSE']) expect(stdout).toContain(`example.stockmarket.${market} sent 6 quotes\n`);
+    expect(stdout).toContain(['viewer: AAPL 2 quotes, last 192.34', 'viewer: IBM  2 quotes, last 169.89', 'viewer: KO   2 quotes, last 59.08', ''].join('\n'));
+    expect(stdout).toMatch(/\[viewer:\d+\] market NASDAQ closed\n/);
+  }, SLOW);
 });
