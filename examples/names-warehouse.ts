@@ -25,5 +25,5 @@ console.log(`after henry: ${(await (await henry.import<Named>(named)).visit(['bi
 try {
   await (await henry.import<Named>(named)).visit([], ['laptop']);
 } catch (err) {
-  console.log(`henry again: ${(err as Error).message.split(' (in ')[0]}`);
+  console.log(`henry again: ${(err as Error).name}: ${(err as Error).message}`); // a RangeError, its class kept
 }

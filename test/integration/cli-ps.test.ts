@@ -71,8 +71,8 @@ function userDir(): string {
   return join(process.env.XDG_RUNTIME_DIR || tmpdir(), `zeroproc-${process.getuid!()}`);
 }
 
-function run(args: string[]) {
-  return execa(process.execPath, [CLI, ...args], { reject: false, cwd: ROOT, env: { NO_COLOR: '1' } });
+function run(args: string[], env: Record<string, string> = {}) {
+  return execa(process.execPath, [CLI, ...args], { reject: false, cwd: ROOT, env: { NO_COLOR: '1', ...env } });
 }
 
 async function psJson(): Promise<PsDocument> {
@@ -268,9 +268,9 @@ describe('zeroproc ps finds only live trees', () => {
     const gone = await run(['ps', '--connect', `ipc://${join(tmpdir(), 'zeroproc-no-such-dir', 'ps-0.sock')}`]);
     expect(gone.exitCode).toBe(1);
     expect(gone.stdout).toContain('no such socket (has the tree ended?)');
-    const named = await run(['ps', '--connect', 'zpname:shop']);
+    const named = await run(['ps', '--connect', 'zpname:shop'], { ZEROPROC_NAMESERVER: 'ipc:///nonexistent-zeroproc-test/ns.sock' });
     expect(named.exitCode).toBe(1);
-    expect(named.stdout).toContain('! zpname:shop: cannot resolve "zpname:shop": no name server lookup is available to zeroproc ps');
+    expect(named.stdout).toContain('! zpname:shop: no name server at ipc:///nonexistent-zeroproc-test/ns.sock');
     const bad = await run(['ps', '--watch', '0']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--watch expects a number of milliseconds from 1 to 2147483647, got "0"');

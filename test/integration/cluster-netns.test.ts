@@ -89,7 +89,7 @@ const ADVERTISED_C = '10.213.0.103';
 
   test("an actor of B, handed by A to an actor of C, is called by C straight at B's address", async () => {
     await driver.value('spawnActor', 'greeter', 'hostB', 'greeter', `${ACTORS}#Greeter`, 'g1');
-    expect(await driver.value('call', 'hostB', 'urlOf', ['greeter'])).toBe(`${addressB}/greeter`);
+    expect(await driver.value('call', 'hostB', 'urlOf', ['greeter'])).toBe(`zp+${addressB}/greeter`);
     await driver.value('spawnActor', 'relay', 'hostC', 'relay', `${ACTORS}#Relay`);
     expect(await driver.value('call', 'relay', 'through', [{ $ref: 'greeter' }, 'A'])).toBe(`g1 greets A from ${net.members[B].ip} via ${net.members[C].ip}`);
     expect(ipA).not.toBe(net.members[B].ip);
