@@ -532,3 +532,33 @@ export const pyzmqMsgpackSequential: Baseline = {
     };
   },
 };
+
+/**
+ * Node's IPC pipelined: 10,000 `process.send` of the tiny request to the `ipc-echo.mjs` child
+ * in one loop (json serialization), then all 10,000 echoes awaited; messages/s. Issue 16 asks
+ * zeroproc's pipelined calls to beat it.
+ */
+export const forkIpcPipelined: Baseline = {
+  name: 'fork-ipc-pipelined',
+  metric: 'pipelined round trips (10,000)',
+  unit: 'msg/s',
+  better: 'higher',
+  async measure() {
+    const peer = forkPeer('ipc-echo.mjs');
+    try {
+      await peer.next<{ ready: true }>();
+    } catch (error) {
+      await peer.kill();
+      throw error;
+    }
+    const request = JSON.parse(TINY.toString()) as object;
+    return {
+      sample: () =>
+        opsPerSecond(PIPELINED, async () => {
+          for (let i = 0; i < PIPELINED; i++) peer.send(request);
+          for (let i = 0; i < PIPELINED; i++) await peer.next();
+        }),
+      close: () => peer.kill(),
+    };
+  },
+};
