@@ -462,21 +462,14 @@ export class RPCServer {
   private execute(caller: Caller, m: TargetedRequest): void {
     const { peer } = caller;
     const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);
-    if (m.id) peer.calls.set(m.id, call);
-    const done = () => void (m.id && peer.calls.delete(m.id));
     this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {
-      let result: unknown;
-      try {
-        result = runInCall(call, () => this.perform(this.lookup(m.server, m.obj, caller.id), m));
-      } catch (err) {
-        done();
-        throw err;
-      }
-      if (!isThenable(result)) {
-        done();
-        return result;
-      }
-      return Promise.resolve(result).finally(done);
+      const result = runInCall(call, () => this.perform(this.lookup(m.server, m.obj, caller.id), m));
+      // a method that returned synchronously is over before a cancel could be read: only a call
+      // still running is registered for cancellation (a map entry and a closure per call cost
+      // ~1 us of the server's ~16 us per pipelined call)
+      if (!m.id || !isThenable(result)) return result;
+      peer.calls.set(m.id, call);
+      return Promise.resolve(result).finally(() => peer.calls.delete(m.id));
     }, m);
   }
 
