@@ -134,6 +134,13 @@ function checkSegment(segment: string): void {
   if (forbiddenSegments.has(segment)) fail(new AuthError(`access to ${JSON.stringify(segment)} is not allowed`));
 }
 
+/** `value[segment]`, refusing segments that lead to code execution; `path` names the walk in errors. */
+function step(value: unknown, segment: string, path: readonly string[]): unknown {
+  checkSegment(segment);
+  if (value === null || value === undefined) fail(new NotFoundError(`cannot read ${JSON.stringify(segment)} of ${value} (path ${path.join('.')})`));
+  return (value as Record<string, unknown>)[segment];
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -306,14 +313,10 @@ export class RPCServer {
     return this.close();
   }
 
-  /** @internal Walks `path` from `root`, refusing segments that lead to code execution. */
-  resolvePath(root: unknown, path: readonly string[]): unknown {
+  /** @internal Walks the first `length` segments of `path` (all by default) from `root`, refusing segments that lead to code execution. */
+  resolvePath(root: unknown, path: readonly string[], length = path.length): unknown {
     let value = root;
-    for (const segment of path) {
-      checkSegment(segment);
-      if (value === null || value === undefined) fail(new NotFoundError(`cannot read ${JSON.stringify(segment)} of ${value} (path ${path.join('.')})`));
-      value = (value as Record<string, unknown>)[segment];
-    }
+    for (let i = 0; i < length; i++) value = step(value, path[i]!, path);
     return value;
   }
 
@@ -516,8 +519,9 @@ export class RPCServer {
         return undefined;
       }
       case 'call': {
-        const holder = last === undefined ? undefined : this.resolvePath(root, m.path.slice(0, -1));
-        const fn = last === undefined ? root : this.resolvePath(holder, [last]);
+        // walked in place: copies of the path (its parent, its last segment) cost an array each per call
+        const holder = last === undefined ? undefined : this.resolvePath(root, m.path, m.path.length - 1);
+        const fn = last === undefined ? root : step(holder, last, m.path);
         if (typeof fn !== 'function') fail(new InvalidArgumentError(`${m.path.join('.') || 'the object'} is not a function (it is ${fn === null ? 'null' : typeof fn})`));
         return Reflect.apply(fn, holder, m.args);
       }

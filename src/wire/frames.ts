@@ -39,9 +39,9 @@ function headerOf(codec: Codec): Buffer {
   return header;
 }
 
-/** Builds the frames of a batch: header, body, attachments. */
-export function packFrames(codec: Codec, messages: readonly EncodedMessage[]): Buffer[] {
-  const frames = [headerOf(codec), codec.joinBatch(messages.map((m) => m.data))];
+/** Builds the frames of a batch, after the `route` frames (a ROUTER's routing id): header, body, attachments. */
+export function packFrames(codec: Codec, messages: readonly EncodedMessage[], route: readonly Buffer[] = []): Buffer[] {
+  const frames = [...route, headerOf(codec), codec.joinBatch(messages.map((m) => m.data))];
   for (const m of messages) for (const a of m.attachments) frames.push(a);
   return frames;
 }
