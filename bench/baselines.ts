@@ -16,6 +16,7 @@ import {
   timeMs,
   trackChild,
   type Baseline,
+  type Fixture,
   type Measure,
   type Peer,
   type RunContext,
@@ -237,33 +238,35 @@ export const zmqPushPull: Baseline = {
   },
 };
 
+/** The `ipc-echo.mjs` peer, ready, and the tiny request as the object `process.send` serializes. */
+async function ipcEcho(sample: (peer: Peer, request: object) => Promise<number>): Promise<Fixture> {
+  const peer = forkPeer('ipc-echo.mjs');
+  try {
+    await peer.next<{ ready: true }>();
+  } catch (error) {
+    await peer.kill();
+    throw error;
+  }
+  const request = JSON.parse(TINY.toString()) as object;
+  return { sample: () => sample(peer, request), close: () => peer.kill() };
+}
+
 /** 3. Node's own IPC: fork + process.send (json serialization) ping-pong. */
 export const forkIpcPingPong: Baseline = {
   name: 'fork-ipc-seq',
   metric: 'sequential round trips',
   unit: 'rt/s',
   better: 'higher',
-  async measure(ctx) {
-    const peer = forkPeer('ipc-echo.mjs');
-    try {
-      await peer.next<{ ready: true }>();
-    } catch (error) {
-      await peer.kill();
-      throw error;
-    }
-    const count = sequentialCount(ctx);
-    const request = JSON.parse(TINY.toString()) as object;
-    return {
-      sample: () =>
-        opsPerSecond(count, async () => {
-          for (let i = 0; i < count; i++) {
-            peer.send(request);
-            await peer.next();
-          }
-        }),
-      close: () => peer.kill(),
-    };
-  },
+  measure: (ctx) =>
+    ipcEcho((peer, request) => {
+      const count = sequentialCount(ctx);
+      return opsPerSecond(count, async () => {
+        for (let i = 0; i < count; i++) {
+          peer.send(request);
+          await peer.next();
+        }
+      });
+    }),
 };
 
 /** The bare child and its tsx twin: fork, wait for the address, answer one request. */
@@ -543,22 +546,11 @@ export const forkIpcPipelined: Baseline = {
   metric: 'pipelined round trips (10,000)',
   unit: 'msg/s',
   better: 'higher',
-  async measure() {
-    const peer = forkPeer('ipc-echo.mjs');
-    try {
-      await peer.next<{ ready: true }>();
-    } catch (error) {
-      await peer.kill();
-      throw error;
-    }
-    const request = JSON.parse(TINY.toString()) as object;
-    return {
-      sample: () =>
-        opsPerSecond(PIPELINED, async () => {
-          for (let i = 0; i < PIPELINED; i++) peer.send(request);
-          for (let i = 0; i < PIPELINED; i++) await peer.next();
-        }),
-      close: () => peer.kill(),
-    };
-  },
+  measure: () =>
+    ipcEcho((peer, request) =>
+      opsPerSecond(PIPELINED, async () => {
+        for (let i = 0; i < PIPELINED; i++) peer.send(request);
+        for (let i = 0; i < PIPELINED; i++) await peer.next();
+      }),
+    ),
 };
