@@ -28,7 +28,8 @@ const QUICK_FAN_OUT = new Set([1, 4, 16]);
 /** Spawns `n` children at once, each importing zp-target; all are killed if one fails. */
 async function spawnTargets(label: string, n: number): Promise<Array<{ proc: ProcessHandle; mod: Remote<Target>; close(): Promise<void> }>> {
   return openAll(n, async () => {
-    const proc = await spawnBench(label);
+    // 16 or 32 node starts at once on 2 shared cores can take longer than the default 10 s
+    const proc = await spawnBench(label, { startTimeout: 60_000 });
     try {
       const mod = await proc.import<Target>(peerScript('zp-target.mjs'));
       return { proc, mod, close: () => killQuietly(proc) };
