@@ -25,11 +25,18 @@ const CLIENTS = [1, 2, 4, 8, 16];
 const QUICK = new Set([1, 4]);
 const QUICK_FAN_OUT = new Set([1, 4, 16]);
 
+/**
+ * 16 or 32 node starts at once on 2 shared cores took over 10 s (the default start timeout) at
+ * a load average of 36, and a driver's 800 calls, or a burst of 10,000 object creations, over
+ * the default 10 s call timeout: these cases measure load, they must not time out under it.
+ */
+const PATIENT = { startTimeout: 120_000, callTimeout: 120_000 };
+const LONG_CALL = { timeout: 120_000 };
+
 /** Spawns `n` children at once, each importing zp-target; all are killed if one fails. */
 async function spawnTargets(label: string, n: number): Promise<Array<{ proc: ProcessHandle; mod: Remote<Target>; close(): Promise<void> }>> {
   return openAll(n, async () => {
-    // 16 or 32 node starts at once on 2 shared cores can take longer than the default 10 s
-    const proc = await spawnBench(label, { startTimeout: 60_000 });
+    const proc = await spawnBench(label, PATIENT);
     try {
       const mod = await proc.import<Target>(peerScript('zp-target.mjs'));
       return { proc, mod, close: () => killQuietly(proc) };
@@ -97,9 +104,9 @@ const clientCases: BenchCase[] = CLIENTS.map((k) => ({
       const [server] = await spawnTargets(`server-of-${k}`, 1);
       ends.push(server!);
       const drivers = await openAll(k, async () => {
-        const proc = await spawnBench('client');
+        const proc = await spawnBench('client', PATIENT);
         try {
-          const driver = await proc.import<Driver>(peerScript('zp-driver.mjs'));
+          const driver = withOptions(await proc.import<Driver>(peerScript('zp-driver.mjs')), LONG_CALL);
           await driver.aim(server!.mod);
           return { driver, close: () => killQuietly(proc) };
         } catch (error) {
@@ -135,7 +142,7 @@ interface LiveObjects {
 
 /** Creates `count` objects by reference (pipelined, 10,000 in flight at most), measures, releases them. */
 async function liveObjects(mod: Remote<Target>, count: number): Promise<LiveObjects> {
-  const pipelined = withOptions(mod, { mode: 'async' });
+  const pipelined = withOptions(mod, { mode: 'async', ...LONG_CALL });
   const objectsBefore = await mod.objectCount();
   const serverBefore = await mod.heapUsed();
   const callerBefore = heapUsedAfterGc();
@@ -177,7 +184,7 @@ const objectCases: BenchCase[] = [10_000, 100_000].flatMap((count) =>
     runs: 3,
     warmupMs: 0,
     measure: () =>
-      childFixture<Target>(`objects-${count}`, 'zp-target.mjs', (_proc, mod) => async () => (await liveObjects(mod, count))[key]),
+      childFixture<Target>(`objects-${count}`, 'zp-target.mjs', (_proc, mod) => async () => (await liveObjects(withOptions(mod, LONG_CALL), count))[key], PATIENT),
   })),
 );
 
