@@ -3,6 +3,9 @@
  * peer is a separate `node` process running a plain .mjs script (or .ts under --import tsx where
  * that is the point), so it costs what a bare node start costs.
  */
+import { spawn as spawnChild, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import * as zmq from 'zeromq';
 import msgpack from 'msgpack-lite';
 import {
@@ -11,7 +14,9 @@ import {
   settledRssMB,
   stateless,
   timeMs,
+  trackChild,
   type Baseline,
+  type Fixture,
   type Measure,
   type Peer,
   type RunContext,
@@ -55,9 +60,14 @@ async function connectTo<S extends zmq.Socket>(
 
 const dealer = () => new zmq.Dealer({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
 
-/** Round trips per sample of the sequential cases, so a zeroproc case can do as many. */
-export function sequentialCount(ctx: RunContext): number {
-  return ctx.quick ? 500 : 2000;
+/**
+ * Round trips per sample of the sequential cases, so a zeroproc case can do as many. The same in
+ * quick runs: every sample starts after the other side's, with this side's processes idle and
+ * cold, and with 500 round trips that start weighed enough to put quick runs 0.1-0.2 x below
+ * full ones (measured: 0.55-0.71 x against 0.75-0.84 x, three of each alternated).
+ */
+export function sequentialCount(_ctx: RunContext): number {
+  return 2000;
 }
 
 /** 1a. Sequential round trips of a tiny message, DEALER to an echoing ROUTER. */
@@ -228,33 +238,35 @@ export const zmqPushPull: Baseline = {
   },
 };
 
+/** The `ipc-echo.mjs` peer, ready, and the tiny request as the object `process.send` serializes. */
+async function ipcEcho(sample: (peer: Peer, request: object) => Promise<number>): Promise<Fixture> {
+  const peer = forkPeer('ipc-echo.mjs');
+  try {
+    await peer.next<{ ready: true }>();
+  } catch (error) {
+    await peer.kill();
+    throw error;
+  }
+  const request = JSON.parse(TINY.toString()) as object;
+  return { sample: () => sample(peer, request), close: () => peer.kill() };
+}
+
 /** 3. Node's own IPC: fork + process.send (json serialization) ping-pong. */
 export const forkIpcPingPong: Baseline = {
   name: 'fork-ipc-seq',
   metric: 'sequential round trips',
   unit: 'rt/s',
   better: 'higher',
-  async measure(ctx) {
-    const peer = forkPeer('ipc-echo.mjs');
-    try {
-      await peer.next<{ ready: true }>();
-    } catch (error) {
-      await peer.kill();
-      throw error;
-    }
-    const count = sequentialCount(ctx);
-    const request = JSON.parse(TINY.toString()) as object;
-    return {
-      sample: () =>
-        opsPerSecond(count, async () => {
-          for (let i = 0; i < count; i++) {
-            peer.send(request);
-            await peer.next();
-          }
-        }),
-      close: () => peer.kill(),
-    };
-  },
+  measure: (ctx) =>
+    ipcEcho((peer, request) => {
+      const count = sequentialCount(ctx);
+      return opsPerSecond(count, async () => {
+        for (let i = 0; i < count; i++) {
+          peer.send(request);
+          await peer.next();
+        }
+      });
+    }),
 };
 
 /** The bare child and its tsx twin: fork, wait for the address, answer one request. */
@@ -322,3 +334,223 @@ function idleRss(typescript: boolean): Baseline {
 export const bareChildRss = idleRss(false);
 /** 5'. The same for the tsx child. */
 export const tsxChildRss = idleRss(true);
+
+// ---- scaling curves ----
+
+/** Runs `open` `n` times at once; closes every one opened if any fails. */
+export async function openAll<T extends { close(): Promise<void> }>(n: number, open: () => Promise<T>): Promise<T[]> {
+  const settled = await Promise.allSettled(Array.from({ length: n }, open));
+  const opened = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    await Promise.all(opened.map((o) => o.close()));
+    throw failed.reason;
+  }
+  return opened;
+}
+
+/** N bare children forked at once, until each has answered one request, in ms (the last answer). */
+export function bareForksAtOnce(n: number): Baseline {
+  return {
+    name: `bare-fork-first-answer-x${n}`,
+    metric: `${n} children started at once, to the last first answer`,
+    unit: 'ms',
+    better: 'lower',
+    measure: async () =>
+      stateless(async () => {
+        const start = performance.now();
+        const children = await openAll(n, async () => {
+          const { peer, socket } = await firstAnswer(false);
+          return { close: async () => { socket.close(); await peer.kill(); } };
+        });
+        const ms = performance.now() - start;
+        await Promise.all(children.map((c) => c.close()));
+        return ms;
+      }),
+  };
+}
+
+/** Calls per sample of the fan-out and K-clients curves, however many ends share them. */
+export function spreadCount(ctx: RunContext): number {
+  return ctx.quick ? 800 : 3200;
+}
+
+/**
+ * `n` concurrent sequential loops over `ends` ends (round-robin: loop i uses end i % ends), the
+ * whole sample `total` calls, in calls/s: the fan-out and K-clients shape, one call in flight per loop.
+ */
+export function concurrentLoops(n: number, total: number, call: (loop: number, i: number) => Promise<unknown>): Promise<number> {
+  const each = Math.ceil(total / n);
+  return opsPerSecond(each * n, () =>
+    Promise.all(
+      Array.from({ length: n }, async (_, loop) => {
+        for (let i = 0; i < each; i++) await call(loop, i);
+      }),
+    ),
+  );
+}
+
+/** Fan-out floor: one process, N DEALERs, each to its own echo peer, one round trip in flight per peer. */
+export function zmqFanOut(n: number): Baseline {
+  return {
+    name: `zmq-echo-fan-out-x${n}`,
+    metric: `sequential round trips spread over ${n} peers`,
+    unit: 'rt/s',
+    better: 'higher',
+    async measure(ctx) {
+      const peers = await openAll(n, () => connectTo('zmq-echo.mjs', dealer()));
+      const total = spreadCount(ctx);
+      return {
+        sample: () =>
+          concurrentLoops(n, total, async (loop) => {
+            const { socket } = peers[loop]!;
+            await socket.send(TINY);
+            await socket.receive();
+          }),
+        close: async () => {
+          await Promise.all(peers.map((p) => p.close()));
+        },
+      };
+    },
+  };
+}
+
+/**
+ * K-clients floor: K client processes (`zmq-client.mjs`), each a DEALER doing sequential round
+ * trips into one echo ROUTER; calls/s from the start signal until the last client is done.
+ */
+export function zmqClientsIntoOne(k: number): Baseline {
+  return {
+    name: `zmq-echo-clients-x${k}`,
+    metric: `sequential round trips of ${k} client processes into one server`,
+    unit: 'rt/s',
+    better: 'higher',
+    async measure(ctx) {
+      const server = forkPeer('zmq-echo.mjs');
+      const clients: Peer[] = [];
+      const close = async () => {
+        await Promise.all([server, ...clients].map((p) => p.kill()));
+      };
+      try {
+        const { address } = await server.next<{ address: string }>();
+        for (let i = 0; i < k; i++) clients.push(forkPeer('zmq-client.mjs', { args: [address] }));
+        await Promise.all(clients.map((c) => c.next<{ ready: true }>()));
+      } catch (error) {
+        await close();
+        throw error;
+      }
+      const each = Math.ceil(spreadCount(ctx) / k);
+      return {
+        async sample() {
+          const start = performance.now();
+          await Promise.all(
+            clients.map(async (c) => {
+              c.send({ run: each });
+              await c.next<{ ms: number }>();
+            }),
+          );
+          return (each * k) / ((performance.now() - start) / 1000);
+        },
+        close,
+      };
+    },
+  };
+}
+
+// ---- pyzmq ----
+
+/**
+ * The Python that has zmq and msgpack: `python3` on PATH, else Debian's `/usr/bin/python3` (where
+ * python3-zmq and python3-msgpack install, which a pyenv or venv python3 on PATH does not see).
+ */
+let python: string | undefined;
+
+/** Why the pyzmq baseline cannot run here (no Python with zmq and msgpack), or undefined. */
+export function pyzmqMissing(): string | undefined {
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    const probe = spawnSync(candidate, ['-c', 'import zmq, msgpack'], { stdio: 'ignore' });
+    if (!probe.error && probe.status === 0) {
+      python = candidate;
+      return undefined;
+    }
+  }
+  return 'no python3 with zmq and msgpack (Debian: apt-get install python3-zmq python3-msgpack)';
+}
+
+/** A python3 peer reading lines from its stdin and writing lines to its stdout; it exits when stdin closes. */
+function pythonPeer(args: string[]): { child: ChildProcess; line(): Promise<string>; close(): Promise<void> } {
+  if (!python && pyzmqMissing()) throw new Error('the pyzmq baseline needs a python3 with zmq and msgpack');
+  const child = spawnChild(python!, [fileURLToPath(new URL('./peers/pyzmq-echo.py', import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  trackChild(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  return {
+    child,
+    async line() {
+      const next = await Promise.race([lines.next(), exited.then(() => ({ done: true as const, value: undefined }))]);
+      if (next.done) throw new Error(`python3 pyzmq-echo.py ${args[0]} exited`);
+      return next.value;
+    },
+    async close() {
+      child.stdin!.end();
+      if (child.exitCode === null && child.signalCode === null) {
+        const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
+/**
+ * pyzmq DEALER to ROUTER, both ends Python with msgpack bodies (`{id, method, args}` decoded and
+ * encoded again by the server): sequential round trips/s, timed by the Python client.
+ */
+export const pyzmqMsgpackSequential: Baseline = {
+  name: 'pyzmq-msgpack-seq',
+  metric: 'sequential round trips',
+  unit: 'rt/s',
+  better: 'higher',
+  async measure(ctx) {
+    const server = pythonPeer(['server']);
+    let client: ReturnType<typeof pythonPeer> | undefined;
+    const close = async () => {
+      await Promise.all([server.close(), client?.close()]);
+    };
+    try {
+      const address = await server.line();
+      client = pythonPeer(['client', address]);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    const count = sequentialCount(ctx);
+    const owned = client;
+    return {
+      async sample() {
+        owned.child.stdin!.write(`${count}\n`);
+        return count / Number(await owned.line());
+      },
+      close,
+    };
+  },
+};
+
+/**
+ * Node's IPC pipelined: 10,000 `process.send` of the tiny request to the `ipc-echo.mjs` child
+ * in one loop (json serialization), then all 10,000 echoes awaited; messages/s. Issue 16 asks
+ * zeroproc's pipelined calls to beat it.
+ */
+export const forkIpcPipelined: Baseline = {
+  name: 'fork-ipc-pipelined',
+  metric: 'pipelined round trips (10,000)',
+  unit: 'msg/s',
+  better: 'higher',
+  measure: () =>
+    ipcEcho((peer, request) =>
+      opsPerSecond(PIPELINED, async () => {
+        for (let i = 0; i < PIPELINED; i++) peer.send(request);
+        for (let i = 0; i < PIPELINED; i++) await peer.next();
+      }),
+    ),
+};

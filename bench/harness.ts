@@ -7,6 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 export type Placement = 'unpinned' | 'pinned-cpu0';
 
@@ -55,10 +57,20 @@ interface CaseCommon {
   readonly measure: Measure;
   /** Recorded runs per side (default 5, 3 with --quick). */
   readonly runs?: number;
-  /** Unrecorded warm-up time per side (default 1000 ms, 300 ms with --quick); see warmUp. */
+  /** Least unrecorded warm-up time per side (default 1000 ms, 300 ms with --quick; 0: one sample); see warmUp. */
   readonly warmupMs?: number;
   /** Left out of `--quick` runs (unless a `--case` filter names it): too slow for a one-minute run. */
   readonly fullOnly?: boolean;
+  /** A point of a scaling curve (`--plot` draws each curve; see bench/plot.ts). */
+  readonly point?: CurvePoint;
+}
+
+/** Where a case sits on a scaling curve: the curve's name and the point's x (N children, K clients...). */
+export interface CurvePoint {
+  readonly curve: string;
+  readonly x: number;
+  /** What x counts, for the plot's axis, e.g. 'children spawned at once'. */
+  readonly xLabel: string;
 }
 
 /**
@@ -87,6 +99,10 @@ export interface CaseResult {
   runs: number;
   samples: number[];
   baselineSamples: number[];
+  /** set for the points of a scaling curve */
+  curve?: string;
+  x?: number;
+  xLabel?: string;
 }
 
 /** A case that threw: reported in its own line so one failure does not hide the others. */
@@ -98,8 +114,8 @@ export interface CaseError {
 
 /** The rows of issue 5's target table, so unanswered rows can be shown as pending. */
 export const ISSUE_CASES: ReadonlyArray<{ id: number; title: string; target: string }> = [
-  { id: 1, title: 'sequential calls', target: '>= 0.90 x raw zeromq.js echo (round trips/s)' },
-  { id: 2, title: 'pipelined calls (10,000 async)', target: '>= 1.0 x raw zeromq.js pipelined echo' },
+  { id: 1, title: 'sequential calls', target: '>= 0.8 x raw zeromq.js echo (round trips/s; issue 16)' },
+  { id: 2, title: 'pipelined calls (10,000 async)', target: '>= 4 x raw zeromq.js pipelined echo, >= 1 x Node IPC pipelined (issue 16)' },
   { id: 3, title: 'oneway calls executed/s', target: '>= 1.0 x raw PUSH/PULL messages/s' },
   { id: 4, title: 'payload round trip 10 MB, 100 MB', target: '<= 1.25 x raw zeromq.js echo time' },
   { id: 5, title: 'spawn to first call', target: '<= 1.3 x bare fork (JS); <= 1.3 x bare node --import tsx (TS)' },
@@ -148,18 +164,40 @@ export function stateless(sample: () => Promise<number>): Fixture {
   return { sample, close: async () => {} };
 }
 
+/** Warm-up samples per side at most, and when a side counts as warm (see {@link warmUp}). */
+const WARMUP_MAX_SAMPLES = 30;
+const WARMUP_MAX_MS = 15_000;
+/** A sample at most this much better than the one before it means the side stopped rising. */
+const WARMUP_STEADY = 1.05;
+
 /**
- * Samples both sides, alternating, until each has run for `ms` (at least once, at most 20
- * times): one warm-up sample was not enough, the first few seconds of a process still see V8
- * tier up its hot loops and round-trip rates climb 2-3x over them.
+ * Samples both sides, alternating, until each has run for `ms` AND stopped getting faster: its
+ * last sample is no more than 5% better (in `better`'s direction) than the one before it. A fixed
+ * time was not enough: V8 tiers up the hot loops by call count, not by time, and a 300 ms quick
+ * warm-up ended while zeroproc's round-trip rate was still climbing (quick gave 0.25-0.41 x where
+ * a longer warm-up gave 0.41-0.60 x). Bounded at 30 samples or 15 s per side for a side whose
+ * samples keep moving (a loaded machine).
  */
-async function warmUp(sides: Fixture[], ms: number): Promise<void> {
+async function warmUp(sides: Fixture[], ms: number, better: 'higher' | 'lower'): Promise<number[]> {
   const spent = sides.map(() => 0);
-  for (let i = 0; i < 20 && (i === 0 || spent.some((t) => t < ms)); i++) {
+  const last = sides.map(() => [] as number[]);
+  const warm = (k: number): boolean => {
+    const [before, now] = last[k]!.slice(-2);
+    if (spent[k]! >= WARMUP_MAX_MS || last[k]!.length >= WARMUP_MAX_SAMPLES) return true;
+    // a case with no warm-up time (each sample is the same check, or very long) gets one sample
+    if (ms === 0) return last[k]!.length >= 1;
+    if (spent[k]! < ms || before === undefined || now === undefined) return false;
+    return better === 'higher' ? now <= before * WARMUP_STEADY : now >= before / WARMUP_STEADY;
+  };
+  while (sides.some((_, k) => !warm(k))) {
     for (const [k, side] of sides.entries()) {
-      if (i === 0 || spent[k]! < ms) spent[k]! += await timeMs(() => side.sample());
+      if (warm(k)) continue;
+      const start = performance.now();
+      last[k]!.push(await side.sample());
+      spent[k]! += performance.now() - start;
     }
   }
+  return last.map((samples) => samples.length);
 }
 
 /** Opens `measure`, hands its fixture to `use`, and closes it whatever happens. */
@@ -181,7 +219,8 @@ export async function runCase(c: BenchCase, ctx: RunContext, progress: (line: st
   // both sides stay open for the whole case, so an idle peer is all one side costs the other
   await withFixture(c.measure, ctx, (subject) =>
     withFixture(c.baseline?.measure, ctx, async (base) => {
-      await warmUp(base ? [subject!, base] : [subject!], c.warmupMs ?? (ctx.quick ? 300 : 1000));
+      const warmed = await warmUp(base ? [subject!, base] : [subject!], c.warmupMs ?? (ctx.quick ? 300 : 1000), metric.better);
+      progress(`  warm-up: ${warmed.join(' / ')} sample(s)`);
       for (let i = 0; i < runs; i++) {
         samples.push(await subject!.sample());
         if (base) baselineSamples.push(await base.sample());
@@ -209,6 +248,7 @@ export async function runCase(c: BenchCase, ctx: RunContext, progress: (line: st
     runs,
     samples,
     baselineSamples,
+    ...(c.point ? { curve: c.point.curve, x: c.point.x, xLabel: c.point.xLabel } : {}),
   };
 }
 
@@ -227,6 +267,13 @@ function hookExit(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => process.exit(130));
   }
+}
+
+/** Has `child` SIGKILLed if this process exits first (for peers not started by forkPeer). */
+export function trackChild(child: ChildProcess): void {
+  hookExit();
+  live.add(child);
+  child.once('exit', () => live.delete(child));
 }
 
 export interface Peer {
@@ -289,6 +336,19 @@ export function forkPeer(file: string, options: PeerOptions = {}): Peer {
       if (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')) await exited;
     },
   };
+}
+
+/** V8's gc(), reachable without --expose-gc on the command line (the worker runs under tsx). */
+let collect: (() => void) | undefined;
+
+/** Heap used by this process after a full collection, bytes. */
+export function heapUsedAfterGc(): number {
+  if (!collect) {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  }
+  collect();
+  return process.memoryUsage().heapUsed;
 }
 
 /** Resident set size of a process in MB, from /proc/<pid>/status. */

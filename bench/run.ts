@@ -1,8 +1,11 @@
 /**
- * npx tsx bench/run.ts [--quick] [--case TEXT]... [--pin | --no-pin] [--list] [--markdown]
+ * npx tsx bench/run.ts [--quick] [--case TEXT]... [--pin | --no-pin] [--list] [--markdown] [--plot]
  *
  * --quick: 3 runs, shorter warm-up and smaller samples, no baseline self-checks and no 1 MB or
  * 100 MB payload (unless a --case filter names them).
+ *
+ * --plot: only the points of the scaling curves (unless --case filters say otherwise), then the
+ * curves written as bench/curve-NAME.svg (bench/plot.ts).
  *
  * Runs every case registered under bench/cases/ (each file exports `cases: BenchCase[]`) once per
  * CPU placement, prints one JSON line per case and placement on stdout and a table on stderr.
@@ -30,6 +33,7 @@ import {
   type CaseResult,
   type Placement,
 } from './harness.js';
+import { curvesOf, describeCurves, writeCurves } from './plot.js';
 
 interface Options {
   quick: boolean;
@@ -38,12 +42,14 @@ interface Options {
   list: boolean;
   /** also print the results as the markdown table of bench/README.md */
   markdown: boolean;
+  /** run the curve points and write the curves as SVG */
+  plot: boolean;
   /** set in a worker: the placement it was started under */
   worker?: Placement;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, filters: [], placements: ['unpinned', 'pinned-cpu0'], list: false, markdown: false };
+  const options: Options = { quick: false, filters: [], placements: ['unpinned', 'pinned-cpu0'], list: false, markdown: false, plot: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -57,6 +63,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--no-pin') options.placements = ['unpinned'];
     else if (arg === '--list') options.list = true;
     else if (arg === '--markdown') options.markdown = true;
+    else if (arg === '--plot') options.plot = true;
     else if (arg === '--placement') {
       const p = value();
       if (p !== 'unpinned' && p !== 'pinned-cpu0') throw new Error(`unknown placement ${p}`);
@@ -81,13 +88,15 @@ async function loadCases(): Promise<BenchCase[]> {
 }
 
 /**
- * The cases a run measures: those matching a `--case` filter; without filters every case, except
- * that `--quick` leaves out the baseline self-checks (`selfcheck:` cases, which compare baselines
- * with each other) and the cases marked `fullOnly`, to stay under a minute.
+ * The cases a run measures: those matching a `--case` filter; without filters every case (with
+ * `--plot`, every point of a curve), except that `--quick` leaves out the baseline self-checks
+ * (`selfcheck:` cases, which compare baselines with each other) and the cases marked `fullOnly`,
+ * to stay under a minute.
  */
-function selected(cases: BenchCase[], options: Pick<Options, 'filters' | 'quick'>): BenchCase[] {
+function selected(cases: BenchCase[], options: Pick<Options, 'filters' | 'quick' | 'plot'>): BenchCase[] {
   if (options.filters.length > 0) return cases.filter((c) => options.filters.some((f) => c.name.toLowerCase().includes(f)));
-  return options.quick ? cases.filter((c) => !c.name.startsWith('selfcheck:') && !c.fullOnly) : cases;
+  const wanted = options.plot ? cases.filter((c) => c.point) : cases;
+  return options.quick ? wanted.filter((c) => !c.name.startsWith('selfcheck:') && !c.fullOnly) : wanted;
 }
 
 async function worker(placement: Placement, options: Options): Promise<number> {
@@ -165,6 +174,9 @@ async function orchestrate(options: Options, forward: string[]): Promise<number>
   const pending = ISSUE_CASES.filter((row) => !answered.has(row.id));
   process.stderr.write(`\n${formatTable(results, pending)}\n`);
   if (options.markdown) process.stderr.write(`\n${formatMarkdown(results)}\n`);
+  const curves = curvesOf(results);
+  if (curves.length > 0) process.stderr.write(`\n${describeCurves(curves)}\n`);
+  if (options.plot) for (const path of writeCurves(curves)) process.stderr.write(`wrote ${path}\n`);
   process.stderr.write(`\n${results.length} result(s) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return results.some(isCaseError) ? 1 : 0;
 }

@@ -1,16 +1,30 @@
 // zeroproc cases 1-3: calls through a proxy to a child, against the raw zeromq.js baselines.
 // The child imports bench/peers/zp-target.mjs (plain JS: the child stays on bare node).
 import { withOptions } from '../../src/rpc/proxy.js';
-import { oneWayCount, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoSequential, zmqPushPull } from '../baselines.js';
-import { atLeast, opsPerSecond, type BenchCase } from '../harness.js';
+import { forkIpcPipelined, oneWayCount, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoSequential, zmqPushPull } from '../baselines.js';
+import { atLeast, opsPerSecond, type BenchCase, type Fixture } from '../harness.js';
 import { childFixture, within, type Target } from '../zeroproc.js';
+
+/** 10,000 'async'-mode calls issued in one go (Futures), then all awaited: calls/s. */
+const pipelinedCalls = (): Promise<Fixture> =>
+  childFixture<Target>('pipe', 'zp-target.mjs', (_proc, mod) => {
+    const pipelined = withOptions(mod, { mode: 'async' });
+    return () =>
+      opsPerSecond(PIPELINED, async () => {
+        const futures = new Array<PromiseLike<unknown>>(PIPELINED);
+        for (let i = 0; i < PIPELINED; i++) futures[i] = pipelined.echo(i);
+        const results = await within(Promise.all(futures), 30_000, `${PIPELINED} async calls`);
+        if (results[PIPELINED - 1] !== PIPELINED - 1) throw new Error(`wrong echo: ${results[PIPELINED - 1]}`);
+      });
+  });
 
 export const cases: BenchCase[] = [
   {
     // 1. one call in flight at a time, tiny argument, as zmq-echo-seq sends one 27-byte message
     name: 'rpc: sequential calls',
     issueCase: 1,
-    target: atLeast(0.9, 'raw zeromq.js echo'),
+    // issue 16's target (issue 5 asked 0.9 x of a baseline measured with a MAC per message)
+    target: atLeast(0.8, 'raw zeromq.js echo'),
     baseline: zmqEchoSequential,
     measure: (ctx) =>
       childFixture<Target>('seq', 'zp-target.mjs', (_proc, mod) => {
@@ -25,19 +39,9 @@ export const cases: BenchCase[] = [
     // 2. 10,000 'async'-mode calls issued in one go (Futures), then all awaited
     name: 'rpc: pipelined calls (10,000 async)',
     issueCase: 2,
-    target: atLeast(1.0, 'raw zeromq.js pipelined echo'),
+    target: atLeast(4, 'raw zeromq.js pipelined echo (issue 16)'),
     baseline: zmqEchoPipelined,
-    measure: () =>
-      childFixture<Target>('pipe', 'zp-target.mjs', (_proc, mod) => {
-        const pipelined = withOptions(mod, { mode: 'async' });
-        return () =>
-          opsPerSecond(PIPELINED, async () => {
-            const futures = new Array<PromiseLike<unknown>>(PIPELINED);
-            for (let i = 0; i < PIPELINED; i++) futures[i] = pipelined.echo(i);
-            const results = await within(Promise.all(futures), 30_000, `${PIPELINED} async calls`);
-            if (results[PIPELINED - 1] !== PIPELINED - 1) throw new Error(`wrong echo: ${results[PIPELINED - 1]}`);
-          });
-      }),
+    measure: pipelinedCalls,
   },
   {
     // 3. 'off' calls, counted and timed by the callee. The clock runs from the caller's first call
@@ -63,5 +67,12 @@ export const cases: BenchCase[] = [
           return count / (Number(BigInt(seen.last) - start) / 1e9);
         };
       }),
+  },
+  {
+    // issue 16: pipelined calls must also beat Node's own IPC pipelined in the same run
+    name: 'rpc: pipelined calls vs Node IPC',
+    target: atLeast(1, 'Node IPC pipelined (issue 16)'),
+    baseline: forkIpcPipelined,
+    measure: pipelinedCalls,
   },
 ];

@@ -10,3 +10,4 @@ export declare class Item {
 }
 export declare function makeItem(n: number): Item;
 export declare function objectCount(): number;
+export declare function heapUsed(): number;

@@ -1,6 +1,8 @@
 // The module a zeroproc child imports in the rpc, payload and proxy cases (plain JS, so the child
 // stays on bare node). It answers calls, counts one-way calls, and hands out objects by reference.
 import { pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Sequential, pipelined and payload cases: the argument comes straight back. */
 export function echo(x) {
@@ -65,4 +67,19 @@ export function objectCount() {
   const server = local.getLocalServer();
   if (!server) throw new Error('this process has no local RPC server');
   return server.objectCount;
+}
+
+// ---- live objects (scale cases): the heap an object held for a client costs ----
+
+/** V8's gc(), reachable without --expose-gc on the child's command line. */
+let collect;
+
+/** Heap used after a full collection, bytes. */
+export function heapUsed() {
+  if (!collect) {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc');
+  }
+  collect();
+  return process.memoryUsage().heapUsed;
 }

@@ -175,7 +175,7 @@ export class Outbox {
     for (let i = 0; i < messages.length && !this.closed; ) {
       const [end, bytes] = this.batchEnd(messages, i);
       try {
-        await this.send([...dest.route, ...packFrames(dest.codec, messages.slice(i, end))]);
+        await this.send(packFrames(dest.codec, i === 0 && end === messages.length ? messages : messages.slice(i, end), dest.route));
         this.blockedSince.delete(dest.key);
       } catch (err) {
         if (this.closed) return;

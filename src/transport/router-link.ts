@@ -38,6 +38,7 @@ export class RouterLink extends Link<Router> {
   /** The resolved endpoint (a `*` port replaced by the real one). */
   address = '';
   private readonly reportRefused = rateLimited('warn');
+  private lastDest: Destination | undefined;
   /** Settles when libzmq has destroyed the socket (its monitor ended), or soon after close. */
   private destroyed: Promise<void> = Promise.resolve();
 
@@ -98,7 +99,10 @@ export class RouterLink extends Link<Router> {
 
   /** Queues a message for `peer` in `codec` (the codec that peer speaks). */
   send(peer: string, codec: Codec, message: EncodedMessage): void {
-    const dest: Destination = { key: peer, route: [Buffer.from(peer, 'hex')], codec };
+    // replies mostly go to the peer the last one went to: its destination (a routing-id buffer
+    // decoded from hex, in an object) is made once, not per reply; one entry keeps it bounded
+    let dest = this.lastDest;
+    if (dest?.key !== peer || dest.codec !== codec) this.lastDest = dest = { key: peer, route: [Buffer.from(peer, 'hex')], codec };
     this.outbox.push(dest, message);
   }
 

@@ -30,9 +30,18 @@ export interface EncodedMessage {
   attachments: Buffer[];
 }
 
-/** Builds the frames of a batch: header, body, attachments. */
-export function packFrames(codec: Codec, messages: readonly EncodedMessage[]): Buffer[] {
-  const frames = [Buffer.of(MAGIC0, MAGIC1, PROTOCOL_VERSION, codec.id), codec.joinBatch(messages.map((m) => m.data))];
+/** The header frame of each codec, made once: it never changes, and nothing writes to a sent frame. */
+const headers = new Map<number, Buffer>();
+
+function headerOf(codec: Codec): Buffer {
+  let header = headers.get(codec.id);
+  if (!header) headers.set(codec.id, (header = Buffer.of(MAGIC0, MAGIC1, PROTOCOL_VERSION, codec.id)));
+  return header;
+}
+
+/** Builds the frames of a batch, after the `route` frames (a ROUTER's routing id): header, body, attachments. */
+export function packFrames(codec: Codec, messages: readonly EncodedMessage[], route: readonly Buffer[] = []): Buffer[] {
+  const frames = [...route, headerOf(codec), codec.joinBatch(messages.map((m) => m.data))];
   for (const m of messages) for (const a of m.attachments) frames.push(a);
   return frames;
 }
