@@ -69,7 +69,7 @@ describe('one server', () => {
     const { results, error } = await b.run();
     expect(results).toEqual([1]);
     expect(error).toBeInstanceOf(NotFoundError);
-    expect(error!.message).toBe('cannot read "here" of undefined (path here) (server batch-a)');
+    expect(error!.message).toBe('cannot read "here" of undefined (path nothing.here) (server batch-a)');
     expect(await a.entries).toEqual(['one']);
   });
 
