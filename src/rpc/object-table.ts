@@ -56,6 +56,11 @@ export class ObjectTable {
     return this.byId.size - this.revokedCount;
   }
 
+  /** Whether some client holds a reference to `obj` (revoked objects are not held). */
+  isHeld(obj: object): boolean {
+    return this.byObject.has(obj);
+  }
+
   private entryFor(obj: object): Entry {
     let entry = this.byObject.get(obj);
     if (!entry) {

@@ -278,9 +278,16 @@ export class RPCServer {
     return this.advertised ??= advertisedAddress(this.link.address, this.advertiseHost);
   }
 
-  /** Number of objects currently held by clients (published objects not counted until handed out). */
+  /**
+   * Number of objects currently held by clients (published objects not counted until handed out).
+   * zeroproc's own services (published under `zeroproc.` names: the status `zeroproc ps` reads, an
+   * actor host) are left out, so the count is the user's objects whoever else is looking: a
+   * `zeroproc ps` run elsewhere would otherwise change it.
+   */
   get objectCount(): number {
-    return this.table.size;
+    let own = 0;
+    for (const [name, obj] of this.published) if (name.startsWith('zeroproc.') && this.table.isHeld(obj)) own++;
+    return this.table.size - own;
   }
 
   /**

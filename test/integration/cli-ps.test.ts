@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { spawn as spawnChild } from 'zeroproc';
 import type { ProcessStatus } from '../../src/process/status.js';
 import type { PsDocument } from '../../src/cli/ps-format.js';
 import { alive } from '../helpers/pids.js';
@@ -276,5 +277,16 @@ describe('zeroproc ps finds only live trees', () => {
     expect(bad.stderr).toContain('--watch expects a number of milliseconds from 1 to 2147483647, got "0"');
     const help = await run(['help', 'ps']);
     expect(help.stdout).toMatch(/^Usage: zeroproc ps \[options\]/);
+  });
+
+  test('a ps run elsewhere leaves the count of objects a child holds for its users unchanged', async () => {
+    await using child = await spawnChild({ name: 'counted' });
+    const inv = await child.import<{ objectCount(): number }>(pathToFileURL(join(ROOT, 'examples/modules/inventory.ts')).href);
+    const before = await inv.objectCount();
+    const doc = await psJson();
+    // this test's process is a tree root now, and ps read its child's status service
+    const mine = doc.trees.find((t) => t.pid === process.pid);
+    expect(mine?.children.map((c) => c.name)).toContain('counted');
+    expect(await inv.objectCount()).toBe(before);
   });
 });
