@@ -23,7 +23,7 @@ import { Future } from './future.js';
 import { atCaller } from './call-site.js';
 import { ClientPool } from './client-pool.js';
 import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById, type LinkAuth } from './local.js';
-import { recipientOf, type PeerInfo, type Reply, type Request } from './messages.js';
+import { readReply, recipientOf, requestToWire, type PeerInfo, type Request } from './messages.js';
 import { Deadlines } from './deadlines.js';
 import { clientOptionRules, DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
@@ -534,7 +534,7 @@ export class RPCClient {
     const encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination, recipient: destination, returnType: 'auto' });
     let encoded: Encoded | Promise<Encoded>;
     try {
-      encoded = encodeWithRefs(this.codec, message, encoder);
+      encoded = encodeWithRefs(this.codec, requestToWire(message), encoder);
     } catch (err) {
       this.unsent.shift();
       this.failMessage(message, err);
@@ -610,16 +610,16 @@ export class RPCClient {
     }
     for (const reply of replies) {
       try {
-        this.onReply(reply as Reply, state.failures > 0 ? findUndecodable(reply) : undefined);
+        this.onReply(reply, state.failures > 0 ? findUndecodable(reply) : undefined);
       } catch (err) {
         report('error', `client of ${this.address}: a reply could not be handled`, err);
       }
     }
   }
 
-  private onReply(reply: Reply, bad: Undecodable | undefined): void {
-    if (reply === null || typeof reply !== 'object') return;
-    switch (reply.type) {
+  private onReply(raw: unknown, bad: Undecodable | undefined): void {
+    const reply = readReply(raw);
+    switch (reply?.type) {
       case 'ok':
       case 'err': {
         const p = this.takePending(reply.id);

@@ -1,6 +1,8 @@
 /**
- * The messages of the RPC protocol, as they appear in a batch body (docs/PROTOCOL.md,
- * "Messages"). A request with `id` 0 expects no reply.
+ * The messages of the RPC protocol (docs/PROTOCOL.md, "Messages"): as this code handles them
+ * (maps with a `type`), and as they travel in a batch body (positional arrays whose first element
+ * is a type code, so a receiver decodes no key strings and checks each field where it reads
+ * it). A request with `id` 0 expects no reply.
  */
 
 /** What a returned value becomes: by the usual rules, always a reference, or always data. */
@@ -84,72 +86,227 @@ export function recipientOf(info: PeerInfo | undefined): string {
   return info.server || `${info.pid}@${info.host}`;
 }
 
-const requestTypes = new Set(['hello', 'batch', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'release', 'claim', 'cancel', 'ping', 'hb', 'bye', 'close']);
-/** Requests that carry an `id` (0 when no reply is wanted). */
-const withId = new Set(['hello', 'batch', 'call', 'new', 'get', 'set', 'published', 'import', 'ticket', 'ping', 'close']);
-const returnTypes = new Set(['auto', 'proxy', 'value']);
+// ----- the wire form
 
-/** `[id, count, id, count, ...]` */
-function isReleaseList(v: unknown): v is (string | number)[] {
-  return Array.isArray(v) && v.length % 2 === 0 && v.every((x, i) => (i % 2 === 0 ? typeof x === 'string' : Number.isInteger(x)));
+/** The first element of a request on the wire. */
+const REQUEST_CODES = {
+  hello: 1, call: 2, new: 3, get: 4, set: 5, batch: 6, published: 7, import: 8, ticket: 9, release: 10, claim: 11, cancel: 12, ping: 13, hb: 14, bye: 15, close: 16,
+} as const satisfies Record<Request['type'], number>;
+const REQUEST_TYPES: (Request['type'] | undefined)[] = [];
+for (const [type, code] of Object.entries(REQUEST_CODES)) REQUEST_TYPES[code] = type as Request['type'];
+
+/** The first element of a reply or notice on the wire. */
+const REPLY_CODES = { ok: 1, err: 2, closing: 3 } as const satisfies Record<Reply['type'], number>;
+
+/** `ret` travels as its index here. */
+const RETURN_TYPES: readonly ReturnTypeOption[] = ['auto', 'proxy', 'value'];
+const RETURN_CODES: Record<ReturnTypeOption, number> = { auto: 0, proxy: 1, value: 2 };
+
+/** `chain` and `budget` follow the fixed fields only when one of them is set (absent: nil or left out). */
+function withTrace(fields: unknown[], r: Traced): unknown[] {
+  if (r.chain !== undefined || r.budget !== undefined) fields.push(r.chain ?? null, r.budget ?? null);
+  return fields;
 }
 
-/** `[ticket, recipient, ...]` */
-function isClaimList(v: unknown): v is string[] {
-  return Array.isArray(v) && v.length % 2 === 0 && v.every((x) => typeof x === 'string');
-}
-
-/** Checks the shape of a decoded request; returns a description of what is wrong, or undefined. */
-export function requestProblem(m: unknown): string | undefined {
-  if (m === null || typeof m !== 'object' || Array.isArray(m)) return 'a message must be a map';
-  const r = m as Record<string, unknown>;
-  if (typeof r.type !== 'string' || !requestTypes.has(r.type)) return `unknown request type ${JSON.stringify(r.type)}`;
-  if (withId.has(r.type) && !(Number.isInteger(r.id) && (r.id as number) >= 0)) return `${r.type}: id must be an integer >= 0`;
-  if ('ret' in r && !returnTypes.has(r.ret as string)) return `${r.type}: ret must be 'auto', 'proxy' or 'value'`;
+/** The wire form of a request. */
+export function requestToWire(r: Request): unknown[] {
   switch (r.type) {
     case 'call':
     case 'new':
+      return withTrace([REQUEST_CODES[r.type], r.id, r.server, r.obj, r.path, r.args, RETURN_CODES[r.ret]], r);
     case 'get':
+      return withTrace([REQUEST_CODES.get, r.id, r.server, r.obj, r.path, RETURN_CODES[r.ret]], r);
     case 'set':
-      if (typeof r.server !== 'string') return `${r.type}: server must be a string`;
-      if (typeof r.obj !== 'string') return `${r.type}: obj must be a string`;
-      if (!Array.isArray(r.path) || !r.path.every((s) => typeof s === 'string')) return `${r.type}: path must be an array of strings`;
-      if ((r.type === 'call' || r.type === 'new') && !Array.isArray(r.args)) return `${r.type}: args must be an array`;
-      if (r.chain !== undefined && typeof r.chain !== 'string') return `${r.type}: chain must be a string`;
-      if (r.budget !== undefined && !(typeof r.budget === 'number' && r.budget >= 0)) return `${r.type}: budget must be a number of ms >= 0`;
-      return undefined;
-    case 'batch': {
-      if (!Array.isArray(r.calls) || r.calls.length === 0) return 'batch: calls must be a non-empty array';
-      if (r.chain !== undefined && typeof r.chain !== 'string') return 'batch: chain must be a string';
-      if (r.budget !== undefined && !(typeof r.budget === 'number' && r.budget >= 0)) return 'batch: budget must be a number of ms >= 0';
-      for (const [i, c] of (r.calls as unknown[]).entries()) {
-        const type = (c as { type?: unknown } | null)?.type;
-        const problem = type === 'call' ? requestProblem({ ...(c as object), id: 0, chain: undefined, budget: undefined }) : "type must be 'call'";
-        if (problem) return `batch: calls[${i}]: ${problem}`;
-      }
-      return undefined;
-    }
+      return withTrace([REQUEST_CODES.set, r.id, r.server, r.obj, r.path, r.value], r);
+    case 'batch':
+      return withTrace([REQUEST_CODES.batch, r.id, r.calls.map((c) => [c.server, c.obj, c.path, c.args, RETURN_CODES[c.ret]])], r);
+    case 'hello':
+      return [REQUEST_CODES.hello, r.id, r.peer, r.owner ?? null, r.maxMessageSize ?? null];
     case 'published':
-      return typeof r.name === 'string' ? undefined : 'published: name must be a string';
+      return [REQUEST_CODES.published, r.id, r.name];
     case 'import':
-      return typeof r.specifier === 'string' ? undefined : 'import: specifier must be a string';
+      return [REQUEST_CODES.import, r.id, r.specifier];
     case 'ticket':
-      return typeof r.server === 'string' && typeof r.obj === 'string' ? undefined : 'ticket: server and obj must be strings';
+      return r.for === undefined ? [REQUEST_CODES.ticket, r.id, r.server, r.obj] : [REQUEST_CODES.ticket, r.id, r.server, r.obj, r.for];
     case 'release':
-      return isReleaseList(r.refs) ? undefined : 'release: refs must be [obj, count, ...]';
+      return [REQUEST_CODES.release, r.refs];
     case 'claim':
-      return isClaimList(r.tickets) ? undefined : 'claim: tickets must be [ticket, recipient, ...] strings';
+      return [REQUEST_CODES.claim, r.tickets];
     case 'cancel':
-      return Number.isInteger(r.call) ? undefined : 'cancel: call must be an integer';
-    case 'hello': {
-      const p = r.peer as Record<string, unknown> | null;
-      if (!p || typeof p !== 'object' || typeof p.name !== 'string' || !Number.isInteger(p.pid) || typeof p.host !== 'string' || typeof p.server !== 'string') {
-        return 'hello: peer must be {name, pid, host, server}';
-      }
-      if (r.owner !== undefined && typeof r.owner !== 'string') return 'hello: owner must be a string';
-      if (r.maxMessageSize !== undefined && !(Number.isSafeInteger(r.maxMessageSize) && (r.maxMessageSize as number) > 0)) return 'hello: maxMessageSize must be a positive integer';
-      return undefined;
+      return [REQUEST_CODES.cancel, r.call];
+    case 'ping':
+    case 'close':
+      return [REQUEST_CODES[r.type], r.id];
+    case 'hb':
+    case 'bye':
+      return [REQUEST_CODES[r.type]];
+  }
+}
+
+/** The wire form of a reply or notice. */
+export function replyToWire(r: Reply): unknown[] {
+  switch (r.type) {
+    case 'ok':
+      return [REPLY_CODES.ok, r.id, r.value];
+    case 'err':
+      return r.sys === undefined ? [REPLY_CODES.err, r.id, r.error] : [REPLY_CODES.err, r.id, r.error, r.sys];
+    case 'closing':
+      return [REPLY_CODES.closing];
+  }
+}
+
+/** A received request that is not one: what is wrong, and the id to answer it under (0: none). */
+export class BadRequest {
+  constructor(
+    readonly problem: string,
+    readonly id: number,
+  ) {}
+}
+
+/** Thrown inside {@link readRequest} by the field checks; becomes a {@link BadRequest}. */
+class Problem {
+  constructor(readonly text: string) {}
+}
+
+function bad(text: string): never {
+  throw new Problem(text);
+}
+
+function str(v: unknown, what: string): string {
+  return typeof v === 'string' ? v : bad(`${what} must be a string`);
+}
+
+function optionalStr(v: unknown, what: string): string | undefined {
+  return v === null || v === undefined ? undefined : str(v, what);
+}
+
+function strings(v: unknown, what: string): string[] {
+  if (!Array.isArray(v)) bad(`${what} must be an array of strings`);
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') bad(`${what} must be an array of strings`);
+  return v as string[];
+}
+
+function list(v: unknown, what: string): unknown[] {
+  return Array.isArray(v) ? v : bad(`${what} must be an array`);
+}
+
+function ret(v: unknown): ReturnTypeOption {
+  if (v === null || v === undefined) return 'auto';
+  return (typeof v === 'number' && RETURN_TYPES[v]) || bad('ret must be 0 (auto), 1 (proxy) or 2 (value)');
+}
+
+function chainOf(v: unknown): string | undefined {
+  return optionalStr(v, 'chain');
+}
+
+function budgetOf(v: unknown): number | undefined {
+  if (v === null || v === undefined) return undefined;
+  return typeof v === 'number' && v >= 0 ? v : bad('budget must be a number of ms >= 0');
+}
+
+/** `[id, count, id, count, ...]` */
+function releaseList(v: unknown): (string | number)[] {
+  const ok = Array.isArray(v) && v.length % 2 === 0 && v.every((x, i) => (i % 2 === 0 ? typeof x === 'string' : Number.isInteger(x)));
+  return ok ? v : bad('refs must be [obj, count, ...]');
+}
+
+/** `[ticket, recipient, ...]` */
+function claimList(v: unknown): string[] {
+  const ok = Array.isArray(v) && v.length % 2 === 0 && v.every((x) => typeof x === 'string');
+  return ok ? v : bad('tickets must be [ticket, recipient, ...] strings');
+}
+
+function peerInfo(v: unknown): PeerInfo {
+  const p = v as Record<string, unknown> | null;
+  if (!p || typeof p !== 'object' || typeof p.name !== 'string' || !Number.isInteger(p.pid) || typeof p.host !== 'string' || typeof p.server !== 'string') {
+    bad('peer must be {name, pid, host, server}');
+  }
+  return { name: p.name as string, pid: p.pid as number, host: p.host as string, server: p.server as string };
+}
+
+function maxSize(v: unknown): number | undefined {
+  if (v === null || v === undefined) return undefined;
+  return Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : bad('maxMessageSize must be a positive integer');
+}
+
+function batchCalls(v: unknown): BatchCall[] {
+  if (!Array.isArray(v) || v.length === 0) bad('calls must be a non-empty array');
+  return v.map((c, i) => {
+    if (!Array.isArray(c)) bad(`calls[${i}] must be [server, obj, path, args, ret]`);
+    try {
+      return { type: 'call' as const, server: str(c[0], 'server'), obj: str(c[1], 'obj'), path: strings(c[2], 'path'), args: list(c[3], 'args'), ret: ret(c[4]) };
+    } catch (err) {
+      throw err instanceof Problem ? new Problem(`calls[${i}]: ${err.text}`) : err;
     }
+  });
+}
+
+/**
+ * A received request in the form this code handles, or a {@link BadRequest} saying what is
+ * wrong with it. Elements after the ones a type defines are ignored (room for later fields).
+ */
+export function readRequest(m: unknown): Request | BadRequest {
+  if (!Array.isArray(m) || m.length === 0) return new BadRequest('a message must be an array whose first element is its type code', 0);
+  const type = typeof m[0] === 'number' ? REQUEST_TYPES[m[0]] : undefined;
+  if (type === undefined) return new BadRequest(`unknown request type ${JSON.stringify(m[0])}`, 0);
+  const id = m[1];
+  const hasId = type !== 'release' && type !== 'claim' && type !== 'cancel' && type !== 'hb' && type !== 'bye';
+  if (hasId && !(Number.isInteger(id) && (id as number) >= 0)) return new BadRequest(`${type}: id must be an integer >= 0`, 0);
+  try {
+    return fields(type, m, id as number);
+  } catch (err) {
+    if (err instanceof Problem) return new BadRequest(`${type}: ${err.text}`, hasId ? (id as number) : 0);
+    throw err;
+  }
+}
+
+function fields(type: Request['type'], m: unknown[], id: number): Request {
+  switch (type) {
+    case 'call':
+    case 'new':
+      return { type, id, server: str(m[2], 'server'), obj: str(m[3], 'obj'), path: strings(m[4], 'path'), args: list(m[5], 'args'), ret: ret(m[6]), chain: chainOf(m[7]), budget: budgetOf(m[8]) };
+    case 'get':
+      return { type, id, server: str(m[2], 'server'), obj: str(m[3], 'obj'), path: strings(m[4], 'path'), ret: ret(m[5]), chain: chainOf(m[6]), budget: budgetOf(m[7]) };
+    case 'set':
+      return { type, id, server: str(m[2], 'server'), obj: str(m[3], 'obj'), path: strings(m[4], 'path'), value: m[5], chain: chainOf(m[6]), budget: budgetOf(m[7]) };
+    case 'batch':
+      return { type, id, calls: batchCalls(m[2]), chain: chainOf(m[3]), budget: budgetOf(m[4]) };
+    case 'hello':
+      return { type, id, peer: peerInfo(m[2]), owner: optionalStr(m[3], 'owner'), maxMessageSize: maxSize(m[4]) };
+    case 'published':
+      return { type, id, name: str(m[2], 'name') };
+    case 'import':
+      return { type, id, specifier: str(m[2], 'specifier') };
+    case 'ticket':
+      return { type, id, server: str(m[2], 'server'), obj: str(m[3], 'obj'), for: typeof m[4] === 'string' ? m[4] : undefined };
+    case 'release':
+      return { type, refs: releaseList(m[1]) };
+    case 'claim':
+      return { type, tickets: claimList(m[1]) };
+    case 'cancel':
+      return Number.isInteger(m[1]) ? { type, call: m[1] as number } : bad('call must be an integer');
+    case 'ping':
+    case 'close':
+      return { type, id };
+    case 'hb':
+    case 'bye':
+      return { type };
+  }
+}
+
+/**
+ * A received reply or notice in the form this code handles; undefined for anything else (a
+ * client ignores what it does not understand).
+ */
+export function readReply(m: unknown): Reply | undefined {
+  if (!Array.isArray(m)) return undefined;
+  switch (m[0]) {
+    case REPLY_CODES.ok:
+      return Number.isInteger(m[1]) ? { type: 'ok', id: m[1] as number, value: m[2] } : undefined;
+    case REPLY_CODES.err:
+      return Number.isInteger(m[1]) ? { type: 'err', id: m[1] as number, error: m[2], sys: typeof m[3] === 'string' ? m[3] : undefined } : undefined;
+    case REPLY_CODES.closing:
+      return { type: 'closing' };
     default:
       return undefined;
   }

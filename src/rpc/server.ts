@@ -23,7 +23,7 @@ import { PROTOCOL_VERSION, type ReceivedBatch } from '../wire/frames.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
-import { recipientOf, requestProblem, type PeerInfo, type Reply, type Request, type ReturnTypeOption, type TargetedRequest } from './messages.js';
+import { BadRequest, readRequest, recipientOf, replyToWire, type PeerInfo, type Reply, type Request, type ReturnTypeOption, type TargetedRequest } from './messages.js';
 import { checkImportPolicy, ImportGate, type ImportPolicy } from './import-policy.js';
 import { builtinRefusal, exposedValue, invokerOf, invokeWithOwnThis, isForbiddenSegment, memberRefusal, policyOf, setObjectPolicy, type PublishOptions } from './exposure.js';
 import { ObjectTable } from './object-table.js';
@@ -457,19 +457,19 @@ export class RPCServer {
   }
 
   private handle(caller: Caller, message: unknown, undecodable: Undecodable | undefined): void {
-    const problem = requestProblem(message);
-    if (problem || undecodable) {
-      const id = (message as { id?: unknown })?.id;
+    const m = readRequest(message);
+    if (m instanceof BadRequest || undecodable) {
+      const problem = m instanceof BadRequest ? m.problem : undefined;
+      const id = m instanceof BadRequest ? m.id : 'id' in m ? m.id : 0;
       const cause = undecodable?.error;
       const error =
         cause instanceof SystemFailure ? cause
         : !problem && cause instanceof ZeroprocError ? new SystemFailure(cause)
         : new SystemFailure(new ProtocolError(problem ?? `a value in the request could not be decoded: ${(cause as Error)?.message ?? cause}`));
-      if (Number.isInteger(id) && (id as number) > 0) this.replyError(caller, id as number, error);
+      if (id > 0) this.replyError(caller, id, error);
       else this.reportBadMessage(`${this.name}: dropped a bad message from ${this.describePeer(caller.id)}`, error.error);
       return;
     }
-    const m = message as Request;
     switch (m.type) {
       case 'hello':
         caller.peer.info = m.peer;
@@ -696,7 +696,7 @@ export class RPCServer {
     const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
     let encoded: Encoded | Promise<Encoded>;
     try {
-      encoded = encodeWithRefs(caller.codec, reply, encoder);
+      encoded = encodeWithRefs(caller.codec, replyToWire(reply), encoder);
     } catch (err) {
       this.replyUnsendable(caller, reply, err);
       return;
@@ -739,7 +739,7 @@ export class RPCServer {
   /** Sends a reply that holds no references. */
   private sendPlain(caller: Caller, reply: Reply): void {
     const attachments: Buffer[] = [];
-    this.sendRaw(caller, caller.codec.encode(reply, { hooks: undefined, attachments }), attachments, 'id' in reply ? reply.id : 0);
+    this.sendRaw(caller, caller.codec.encode(replyToWire(reply), { hooks: undefined, attachments }), attachments, 'id' in reply ? reply.id : 0);
   }
 
   /** Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. */
@@ -763,7 +763,7 @@ export class RPCServer {
     const who = this.describePeer(caller.id);
     if (id) {
       const attachments: Buffer[] = [];
-      const data = caller.codec.encode({ type: 'err', id, error: encodableError(err), sys: err.code }, { hooks: undefined, attachments });
+      const data = caller.codec.encode(replyToWire({ type: 'err', id, error: encodableError(err), sys: err.code }), { hooks: undefined, attachments });
       try {
         this.link.send(caller.id, caller.codec, { data, attachments });
         this.reportQueueFull(`${this.name}: a reply of ${describeBytes(size)} to ${who} was replaced by QueueFullError: ${err.message}`);

@@ -9,7 +9,7 @@ import { jsonCodec } from './json-codec.js';
 import { msgpackCodec } from './msgpack-codec.js';
 
 /** Protocol version carried in every header. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 const MAGIC0 = 0x5a; // 'Z'
 const MAGIC1 = 0x50; // 'P'
 

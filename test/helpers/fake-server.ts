@@ -2,10 +2,12 @@
  * A server written by hand, as one in another language would be: it answers `hello` itself and
  * every other request with what the test's `answer` returns (JSON bodies, written as plain JSON),
  * and keeps every request it got. For tests of what a client sends, and of what it makes of
- * replies no zeroproc server would send.
+ * replies no zeroproc server would send. Requests are recorded, and replies written, as maps; they
+ * travel in their wire form.
  */
 import { Router } from 'zeromq';
-import { unpackFrames } from '../../src/wire/frames.js';
+import { PROTOCOL_VERSION, unpackFrames } from '../../src/wire/frames.js';
+import { BadRequest, readRequest, replyToWire, type Reply } from '../../src/rpc/messages.js';
 
 export type Request = { type: string; id: number } & Record<string, unknown>;
 
@@ -36,13 +38,16 @@ export class FakeServer {
       const [peer, ...frames] = await this.router.receive();
       const batch = unpackFrames(frames);
       const decoded = batch.codec.decodeBatch(batch.body, { hooks: { fromRef: (ref) => ref }, attachments: batch.attachments, next: 0, failures: 0 });
-      for (const m of decoded as Request[]) {
+      for (const raw of decoded) {
+        const read = readRequest(raw);
+        if (read instanceof BadRequest) throw new Error(`the client sent a bad request: ${read.problem}`);
+        const m = read as unknown as Request;
         this.requests.push(m);
         const reply =
           m.type === 'hello'
-            ? { type: 'ok', id: m.id, value: { name: 'fake', pid: 1, host: 'h', server: 'fake-server', protocol: 'zeroproc/2', heartbeat: 5000, maxMessageSize: 1 << 20 } }
+            ? { type: 'ok', id: m.id, value: { name: 'fake', pid: 1, host: 'h', server: 'fake-server', protocol: `zeroproc/${PROTOCOL_VERSION}`, heartbeat: 5000, maxMessageSize: 1 << 20 } }
             : this.answer(m);
-        if (reply !== undefined) await this.router.send([peer!, Buffer.of(0x5a, 0x50, 2, 0x6a), Buffer.from(JSON.stringify([reply]))]);
+        if (reply !== undefined) await this.router.send([peer!, Buffer.of(0x5a, 0x50, PROTOCOL_VERSION, 0x6a), Buffer.from(JSON.stringify([replyToWire(reply as Reply)]))]);
       }
     }
   }

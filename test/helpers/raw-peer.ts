@@ -7,6 +7,7 @@ import { deriveCurveKeys, getDefaultAuthkey } from '../../src/index.js';
 import { linkSecurity } from '../../src/transport/curve.js';
 import { packFrames, unpackFrames } from '../../src/wire/frames.js';
 import { msgpackCodec } from '../../src/wire/msgpack-codec.js';
+import { readReply, requestToWire, type Request } from '../../src/rpc/messages.js';
 import type { RefWire } from '../../src/wire/refs.js';
 
 /**
@@ -32,17 +33,21 @@ export class RawPeer {
     this.socket.connect(address);
   }
 
-  /** Sends one batch of `messages` (unsigned, MessagePack) with `attachments` after the body. */
+  /**
+   * Sends one batch of `messages` (MessagePack) with `attachments` after the body. A message
+   * written as a map (`{ type: 'call', ... }`) is put in its wire form, field by field as the
+   * JS client would (a field it lacks travels as Undefined); an array goes as it is.
+   */
   send(messages: object[], attachments: Buffer[] = []): Promise<void> {
-    const encoded = messages.map((m) => ({ data: msgpackCodec.encode(m, { hooks: undefined, attachments: [] }), attachments: [] as Buffer[] }));
+    const encoded = messages.map((m) => ({ data: msgpackCodec.encode(Array.isArray(m) ? m : requestToWire(m as Request), { hooks: undefined, attachments: [] }), attachments: [] as Buffer[] }));
     encoded[encoded.length - 1]!.attachments = attachments;
     return this.socket.send(packFrames(msgpackCodec, encoded));
   }
 
-  /** Receives one batch; references in it come back as their wire form. */
+  /** Receives one batch of replies, each as a map (`{ type: 'ok', id, value }`); references in them stay in their wire form. */
   async receive(): Promise<unknown[]> {
     const batch = unpackFrames(await this.socket.receive());
-    return batch.codec.decodeBatch(batch.body, { hooks: { fromRef: (ref: RefWire) => ref }, attachments: batch.attachments, next: 0, failures: 0 });
+    return batch.codec.decodeBatch(batch.body, { hooks: { fromRef: (ref: RefWire) => ref }, attachments: batch.attachments, next: 0, failures: 0 }).map((m) => readReply(m) ?? m);
   }
 
   /** The wire reference of the object the server published as `name`. */

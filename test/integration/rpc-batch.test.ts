@@ -200,13 +200,15 @@ describe('checks', () => {
     const peer = new RawPeer(server.address, 1000, Buffer.from(key));
     try {
       const ref = await peer.published('t');
-      const call = { type: 'call', server: ref.server, obj: ref.obj, path: ['hit'], args: [], ret: 'auto' };
+      // in the wire form: [server, obj, path, args, ret] per call, in [6 (batch), id, calls]
+      const call = [ref.server, ref.obj, ['hit'], [], 0];
       for (const [calls, problem] of [
         [[], 'batch: calls must be a non-empty array'],
-        [[call, { ...call, type: 'get' }], "batch: calls[1]: type must be 'call'"],
-        [[call, { ...call, path: 'hit' }], 'batch: calls[1]: call: path must be an array of strings'],
+        [[call, { type: 'get' }], 'batch: calls[1] must be [server, obj, path, args, ret]'],
+        [[call, [ref.server, ref.obj, 'hit', [], 0]], 'batch: calls[1]: path must be an array of strings'],
+        [[call, [ref.server, ref.obj, ['hit'], [], 7]], 'batch: calls[1]: ret must be 0 (auto), 1 (proxy) or 2 (value)'],
       ] as const) {
-        await peer.send([{ type: 'batch', id: 7, calls }]);
+        await peer.send([[6, 7, calls]]);
         const [reply] = (await peer.receive()) as Array<{ type: string; sys: string; error: Error }>;
         expect(reply).toMatchObject({ type: 'err', sys: 'ERR_PROTOCOL' });
         expect(reply!.error.message).toBe(problem);

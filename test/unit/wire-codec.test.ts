@@ -220,7 +220,7 @@ describe('frames (protocol version 2)', () => {
   test('a batch is the header, the body and the attachments: nothing per message to sign', () => {
     const frames = packFrames(msgpackCodec, [msg(), msg()]);
     expect(frames.map((f) => f.byteLength)).toEqual([4, frames[1]!.byteLength, 600, 600]);
-    expect([...frames[0]!]).toEqual([0x5a, 0x50, 2, msgpackCodec.id]);
+    expect([...frames[0]!]).toEqual([0x5a, 0x50, 3, msgpackCodec.id]);
     const batch = unpackFrames(frames);
     expect(batch.codec).toBe(msgpackCodec);
     expect(batch.attachments).toHaveLength(2);
@@ -228,15 +228,18 @@ describe('frames (protocol version 2)', () => {
 
   test('a version 1 batch (with its signature frame) is refused, not misread', () => {
     const v1 = [Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(32, 9), packFrames(msgpackCodec, [msg()])[1]!];
-    expect(() => unpackFrames(v1)).toThrow(/unsupported protocol version 1, this side speaks 2/);
+    expect(() => unpackFrames(v1)).toThrow(/unsupported protocol version 1, this side speaks 3/);
+    // version 2 had map-shaped messages: its batches are refused whole, not misread
+    const v2 = [Buffer.of(0x5a, 0x50, 2, 0x6d), packFrames(msgpackCodec, [msg()])[1]!];
+    expect(() => unpackFrames(v2)).toThrow(/unsupported protocol version 2, this side speaks 3/);
   });
 
   test.each([
     [[Buffer.from('x')], /at least 2 frames/],
     [[Buffer.from('nope'), Buffer.from('x')], /not a zeroproc header/],
     [[Buffer.of(0x5a, 0x50, 9, 0x6d), Buffer.from('x')], /unsupported protocol version 9/],
-    [[Buffer.of(0x5a, 0x50, 2, 0x01), Buffer.from('x')], /unknown codec/],
-    [[Buffer.of(0x5a, 0x50, 2, 0xed), Buffer.from('x')], /unknown codec id 0xed/],
+    [[Buffer.of(0x5a, 0x50, 3, 0x01), Buffer.from('x')], /unknown codec/],
+    [[Buffer.of(0x5a, 0x50, 3, 0xed), Buffer.from('x')], /unknown codec id 0xed/],
   ])('garbage frames give a ProtocolError naming the problem (%#)', (frames, message) => {
     expect(() => unpackFrames(frames)).toThrow(ProtocolError);
     expect(() => unpackFrames(frames)).toThrow(message);
