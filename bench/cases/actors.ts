@@ -1,9 +1,9 @@
 // Actor cases (issue 12): an ask to a child's host against a plain RPC call of the same method to
 // the same child, in the same run; in-process asks and tells on the local fast path.
-import { Actor } from '../../src/actor/actor.js';
-import { connectHost, createHost } from '../../src/actor/host.js';
-import type { RefOf } from '../../src/actor/types.js';
-import { withOptions } from '../../src/rpc/proxy.js';
+import { Actor } from '../../dist/src/actor/actor.js';
+import { connectHost, createHost } from '../../dist/src/actor/host.js';
+import type { RefOf } from '../../dist/src/actor/types.js';
+import { withOptions } from '../../dist/src/rpc/proxy.js';
 import { atLeast, info, opsPerSecond, peerScript, valueAtLeast, type Baseline, type BenchCase, type Fixture } from '../harness.js';
 import { childFixture, within } from '../zeroproc.js';
 

@@ -12,7 +12,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLogServer, type LogServer } from '../../src/log/index.js';
+import { startLogServer, type LogServer } from '../../dist/src/log/index.js';
 import { zmqPushPull } from '../baselines.js';
 import { peerScript, valueAtLeast, type BenchCase, type RunContext } from '../harness.js';
 import { checkCompiledChild, killQuietly, spawnBench, type Logger, type ProcessHandle, type Remote } from '../zeroproc.js';

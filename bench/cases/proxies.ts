@@ -3,7 +3,7 @@
 //   released (objects left = count after release - count before creation);
 // - the releases are batched: the 1,000 release() calls of one tick leave in one message, so the
 //   client's socket does one send for all of them.
-import { release, withOptions } from '../../src/rpc/proxy.js';
+import { release, withOptions } from '../../dist/src/rpc/proxy.js';
 import { valueAtMost, type BenchCase, type RunContext } from '../harness.js';
 import { childFixture, within, type ProcessHandle, type Remote, type Target } from '../zeroproc.js';
 

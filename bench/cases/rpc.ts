@@ -1,6 +1,6 @@
 // zeroproc cases 1-3: calls through a proxy to a child, against the raw zeromq.js baselines.
 // The child imports bench/peers/zp-target.mjs (plain JS: the child stays on bare node).
-import { withOptions } from '../../src/rpc/proxy.js';
+import { withOptions } from '../../dist/src/rpc/proxy.js';
 import { forkIpcPipelined, oneWayCount, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoSequential, zmqPushPull } from '../baselines.js';
 import { atLeast, opsPerSecond, type BenchCase, type Fixture } from '../harness.js';
 import { childFixture, within, type Target } from '../zeroproc.js';

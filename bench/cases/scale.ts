@@ -9,7 +9,7 @@
 //   DEALER processes into one echo ROUTER;
 // - live objects: 10,000 and 100,000 objects handed out by reference (no baseline: the heap per
 //   proxy in the caller and per object in the server, the time to create and release each).
-import { release, withOptions } from '../../src/rpc/proxy.js';
+import { release, withOptions } from '../../dist/src/rpc/proxy.js';
 import {
   bareForksAtOnce, concurrentLoops, openAll, spreadCount, zmqClientsIntoOne, zmqFanOut,
 } from '../baselines.js';

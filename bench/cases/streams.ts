@@ -3,7 +3,7 @@
 // (pipelined tiny echoes; a peer that sends the chunks back to back).
 // The child imports bench/peers/zp-streams.mjs (plain JS: the child stays on bare node).
 import * as zmq from 'zeromq';
-import { withOptions } from '../../src/rpc/proxy.js';
+import { withOptions } from '../../dist/src/rpc/proxy.js';
 import { MB, zmqEchoPipelined } from '../baselines.js';
 import { atLeast, forkPeer, info, opsPerSecond, timeMs, type Baseline, type BenchCase, type RunContext } from '../harness.js';
 import { childFixture, within } from '../zeroproc.js';

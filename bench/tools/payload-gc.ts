@@ -8,7 +8,7 @@
  */
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { Dealer } from 'zeromq';
-import { spawn } from '../../src/process/spawner.js';
+import { spawn } from '../../dist/src/process/spawner.js';
 import { forkPeer, peerScript } from '../harness.js';
 import type { Target } from '../zeroproc.js';
 

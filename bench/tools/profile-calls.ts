@@ -11,8 +11,8 @@
  * Summarise profiles with bench/tools/cpuprofile-summary.mjs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { withOptions } from '../../src/rpc/proxy.js';
-import { spawn } from '../../src/process/spawner.js';
+import { withOptions } from '../../dist/src/rpc/proxy.js';
+import { spawn } from '../../dist/src/process/spawner.js';
 import { peerScript } from '../harness.js';
 import type { Target } from '../zeroproc.js';
 

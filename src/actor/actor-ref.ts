@@ -7,7 +7,7 @@
 import { CancelledError, InvalidArgumentError, TimeoutError } from '../errors.js';
 import { CallState, currentCall } from '../rpc/call-context.js';
 import type { RPCClient } from '../rpc/client.js';
-import { Deadlines } from '../rpc/deadlines.js';
+import { Deadlines, type Timed } from '../rpc/deadlines.js';
 import { Future } from '../rpc/future.js';
 import type { Traced } from '../rpc/messages.js';
 import { defaultCallOptions, type ResolvedCallOptions } from '../rpc/options.js';
@@ -25,21 +25,19 @@ import { ActorContext, checkMessageName, type ActorCell, type Envelope, type Rep
 const WIRE_PREFIX = 'actor:';
 
 /** One ask waiting for its answer. */
-class Ask implements Reply {
+class Ask implements Reply, Timed {
   settled = false;
   running: CallState | undefined = undefined;
-  id = 0;
   timeout = 0;
+  deadline = 0;
+  timing = false;
 
   constructor(private readonly to: Future<unknown> | { resolve(v: unknown): void; reject(e: unknown): void }) {}
 
   settle(ok: boolean, value: unknown): void {
     if (this.settled) return;
     this.settled = true;
-    if (this.id) {
-      asks.delete(this.id);
-      deadlines.delete(this.id, this.timeout);
-    }
+    deadlines.delete(this);
     if (this.to instanceof Future) this.to.settle(ok, value);
     else if (ok) this.to.resolve(value);
     else this.to.reject(value);
@@ -54,12 +52,7 @@ class Ask implements Reply {
 }
 
 // every in-process ask's deadline on one timer (see rpc/deadlines.ts)
-const asks = new Map<number, Ask>();
-const deadlines = new Deadlines((id) => {
-  const ask = asks.get(id);
-  ask?.abort(new TimeoutError(`ask got no answer within ${ask.timeout} ms`));
-});
-let nextAsk = 1;
+const deadlines = new Deadlines<Ask>((ask) => ask.abort(new TimeoutError(`ask got no answer within ${ask.timeout} ms`)));
 
 /**
  * The timeout of an ask made now: `timeout`, or less when it is made while serving a message
@@ -148,11 +141,9 @@ export class CellClient implements RefClient {
       if (signal.aborted) ask!.abort(signal.reason);
       else signal.addEventListener('abort', () => ask.abort(signal.reason), { once: true });
     } else {
-      ask!.id = nextAsk++;
       ask!.timeout = inheritTimeout(options.timeout || this.askTimeout);
-      env.deadline = performance.now() + ask!.timeout;
-      asks.set(ask!.id, ask!);
-      deadlines.add(ask!.id, ask!.timeout);
+      deadlines.add(ask!);
+      env.deadline = ask!.deadline;
     }
     cell.deliver(env);
     return result;

@@ -19,12 +19,12 @@ import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { currentCall } from './call-context.js';
-import { Future } from './future.js';
+import { Future, type Canceller } from './future.js';
 import { atCaller } from './call-site.js';
 import { ClientPool } from './client-pool.js';
 import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById, type LinkAuth } from './local.js';
 import { readReply, recipientOf, requestToWire, type PeerInfo, type Request } from './messages.js';
-import { Deadlines } from './deadlines.js';
+import { Deadlines, type Timed } from './deadlines.js';
 import { clientOptionRules, DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
 import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
@@ -74,20 +74,47 @@ export interface ClientOptions {
 /** Options that shape a client, which every `connect()` sharing it must agree on. */
 const SETTINGS = ['timeout', 'heartbeat', 'maxMessageSize', 'maxQueuedBytes', 'link', 'ownerToken'] as const;
 
-/** How a promise-mode call's promise is settled. */
-interface Settlers {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
+/**
+ * One call waiting for its reply: all the client keeps of it, in one object (its deadline slot
+ * and its Future's canceller too). Thousands wait at once in a pipelined burst, long enough for
+ * the garbage collector to move them; the request itself, with its arguments, is not kept.
+ */
+class PendingCall implements Timed, Canceller {
+  deadline = 0;
+  timing = false;
+  /** An 'async' call's Future, settled directly. */
+  future: Future<unknown> | undefined = undefined;
+  /** A 'sync' call's promise's settlers. */
+  resolve: ((value: unknown) => void) | undefined = undefined;
+  reject: ((error: unknown) => void) | undefined = undefined;
 
-interface Pending {
-  /** An 'async' call's Future is settled directly, without closures around it. */
-  to: Future<unknown> | Settlers;
-  request: Request;
-  /** ms; the call's group in {@link Deadlines} */
-  timeout: number;
-  /** Keeps the target's reference reachable (so GC cannot release it) until the reply. */
-  hold: RemoteRef | undefined;
+  constructor(
+    private readonly client: RPCClient,
+    readonly id: number,
+    /** ms; the call's group in {@link Deadlines} */
+    readonly timeout: number,
+    /** Keeps the target's reference reachable (so GC cannot release it) until the reply. */
+    readonly hold: RemoteRef | undefined,
+    /** What the call was, for the messages of its errors (see {@link describeRequest}). */
+    readonly what: Request['type'],
+    readonly path: readonly string[] | undefined,
+    readonly target: string | undefined,
+  ) {}
+
+  /** The future was cancelled: stop waiting, and tell the server. */
+  cancel(): void {
+    this.client.cancelCall(this.id);
+  }
+
+  settle(ok: boolean, valueOrError: unknown): void {
+    if (this.future) this.future.settle(ok, valueOrError);
+    else if (ok) this.resolve!(valueOrError);
+    else this.reject!(valueOrError);
+  }
+
+  describe(): string {
+    return describeCall(this.what, this.path, this.target);
+  }
 }
 
 const clients = new ClientPool<RPCClient>();
@@ -107,8 +134,8 @@ export class RPCClient {
 
   private readonly link: DealerLink;
   private readonly codec: Codec;
-  private readonly pending = new Map<number, Pending>();
-  private readonly deadlines = new Deadlines((id) => this.expire(id));
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly deadlines = new Deadlines<PendingCall>((call) => this.expire(call));
   private readonly timeout: number;
   private readonly maxMessageSize: number;
   /** The largest message the server accepts, from its hello reply (undefined until then). */
@@ -348,11 +375,11 @@ export class RPCClient {
   }
 
   /** Removes and returns a pending call (undefined if it is not pending any more). */
-  private takePending(id: number): Pending | undefined {
+  private takePending(id: number): PendingCall | undefined {
     const p = this.pending.get(id);
     if (!p) return undefined;
     this.pending.delete(id);
-    this.deadlines.delete(id, p.timeout);
+    this.deadlines.delete(p);
     return p;
   }
 
@@ -360,14 +387,14 @@ export class RPCClient {
     const calls = [...this.pending.values()];
     this.pending.clear();
     this.deadlines.clear();
-    for (const p of calls) settle(p, false, error);
+    for (const p of calls) p.settle(false, error);
   }
 
-  private expire(id: number): void {
-    const p = this.takePending(id);
-    if (!p) return;
-    this.enqueue({ type: 'cancel', call: id });
-    settle(p, false, new TimeoutError(`${describeRequest(p.request)} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${p.timeout} ms`));
+  private expire(call: PendingCall): void {
+    if (this.pending.get(call.id) !== call) return;
+    this.pending.delete(call.id);
+    this.enqueue({ type: 'cancel', call: call.id });
+    call.settle(false, new TimeoutError(`${call.describe()} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${call.timeout} ms`));
   }
 
   private async onLost(why: 'disconnected' | 'unreachable'): Promise<void> {
@@ -429,24 +456,29 @@ export class RPCClient {
       return undefined;
     }
     const id = (withId.id = this.nextId++);
+    const call = new PendingCall(this, id, options.timeout || this.timeout, hold, withId.type, pathOf(withId), subjectOf(withId));
+    let result: PromiseLike<unknown>;
     if (options.mode === 'async') {
-      const future = new Future<unknown>(() => this.cancel(id));
-      if (refused) future.settle(false, refused);
-      else this.track(id, withId, options, hold, future);
-      return future;
+      result = call.future = new Future<unknown>(call);
+    } else {
+      result = new Promise((resolve, reject) => {
+        call.resolve = resolve;
+        call.reject = reject;
+      });
     }
-    if (refused) return atCaller(Promise.reject(refused));
-    return atCaller(new Promise((resolve, reject) => this.track(id, withId, options, hold, { resolve, reject })));
+    if (refused) call.settle(false, refused);
+    else this.track(call, withId);
+    return options.mode === 'async' ? result : atCaller(result as Promise<unknown>);
   }
 
-  private track(id: number, request: Request, options: ResolvedCallOptions, hold: RemoteRef | undefined, to: Pending['to']): void {
-    const timeout = options.timeout || this.timeout;
-    this.pending.set(id, { to, request, timeout, hold });
-    this.deadlines.add(id, timeout);
+  private track(call: PendingCall, request: Request): void {
+    this.pending.set(call.id, call);
+    this.deadlines.add(call);
     this.enqueue(request);
   }
 
-  private cancel(id: number): void {
+  /** @internal A Future's cancel: the call stops waiting and the server is told. */
+  cancelCall(id: number): void {
     if (this.takePending(id)) this.enqueue({ type: 'cancel', call: id });
   }
 
@@ -584,10 +616,11 @@ export class RPCClient {
   private failMessage(message: Request, err: unknown): void {
     const id = 'id' in message ? message.id : 0;
     const p = id ? this.takePending(id) : undefined;
+    const what = p?.describe() ?? describeRequest(message);
     if (p) {
-      settle(p, false, err instanceof ZeroprocError || err instanceof TypeError ? err : new ProtocolError(`could not send ${describeRequest(message)}: ${String(err)}`, { cause: err }));
+      p.settle(false, err instanceof ZeroprocError || err instanceof TypeError ? err : new ProtocolError(`could not send ${what}: ${String(err)}`, { cause: err }));
     } else {
-      report('error', `could not send ${describeRequest(message)} to ${this.address}`, err);
+      report('error', `could not send ${what} to ${this.address}`, err);
     }
   }
 
@@ -624,9 +657,9 @@ export class RPCClient {
       case 'err': {
         const p = this.takePending(reply.id);
         if (!p) return; // timed out or cancelled already; a reference in it is released by GC
-        if (bad) return settle(p, false, new ProtocolError(`the reply could not be decoded: ${String((bad.error as Error)?.message ?? bad.error)}`, { cause: bad.error }));
-        if (reply.type === 'ok') settle(p, true, reply.value);
-        else settle(p, false, this.replyError(reply.error, reply.sys, p.hold));
+        if (bad) return p.settle(false, new ProtocolError(`the reply could not be decoded: ${String((bad.error as Error)?.message ?? bad.error)}`, { cause: bad.error }));
+        if (reply.type === 'ok') p.settle(true, reply.value);
+        else p.settle(false, this.replyError(reply.error, reply.sys, p.hold));
         return;
       }
       case 'closing':
@@ -651,26 +684,37 @@ export class RPCClient {
   }
 }
 
-function settle({ to }: Pending, ok: boolean, valueOrError: unknown): void {
-  if (to instanceof Future) to.settle(ok, valueOrError);
-  else if (ok) to.resolve(valueOrError);
-  else to.reject(valueOrError);
-}
-
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+function pathOf(r: Request): readonly string[] | undefined {
+  return 'path' in r ? r.path : undefined;
+}
+
+/** What a request is about, for its errors: its object, or the name or specifier it asks for. */
+function subjectOf(r: Request): string | undefined {
+  if ('obj' in r) return r.obj;
+  if (r.type === 'import') return r.specifier;
+  if (r.type === 'published') return r.name;
+  return undefined;
+}
+
 function describeRequest(r: Request): string {
-  switch (r.type) {
+  return describeCall(r.type, pathOf(r), subjectOf(r));
+}
+
+/** `call add on 3q2-…`, `import ./mod.js`: a request, for error messages. */
+function describeCall(type: Request['type'], path: readonly string[] | undefined, subject: string | undefined): string {
+  switch (type) {
     case 'call':
     case 'new':
     case 'get':
     case 'set':
-      return `${r.type} ${r.path.length ? r.path.join('.') : '(object)'} on ${r.obj}`;
+      return `${type} ${path?.length ? path.join('.') : '(object)'} on ${subject}`;
     case 'import':
-      return `import ${r.specifier}`;
+      return `import ${subject}`;
     case 'published':
-      return `get ${r.name}`;
+      return `get ${subject}`;
     default:
-      return r.type;
+      return type;
   }
 }
