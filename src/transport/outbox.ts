@@ -29,10 +29,6 @@ export interface OutboxLimits {
 /** Default limits: the message count is generous because most waiting messages are small. */
 export const defaultOutboxLimits: OutboxLimits = { maxQueued: 1_000_000, maxBatch: 4096, maxQueuedBytes: DEFAULT_CLIENT_QUEUED_BYTES };
 
-// Promise.resolve().then schedules like queueMicrotask without the AsyncResource Node makes for
-// each queueMicrotask call (one per message on a quiet link)
-const settled = Promise.resolve();
-
 interface Pending {
   dest: Destination;
   messages: EncodedMessage[];
@@ -48,24 +44,19 @@ function isBlocked(err: unknown): boolean {
 
 /**
  * The one send queue of a socket. zeromq.js allows a single send in flight, so one loop drains
- * the queue; everything pushed while a send is in flight, or within the same tick, leaves in
- * one batch per destination.
+ * the queue: a message pushed while no send is in flight leaves at once, and everything pushed
+ * while one is (for a synchronous burst: the rest of the turn) leaves in one batch per
+ * destination.
  */
 export class Outbox {
   private pending = new Map<string, Pending>();
   private queued = 0;
   /** Bytes pushed and not yet taken by the socket, per destination key. */
   private readonly bytes = new Map<string, number>();
-  /** A drain is scheduled for the next microtask. */
-  private scheduled = false;
   /** The drain loop is running (it may be awaiting a send). */
   private sending = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
-  private readonly drainSoon = (): void => {
-    this.scheduled = false;
-    void this.drain();
-  };
   private readonly limits: OutboxLimits;
   /** See `waitWhenBlocked`; undefined: a send failure of any kind drops the batch. */
   private blockedTimeout: number | undefined;
@@ -120,18 +111,15 @@ export class Outbox {
     }
     entry.messages.push(message);
     this.queued++;
-    if (entry.messages.length >= this.limits.maxBatch && !this.sending) {
-      // a producer in a long synchronous loop: let full batches leave while it goes on
-      void this.drain();
-    } else if (!this.scheduled && !this.sending) {
-      this.scheduled = true;
-      void settled.then(this.drainSoon);
-    }
+    // A quiet socket sends at once: a lone call or reply waits for no microtask, and ZeroMQ
+    // starts on it while this turn goes on. What is pushed while that send is in flight (the rest
+    // of a burst) leaves in one batch per destination when it completes.
+    if (!this.sending) void this.drain();
   }
 
   /** Resolves once everything queued so far has been handed to the socket (or dropped). */
   whenIdle(): Promise<void> {
-    if (!this.sending && !this.scheduled && this.pending.size === 0) return Promise.resolve();
+    if (!this.sending && this.pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
