@@ -680,7 +680,9 @@ export class RPCClient {
   /** @internal The proxy for a reference held through this client (kept alive by heartbeats). */
   proxyFor(ref: RefWire): unknown {
     this.heldRefs++;
-    return makeProxy({ ref: new RemoteRef(this, ref.server, ref.obj, ref.callable, ref.name, ref.oneway), path: ref.path, options: defaultCallOptions });
+    // every reference from this server names it: one copy of its id serves all of them
+    const server = ref.server === this.server?.server ? this.server.server : ref.server;
+    return makeProxy({ ref: new RemoteRef(this, server, ref.obj, ref.callable, ref.name, ref.oneway), path: ref.path, options: defaultCallOptions });
   }
 }
 

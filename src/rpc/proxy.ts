@@ -16,8 +16,6 @@ export interface ProxyState {
   readonly options: ResolvedCallOptions;
 }
 
-const states = new WeakMap<object, ProxyState>();
-
 function describe(s: ProxyState): string {
   const at = s.path.length ? `.${s.path.join('.')}` : '';
   return `[Remote ${s.ref.name || 'object'} ${s.ref.obj}${at} @ ${s.ref.client.address}${s.ref.released ? ' (released)' : ''}]`;
@@ -32,60 +30,108 @@ function readValue(s: ProxyState, returnType = s.options.returnType): PromiseLik
   return send(s, { type: 'get', server: s.ref.server, obj: s.ref.obj, path: [...s.path], ret: returnType }, { ...s.options, mode }) as PromiseLike<unknown>;
 }
 
+/**
+ * Where a proxy's state lives: on its target, under this key. One handler serves every proxy
+ * (reading the state there), so a proxy costs its target, its state and the Proxy itself, not a
+ * handler with four closures and a weak-map entry of its own (100,000 live proxies are an
+ * ordinary program).
+ */
+const CORE = Symbol('zeroproc.proxy');
+
+/** What the shared handler keeps of one proxy. */
+class ProxyCore {
+  /** Proxies of attributes below this one, made on their first read and reused. */
+  children: Map<string, unknown> | undefined = undefined;
+
+  constructor(
+    readonly state: ProxyState,
+    /** The options its calls use: a method its server declared oneway is always called 'off'. */
+    readonly callOptions: ResolvedCallOptions,
+  ) {}
+}
+
+interface Target {
+  (): void;
+  [CORE]: ProxyCore;
+}
+
+// util.inspect looks at a Proxy's target, never through its traps: the description lives on the
+// targets' shared prototype
+const targetPrototype = Object.create(Function.prototype, {
+  [inspect.custom]: {
+    value(this: Target) {
+      return describe(this[CORE].state);
+    },
+  },
+}) as object;
+
+const handler: ProxyHandler<Target> = {
+  get(target, prop) {
+    const core = target[CORE];
+    const { state } = core;
+    if (typeof prop === 'symbol') {
+      if (prop === CORE) return core;
+      if (prop === Symbol.dispose) return () => state.ref.release();
+      // a reference that owns what it points at (an actor's process) ends it with `await using`
+      if (prop === Symbol.asyncDispose) return state.ref.dispose?.bind(state.ref);
+      if (prop === inspect.custom || prop === Symbol.toPrimitive) return () => describe(state);
+      return undefined;
+    }
+    if (prop === 'then') {
+      // the root is not thenable, so a proxy can be the result of an async function
+      if (state.path.length === 0) return undefined;
+      return (resolve: (v: unknown) => unknown, reject: (e: unknown) => unknown) => readValue(state).then(resolve, reject);
+    }
+    // `proxy.method(...)` reads an attribute on every call: reuse the child proxies
+    core.children ??= new Map();
+    let child = core.children.get(prop);
+    if (!child) {
+      child = makeProxy({ ...state, path: [...state.path, prop] });
+      core.children.set(prop, child);
+    }
+    return child;
+  },
+  set(target, prop, value) {
+    if (typeof prop === 'symbol') return false;
+    const { state } = target[CORE];
+    send(state, { type: 'set', server: state.ref.server, obj: state.ref.obj, path: [...state.path, prop], value }, { ...state.options, mode: 'off' });
+    return true;
+  },
+  apply(target, _this, args) {
+    const { state, callOptions } = target[CORE];
+    // the path is never changed once a proxy exists, so requests share it rather than copy it
+    return send(state, { type: 'call', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }, callOptions);
+  },
+  construct(target, args) {
+    const { state } = target[CORE];
+    if (state.options.mode === 'off') throw new InvalidArgumentError("a remote constructor cannot be called in 'off' mode: it must return the new object");
+    return send(state, { type: 'new', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }) as object;
+  },
+};
+
 /** @internal A new proxy for `state`. */
 export function makeProxy(state: ProxyState): unknown {
-  // A function target makes the proxy callable and constructible.
-  const target = function remote() {};
-  // util.inspect looks at a Proxy's target, never through its traps: the description lives there
-  Object.defineProperty(target, inspect.custom, { value: () => describe(state) });
-  // a method its server declared oneway is always called 'off', whatever the proxy's mode
-  const { ref, path } = state;
-  const callOptions = path.length === 1 && ref.oneway.includes(path[0]!) ? { ...state.options, mode: 'off' as const } : state.options;
-  // `proxy.method(...)` reads an attribute on every call: reuse the child proxies
-  let children: Map<string, unknown> | undefined;
-  const proxy = new Proxy(target, {
-    get(_t, prop) {
-      if (typeof prop === 'symbol') {
-        if (prop === Symbol.dispose) return () => state.ref.release();
-        // a reference that owns what it points at (an actor's process) ends it with `await using`
-        if (prop === Symbol.asyncDispose) return state.ref.dispose?.bind(state.ref);
-        if (prop === inspect.custom || prop === Symbol.toPrimitive) return () => describe(state);
-        return undefined;
-      }
-      if (prop === 'then') {
-        // the root is not thenable, so a proxy can be the result of an async function
-        if (state.path.length === 0) return undefined;
-        return (resolve: (v: unknown) => unknown, reject: (e: unknown) => unknown) => readValue(state).then(resolve, reject);
-      }
-      children ??= new Map();
-      let child = children.get(prop);
-      if (!child) {
-        child = makeProxy({ ...state, path: [...state.path, prop] });
-        children.set(prop, child);
-      }
-      return child;
-    },
-    set(_t, prop, value) {
-      if (typeof prop === 'symbol') return false;
-      send(state, { type: 'set', server: state.ref.server, obj: state.ref.obj, path: [...state.path, prop], value }, { ...state.options, mode: 'off' });
-      return true;
-    },
-    apply(_t, _this, args) {
-      // the path is never changed once a proxy exists, so requests share it rather than copy it
-      return send(state, { type: 'call', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }, callOptions);
-    },
-    construct(_t, args) {
-      if (state.options.mode === 'off') throw new InvalidArgumentError("a remote constructor cannot be called in 'off' mode: it must return the new object");
-      return send(state, { type: 'new', server: state.ref.server, obj: state.ref.obj, path: state.path as string[], args, ret: state.options.returnType }) as object;
-    },
-  });
-  states.set(proxy, state);
-  return proxy;
+  const { path } = state;
+  // read only for a method: an actor's reference is made before the RemoteRef its getter returns
+  const callOptions = path.length === 1 && state.ref.oneway.includes(path[0]!) ? { ...state.options, mode: 'off' as const } : state.options;
+  // a function target makes the proxy callable and constructible
+  const target = function remote() {} as Target;
+  Object.setPrototypeOf(target, targetPrototype);
+  target[CORE] = new ProxyCore(state, callOptions);
+  return new Proxy(target, handler);
 }
 
 /** @internal The state behind a proxy, or undefined for anything else. */
 export function proxyState(value: unknown): ProxyState | undefined {
-  return (typeof value === 'function' && states.get(value)) || undefined;
+  if (typeof value !== 'function') return undefined;
+  let core: unknown;
+  try {
+    core = (value as Partial<Target>)[CORE];
+  } catch {
+    // another library's Proxy whose trap refuses unknown keys
+    return undefined;
+  }
+  return core instanceof ProxyCore ? core.state : undefined;
 }
 
 function stateOf(proxy: unknown, fn: string): ProxyState {

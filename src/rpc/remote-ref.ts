@@ -37,7 +37,7 @@ export class RemoteRef {
     /** Methods of the object that never answer (its server declared them oneway): always sent `'off'`. */
     readonly oneway: readonly string[] = NO_METHODS,
   ) {
-    finalizer.register(this, { client, obj }, this);
+    finalizerOf(client).register(this, obj, this);
   }
 
   /**
@@ -50,7 +50,7 @@ export class RemoteRef {
   release(): void {
     if (this.released) return;
     this.released = true;
-    finalizer.unregister(this);
+    finalizerOf(this.client).unregister(this);
     this.client.queueRelease(this.obj, 1);
   }
 
@@ -71,5 +71,12 @@ export class RemoteRef {
 }
 
 // The backstop for proxies the program forgot: a reference nobody can reach any more is
-// released. Pending calls keep their RemoteRef reachable, so it is never released mid-call.
-const finalizer = new FinalizationRegistry<{ client: RefClient; obj: string }>(({ client, obj }) => client.queueRelease(obj, 1));
+// released. Pending calls keep their RemoteRef reachable, so it is never released mid-call. One
+// registry per client, so what it keeps per reference is the object id alone.
+const finalizers = new WeakMap<RefClient, FinalizationRegistry<string>>();
+
+function finalizerOf(client: RefClient): FinalizationRegistry<string> {
+  let registry = finalizers.get(client);
+  if (!registry) finalizers.set(client, (registry = new FinalizationRegistry<string>((obj) => client.queueRelease(obj, 1))));
+  return registry;
+}
