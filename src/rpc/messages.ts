@@ -248,7 +248,8 @@ function batchCalls(v: unknown): BatchCall[] {
 export function readRequest(m: unknown): Request | BadRequest {
   if (!Array.isArray(m) || m.length === 0) return new BadRequest('a message must be an array whose first element is its type code', 0);
   const type = typeof m[0] === 'number' ? REQUEST_TYPES[m[0]] : undefined;
-  if (type === undefined) return new BadRequest(`unknown request type ${JSON.stringify(m[0])}`, 0);
+  // a newer peer's request this side does not know is answered when it has an id, not left to time out
+  if (type === undefined) return new BadRequest(`unknown request type ${JSON.stringify(m[0])}`, Number.isInteger(m[1]) && (m[1] as number) > 0 ? (m[1] as number) : 0);
   const id = m[1];
   const hasId = type !== 'release' && type !== 'claim' && type !== 'cancel' && type !== 'hb' && type !== 'bye';
   if (hasId && !(Number.isInteger(id) && (id as number) >= 0)) return new BadRequest(`${type}: id must be an integer >= 0`, 0);

@@ -49,8 +49,10 @@ describe('the wire form of messages (docs/PROTOCOL.md 9)', () => {
   test.each([
     [{ type: 'call' }, 'a message must be an array whose first element is its type code', 0],
     [[], 'a message must be an array whose first element is its type code', 0],
-    [[99, 1], 'unknown request type 99', 0],
-    [['call', 1], 'unknown request type "call"', 0],
+    [[99, 1], 'unknown request type 99', 1],
+    [[99, 0], 'unknown request type 99', 0],
+    [[99], 'unknown request type 99', 0],
+    [['call', 1], 'unknown request type "call"', 1],
     [[2, -1, S, O, [], []], 'call: id must be an integer >= 0', 0],
     [[2, 1.5, S, O, [], []], 'call: id must be an integer >= 0', 0],
     [[2, 7, 5, O, [], []], 'call: server must be a string', 7],
