@@ -390,6 +390,24 @@ export function concurrentLoops(n: number, total: number, call: (loop: number, i
   );
 }
 
+/**
+ * Round trips each end of a fan-out answers before the samples, on both sides alike. A sample
+ * gives each of 16 ends only 200 calls, and the warm-up stops once samples stop rising: it ended
+ * while most zeroproc children still ran their per-call path unoptimised (V8 tiers a function up
+ * after about 1,150 calls), so the curve fell with N for a reason a long-running program never
+ * sees. 2,000 calls is what one child gets in one sample of the sequential case.
+ */
+export const FAN_OUT_PREWARM = 2_000;
+
+/** Runs `call` `count` times in a loop per end, all ends at once. */
+export async function prewarmEnds(ends: number, count: number, call: (end: number, i: number) => Promise<unknown>): Promise<void> {
+  await Promise.all(
+    Array.from({ length: ends }, async (_, end) => {
+      for (let i = 0; i < count; i++) await call(end, i);
+    }),
+  );
+}
+
 /** Fan-out floor: one process, N DEALERs, each to its own echo peer, one round trip in flight per peer. */
 export function zmqFanOut(n: number): Baseline {
   return {
@@ -400,13 +418,14 @@ export function zmqFanOut(n: number): Baseline {
     async measure(ctx) {
       const peers = await openAll(n, () => connectTo('zmq-echo.mjs', dealer()));
       const total = spreadCount(ctx);
+      const roundTrip = async (loop: number): Promise<void> => {
+        const { socket } = peers[loop]!;
+        await socket.send(TINY);
+        await socket.receive();
+      };
+      await prewarmEnds(n, FAN_OUT_PREWARM, roundTrip);
       return {
-        sample: () =>
-          concurrentLoops(n, total, async (loop) => {
-            const { socket } = peers[loop]!;
-            await socket.send(TINY);
-            await socket.receive();
-          }),
+        sample: () => concurrentLoops(n, total, roundTrip),
         close: async () => {
           await Promise.all(peers.map((p) => p.close()));
         },

@@ -12,6 +12,7 @@
 import { release, withOptions } from '../../dist/src/rpc/proxy.js';
 import {
   bareForksAtOnce, concurrentLoops, openAll, spreadCount, zmqClientsIntoOne, zmqFanOut,
+  FAN_OUT_PREWARM, prewarmEnds,
 } from '../baselines.js';
 import { atMost, heapUsedAfterGc, info, peerScript, stateless, timeMs, type BenchCase, type Fixture, type RunContext } from '../harness.js';
 import { checkCompiledChild, childFixture, killQuietly, spawnBench, within, type ProcessHandle, type Remote, type Target } from '../zeroproc.js';
@@ -83,11 +84,21 @@ const fanOutCases: BenchCase[] = FANNED.map((n) => ({
   target: info(`raw zeromq.js fan-out to ${n} echo peers; the curve: >= 85% of its peak at 16`),
   baseline: zmqFanOut(n),
   fullOnly: !QUICK_FAN_OUT.has(n),
-  measure: (ctx: RunContext) =>
-    targetsFixture('fan-out', n, (mods) => {
+  measure: async (ctx: RunContext) => {
+    let targets: Remote<Target>[] = [];
+    const fixture = await targetsFixture('fan-out', n, (mods) => {
+      targets = mods;
       const total = spreadCount(ctx);
       return () => concurrentLoops(n, total, (loop, i) => mods[loop]!.echo(i));
-    }),
+    });
+    try {
+      await prewarmEnds(n, FAN_OUT_PREWARM, (end, i) => targets[end]!.echo(i));
+    } catch (err) {
+      await fixture.close();
+      throw err;
+    }
+    return fixture;
+  },
 }));
 
 const clientCases: BenchCase[] = CLIENTS.map((k) => ({
