@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { ProcessExitedError, type ExitInfo } from '../errors.js';
 import { closeWhenIdle, IDLE_ORDER } from '../idle-exit.js';
 import type { RPCClient } from '../rpc/client.js';
+import type { ImportOptions } from '../rpc/options.js';
 import type { Remote } from '../rpc/types.js';
 import { exitError, type ChildEnd } from './child-exit.js';
 import { ChildRun } from './child-run.js';
@@ -186,11 +187,11 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
   /**
    * Imports a module in the child and returns a proxy to its namespace. Relative paths resolve
    * against the child's `cwd`; `.ts` modules load through tsx. Between a crash and its restart
-   * it waits for the new child.
+   * it waits for the new child. It fails with TimeoutError after `options.timeout` ms (60 000).
    */
-  async import<T = unknown>(specifier: string): Promise<Remote<T>> {
+  async import<T = unknown>(specifier: string, options: ImportOptions = {}): Promise<Remote<T>> {
     const run = await this.current();
-    return run.client.import<T>(specifier);
+    return run.client.import<T>(specifier, options);
   }
 
   /**

@@ -25,7 +25,7 @@ import { ClientPool } from './client-pool.js';
 import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById, type LinkAuth } from './local.js';
 import { readReply, recipientOf, requestToWire, type PeerInfo, type Request } from './messages.js';
 import { Deadlines, type Timed } from './deadlines.js';
-import { clientOptionRules, DEFAULT_TIMEOUT, defaultCallOptions, type ResolvedCallOptions } from './options.js';
+import { clientOptionRules, DEFAULT_IMPORT_TIMEOUT, DEFAULT_TIMEOUT, defaultCallOptions, importOptionRules, type ImportOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
 import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
@@ -275,10 +275,12 @@ export class RPCClient {
   /**
    * Imports a module in the server's process and returns a proxy to its namespace. `specifier` is
    * a package name, `node:` builtin, file URL, or a path (relative paths resolve against the
-   * server's working directory).
+   * server's working directory). It waits `options.timeout` ms (60 000 by default, whatever the
+   * client's call timeout: loading a module, and compiling a `.ts` one, is no call).
    */
-  async import<T = unknown>(specifier: string): Promise<Remote<T>> {
-    return (await this.send({ type: 'import', specifier })) as Remote<T>;
+  async import<T = unknown>(specifier: string, options: ImportOptions = {}): Promise<Remote<T>> {
+    checkOptions('import', options, importOptionRules);
+    return (await this.send({ type: 'import', specifier }, options.timeout ?? DEFAULT_IMPORT_TIMEOUT)) as Remote<T>;
   }
 
   /** Round trip to the server; resolves with the time it took, ms. */

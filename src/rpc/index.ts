@@ -8,7 +8,7 @@ export { byRef, setDefaultAuthkey, getDefaultAuthkey, setLocalServer, getLocalSe
 export { currentCall, type CallContext } from './call-context.js';
 export { stream, DEFAULT_STREAM_WINDOW, type StreamOptions } from './stream-source.js';
 export { RemoteStream } from './stream-consumer.js';
-export { DEFAULT_TIMEOUT, type CallMode, type CallOptions } from './options.js';
+export { DEFAULT_IMPORT_TIMEOUT, DEFAULT_TIMEOUT, type CallMode, type CallOptions, type ImportOptions } from './options.js';
 export type { ReturnTypeOption, PeerInfo } from './messages.js';
 export type { Remote, RemoteProperty, RemoteResult, RemoteTarget, RemoteMode, AnyRemote, Returned, ValueTypes, OnewayOf, OnewayMethod } from './types.js';
 export type { PublishOptions, DeclaringClass } from './exposure.js';

@@ -26,6 +26,24 @@ export type ResolvedCallOptions = Required<CallOptions>;
 /** Default call timeout, ms. */
 export const DEFAULT_TIMEOUT = 10_000;
 
+/**
+ * Default timeout of `import()`, ms: loading a module is not a call. A child that imports its
+ * first `.ts` module loads tsx and compiles it first: 2-5 s for three children at once on an idle
+ * 2-core machine, past 10 s on a busy one.
+ */
+export const DEFAULT_IMPORT_TIMEOUT = 60_000;
+
+/** Options of `import()` (`client.import`, `proc.import`). */
+export interface ImportOptions {
+  /** Milliseconds before the import fails with TimeoutError (1 to 2 147 483 647; 60 000). */
+  timeout?: number;
+}
+
+/** @internal */
+export const importOptionRules: OptionRules = {
+  timeout: delayMs(1),
+};
+
 /** The options a new proxy starts with; timeout 0 stands for the client's default. */
 export const defaultCallOptions: ResolvedCallOptions = Object.freeze({ mode: 'sync', timeout: 0, returnType: 'auto' });
 

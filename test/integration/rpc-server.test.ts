@@ -272,6 +272,22 @@ describe('calls', () => {
     expect(await mod.settings.depth.level).toBe(3);
   });
 
+  test('import waits for a slow module past the call timeout, up to its own (60 s, or `timeout`)', async () => {
+    const slow = (query: string) => `${new URL('../fixtures/rpc/slow-module.mjs', import.meta.url).href}?${query}`;
+    const other = await RPCServer.start({ name: 'slow-imports' });
+    const impatient = await RPCClient.connect(other.address, { timeout: 100 });
+    try {
+      // 300 ms to load: three times the client's call timeout
+      const mod = await impatient.import<{ loaded: boolean }>(slow('a'));
+      expect(await mod.loaded).toBe(true);
+      await expect(impatient.import(slow('b'), { timeout: 50 })).rejects.toThrow(TimeoutError);
+      await expect(impatient.import(slow('c'), { timeout: 0 })).rejects.toThrow(/import: option `timeout` must be/);
+    } finally {
+      impatient.close();
+      await other.close();
+    }
+  });
+
   test('a function argument is served by the caller and called back', async () => {
     const s = await svc();
     let called = 0;
