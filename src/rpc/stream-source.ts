@@ -7,8 +7,12 @@
 import { checkOptions, wholeNumber, type OptionRules } from '../option-checks.js';
 import { whenDropped } from './object-table.js';
 
-/** Items a consumer may have requested and not yet received, unless the server says otherwise. */
-export const DEFAULT_STREAM_WINDOW = 64;
+/**
+ * Items a consumer may have requested and not yet received, unless the server says otherwise.
+ * A stream of small items moves about a window per round trip: 64 gave 80-114k items/s here,
+ * 256 gives 180-310k (issue 16), above pipelined calls; memory stays bounded by the byte limits.
+ */
+export const DEFAULT_STREAM_WINDOW = 256;
 /** The largest window: a source buffers at most this many items for its consumer. */
 export const MAX_STREAM_WINDOW = 65_536;
 /** A batch stops growing past this estimate of its bytes: a few 1 MB chunks per message, two messages in flight. */

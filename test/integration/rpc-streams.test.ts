@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  DisconnectedError, getLocalServer, InvalidArgumentError, isProxy, ProcessExitedError, RemoteError, RemoteStream, RPCClient, RPCServer, spawn, stream,
+  DEFAULT_STREAM_WINDOW, DisconnectedError, getLocalServer, InvalidArgumentError, isProxy, ProcessExitedError, RemoteError, RemoteStream, RPCClient, RPCServer, spawn, stream,
   type ProcessHandle, type Remote,
 } from '../../src/index.js';
 import { execFile } from 'node:child_process';
@@ -92,12 +92,13 @@ describe('a returned iterable arrives as a stream', () => {
     await ticks.return();
   });
 
-  test('the default window is a few dozen items', async () => {
+  test('the default window is a few hundred items', async () => {
     const ticks = await m.counting();
-    expect(ticks.window).toBe(64);
+    expect(ticks.window).toBe(DEFAULT_STREAM_WINDOW);
+    expect(DEFAULT_STREAM_WINDOW).toBe(256);
     await ticks.next();
     await roundTrips(20);
-    expect((await m.read()).steps).toBe(64);
+    expect((await m.read()).steps).toBe(DEFAULT_STREAM_WINDOW);
     await ticks.return();
   });
 
@@ -105,7 +106,7 @@ describe('a returned iterable arrives as a stream', () => {
     for await (const x of await m.counting()) if (x === 5) break;
     const { steps, finished } = await m.read();
     expect(finished).toBe(1);
-    expect(steps).toBeLessThanOrEqual(64 + 1);
+    expect(steps).toBeLessThanOrEqual(DEFAULT_STREAM_WINDOW + 1);
   });
 
   test("the producer's throw reaches the loop as RemoteError, after the items before it", async () => {
@@ -151,7 +152,7 @@ describe('a local iterable passed as an argument is pulled by the callee', () =>
     const local = localCounter();
     expect(await m.take(local.items, 3)).toEqual([0, 1, 2]);
     expect(local.finished()).toBe(true);
-    expect(local.steps()).toBeLessThanOrEqual(64 + 1);
+    expect(local.steps()).toBeLessThanOrEqual(DEFAULT_STREAM_WINDOW + 1);
   });
 
   test("the window bounds the local producer too, and the local producer's throw reaches the callee", async () => {
