@@ -37,7 +37,7 @@ interface Connected<S> {
 }
 
 /** Forks a zmq peer that reports its bound address, and connects `socket` to it. */
-async function connectTo<S extends zmq.Socket>(
+export async function connectTo<S extends zmq.Socket>(
   file: string,
   socket: S,
   args: string[] = [],
@@ -58,7 +58,7 @@ async function connectTo<S extends zmq.Socket>(
   }
 }
 
-const dealer = () => new zmq.Dealer({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+export const dealer = () => new zmq.Dealer({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
 
 /**
  * Round trips per sample of the sequential cases, so a zeroproc case can do as many. The same in

@@ -2,10 +2,9 @@
 // against pipelined calls that fetch the same items one call each, and against raw zeromq.js
 // (pipelined tiny echoes; a peer that sends the chunks back to back).
 // The child imports bench/peers/zp-streams.mjs (plain JS: the child stays on bare node).
-import * as zmq from 'zeromq';
 import { withOptions } from '../../dist/src/rpc/proxy.js';
-import { MB, zmqEchoPipelined } from '../baselines.js';
-import { atLeast, forkPeer, info, opsPerSecond, timeMs, type Baseline, type BenchCase, type RunContext } from '../harness.js';
+import { connectTo, dealer, MB, zmqEchoPipelined } from '../baselines.js';
+import { atLeast, info, opsPerSecond, timeMs, type Baseline, type BenchCase, type RunContext } from '../harness.js';
 import { childFixture, within } from '../zeroproc.js';
 
 type Streams = typeof import('../peers/zp-streams.mjs');
@@ -63,18 +62,7 @@ const zmqChunks: Baseline = {
   name: 'zmq-chunks',
   ...chunkRate,
   async measure(ctx) {
-    const peer = forkPeer('zmq-chunks.mjs');
-    const socket = new zmq.Dealer({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
-    const close = async () => {
-      socket.close();
-      await peer.kill();
-    };
-    try {
-      socket.connect((await peer.next<{ address: string }>()).address);
-    } catch (error) {
-      await close();
-      throw error;
-    }
+    const { socket, close } = await connectTo('zmq-chunks.mjs', dealer());
     const count = chunkCount(ctx);
     return {
       sample: async () => {

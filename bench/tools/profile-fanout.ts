@@ -18,9 +18,8 @@
  * writes its profile; summarise with cpuprofile-summary.mjs).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import * as zmq from 'zeromq';
-import { concurrentLoops, openAll, TINY } from '../baselines.js';
-import { forkPeer, peerScript, type Peer } from '../harness.js';
+import { concurrentLoops, connectTo, dealer, openAll, TINY } from '../baselines.js';
+import { peerScript } from '../harness.js';
 import { killQuietly, spawnBench, type Target, type Remote } from '../zeroproc.js';
 
 const args = process.argv.slice(2);
@@ -116,21 +115,7 @@ async function openZeroproc(): Promise<Ends> {
 }
 
 async function openRaw(): Promise<Ends> {
-  const peers = await openAll(n, async () => {
-    const peer: Peer = forkPeer('zmq-echo.mjs');
-    const socket = new zmq.Dealer({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
-    const close = async () => {
-      socket.close();
-      await peer.kill();
-    };
-    try {
-      socket.connect((await peer.next<{ address: string }>()).address);
-      return { peer, socket, close };
-    } catch (error) {
-      await close();
-      throw error;
-    }
-  });
+  const peers = await openAll(n, () => connectTo('zmq-echo.mjs', dealer()));
   return {
     pids: peers.map((p) => p.peer.pid),
     call: async (loop) => {
