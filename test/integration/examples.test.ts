@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { DEFAULT_STREAM_WINDOW } from '../../src/index.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -203,8 +204,11 @@ describe('examples', () => {
     const times = grab(stdout, /slow generator, item@tenths of a second: 1@(\d+) 2@\d+ 3@\d+ 4@\d+ 5@(\d+)/).map(Number);
     expect(times[0]).toBeLessThan(times[1]!);
     expect(stdout).toContain('fibonacci up to 1000: 1 1 2 3 5 8 13 21 34 55 89 144 233 377 610 987');
-    // the break stopped the infinite producer in its process, the window (64) ahead of the reader
-    expect(stdout).toMatch(/\[streaming:\d+\] fibonacci stopped after 10610209857723/);
+    // the break stopped the infinite producer in its process, the window ahead of the reader: its
+    // last number is the window-th of the sequence (the 64th, 10610209857723, with a window of 64)
+    let [a, b] = [1, 1];
+    for (let i = 1; i < DEFAULT_STREAM_WINDOW; i++) [a, b] = [b, a + b];
+    expect(stdout).toMatch(new RegExp(`\\[streaming:\\d+\\] fibonacci stopped after ${String(a).replace(/[.+]/g, '\\$&')}\n`));
     expect(stdout).toContain('echo generator: one, two, three');
     expect(stdout).toMatch(/downloaded 50 MB in 50 chunks of 1 MB \(\d+ MB\/s\)/);
     expect(linesMatching(stdout, /^ {2}(AAPL|IBM|KO) +\d+\.\d\d \((NASDAQ|NYSE)\)$/)).toHaveLength(9);
