@@ -399,15 +399,6 @@ export function concurrentLoops(n: number, total: number, call: (loop: number, i
  */
 export const FAN_OUT_PREWARM = 2_000;
 
-/** Runs `call` `count` times in a loop per end, all ends at once. */
-export async function prewarmEnds(ends: number, count: number, call: (end: number, i: number) => Promise<unknown>): Promise<void> {
-  await Promise.all(
-    Array.from({ length: ends }, async (_, end) => {
-      for (let i = 0; i < count; i++) await call(end, i);
-    }),
-  );
-}
-
 /** Fan-out floor: one process, N DEALERs, each to its own echo peer, one round trip in flight per peer. */
 export function zmqFanOut(n: number): Baseline {
   return {
@@ -423,7 +414,7 @@ export function zmqFanOut(n: number): Baseline {
         await socket.send(TINY);
         await socket.receive();
       };
-      await prewarmEnds(n, FAN_OUT_PREWARM, roundTrip);
+      await concurrentLoops(n, n * FAN_OUT_PREWARM, roundTrip);
       return {
         sample: () => concurrentLoops(n, total, roundTrip),
         close: async () => {

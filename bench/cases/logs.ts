@@ -34,7 +34,7 @@ export const cases: BenchCase[] = [
     metric: { metric: 'log records received from 4 children', unit: 'records/s', better: 'higher' },
     baseline: zmqPushPull,
     async measure(ctx) {
-      checkCompiledChild(false);
+      checkCompiledChild();
       const dir = mkdtempSync(join(tmpdir(), 'zeroproc-bench-logs-'));
       const procs: ProcessHandle[] = [];
       let server: LogServer | undefined;

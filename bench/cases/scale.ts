@@ -12,7 +12,7 @@
 import { release, withOptions } from '../../dist/src/rpc/proxy.js';
 import {
   bareForksAtOnce, concurrentLoops, openAll, spreadCount, zmqClientsIntoOne, zmqFanOut,
-  FAN_OUT_PREWARM, prewarmEnds,
+  FAN_OUT_PREWARM,
 } from '../baselines.js';
 import { atMost, heapUsedAfterGc, info, peerScript, stateless, timeMs, type BenchCase, type Fixture, type RunContext } from '../harness.js';
 import { checkCompiledChild, childFixture, killQuietly, spawnBench, within, type ProcessHandle, type Remote, type Target } from '../zeroproc.js';
@@ -56,7 +56,7 @@ const spawnCases: BenchCase[] = SPAWNED.map((n) => ({
   fullOnly: !QUICK.has(n),
   runs: n >= 16 ? 3 : undefined,
   measure: async () => {
-    checkCompiledChild(true);
+    checkCompiledChild();
     return stateless(async () => {
       const start = performance.now();
       const children = await spawnTargets('spawn-n', n);
@@ -73,7 +73,7 @@ const spawnCases: BenchCase[] = SPAWNED.map((n) => ({
 
 /** A fixture around `n` spawned children: the sample gets their module proxies. */
 async function targetsFixture(label: string, n: number, open: (mods: Remote<Target>[]) => () => Promise<number>): Promise<Fixture> {
-  checkCompiledChild(false);
+  checkCompiledChild();
   const children = await spawnTargets(label, n);
   return { sample: open(children.map((c) => c.mod)), close: async () => void (await Promise.all(children.map((c) => c.close()))) };
 }
@@ -92,7 +92,7 @@ const fanOutCases: BenchCase[] = FANNED.map((n) => ({
       return () => concurrentLoops(n, total, (loop, i) => mods[loop]!.echo(i));
     });
     try {
-      await prewarmEnds(n, FAN_OUT_PREWARM, (end, i) => targets[end]!.echo(i));
+      await concurrentLoops(n, n * FAN_OUT_PREWARM, (end, i) => targets[end]!.echo(i));
     } catch (err) {
       await fixture.close();
       throw err;
@@ -108,7 +108,7 @@ const clientCases: BenchCase[] = CLIENTS.map((k) => ({
   baseline: zmqClientsIntoOne(k),
   fullOnly: !QUICK.has(k),
   measure: async (ctx: RunContext) => {
-    checkCompiledChild(false);
+    checkCompiledChild();
     const ends: Array<{ close(): Promise<void> }> = [];
     const close = async () => void (await Promise.all(ends.map((e) => e.close())));
     try {

@@ -41,7 +41,7 @@ export const cases: BenchCase[] = [
     target: atMost(1.3, 'bare fork'),
     baseline: bareForkFirstAnswer,
     measure: async () => {
-      checkCompiledChild(true);
+      checkCompiledChild();
       return stateless(() => spawnToFirstCall(false));
     },
   },
@@ -51,7 +51,7 @@ export const cases: BenchCase[] = [
     target: atMost(1.3, 'bare node --import tsx'),
     baseline: tsxForkFirstAnswer,
     measure: async () => {
-      checkCompiledChild(true);
+      checkCompiledChild();
       return stateless(() => spawnToFirstCall(true));
     },
   },
@@ -63,7 +63,7 @@ export const cases: BenchCase[] = [
     target: atMost(1.3, 'bare child'),
     baseline: bareChildRss,
     measure: async () => {
-      checkCompiledChild(true);
+      checkCompiledChild();
       return stateless(async () => {
         let proc: ProcessHandle | undefined;
         try {

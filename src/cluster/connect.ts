@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { checkOptions, delayMs } from '../option-checks.js';
 import { authkeyRule } from '../rpc/options.js';
-import { RPCClient } from '../rpc/client.js';
+import { connectPublished } from '../rpc/object-uri.js';
 import type { LinkAuth } from '../rpc/local.js';
 import type { Remote } from '../rpc/types.js';
 import { DAEMON_NAME, type DaemonService } from './daemon.js';
@@ -29,11 +29,5 @@ const connectRules = {
 export async function connectDaemon(address: string, options: ConnectDaemonOptions = {}): Promise<Remote<DaemonService>> {
   if (typeof address !== 'string') throw new InvalidArgumentError(`connectDaemon: expected an address, got ${typeof address}`);
   checkOptions('connectDaemon', options, connectRules);
-  const client = await RPCClient.connect(address, { ...options, closeWhenUnused: true });
-  try {
-    return await client.get<DaemonService>(DAEMON_NAME);
-  } catch (err) {
-    client.close();
-    throw err;
-  }
+  return connectPublished<DaemonService>(address, DAEMON_NAME, options);
 }

@@ -95,7 +95,7 @@ class PendingCall implements Timed, Canceller {
     readonly timeout: number,
     /** Keeps the target's reference reachable (so GC cannot release it) until the reply. */
     readonly hold: RemoteRef | undefined,
-    /** What the call was, for the messages of its errors (see {@link describeRequest}). */
+    /** What the call was, for the messages of its errors (see {@link describeCall}). */
     readonly what: Request['type'],
     readonly path: readonly string[] | undefined,
     readonly target: string | undefined,

@@ -123,6 +123,14 @@ export async function connect<T = unknown>(uri: string, options: ConnectOptions 
   checkOptions('connect', options, connectOptionRules);
   for (const [scheme, resolve] of schemes) if (typeof uri === 'string' && uri.startsWith(scheme)) return (await resolve(uri, options)) as Remote<T>;
   const { address, name } = parseObjectUri(uri);
+  return connectPublished<T>(address, name, options);
+}
+
+/**
+ * @internal The object published as `name` at `address`, through a connection that closes once
+ * nothing obtained through it is held (closed at once when the lookup fails).
+ */
+export async function connectPublished<T>(address: string, name: string, options: ConnectOptions): Promise<Remote<T>> {
   const client = await RPCClient.connect(address, { ...options, closeWhenUnused: true });
   try {
     return await client.get<T>(name);
