@@ -787,8 +787,10 @@ export class RPCServer {
    * DROP_GRACE, whichever comes first) is a peer that died unannounced or one that sent a frame
    * over maxMessageSize, which libzmq refuses by dropping the connection before reading it.
    * Reported at `info`: a remote process that crashed is the usual cause, not worth a warning.
+   * Once this server is closing, every drop is its own doing: its peers were told `closing`.
    */
   private onDisconnect(): void {
+    if (this.closing) return;
     if (this.goodbyes > 0) {
       this.goodbyes--;
       return;

@@ -122,3 +122,27 @@ test('a client\u2019s own send queue is bounded in bytes: calls past it fail wit
   expect(outcomes(results)).toEqual(['ok', 'QueueFullError', 'QueueFullError']);
   expect(service.calls).toBe(1);
 });
+
+test('a closing server reports none of the drops it causes; a peer that dies unannounced still is', async () => {
+  for (let i = 0; i < 3; i++) {
+    const closing = await RPCServer.start({ name: 'closing' });
+    closing.publish('pending', { forever: () => new Promise<never>(() => {}) });
+    // each client closes the moment its call fails with the server's `closing`: its connection
+    // drops while the server is still shutting down, which once read as a peer that died
+    const ends: Promise<void>[] = [];
+    for (let j = 0; j < 4; j++) {
+      const client = await RPCClient.connect(closing.address);
+      const pending = await client.get<{ forever(): Promise<never> }>('pending');
+      ends.push(pending.forever().catch(() => undefined).then(() => client.close()));
+    }
+    await closing.close();
+    await Promise.all(ends);
+  }
+  // a drop the open server cannot explain: its report comes after any the closed servers scheduled
+  const { server } = await serve();
+  const raw = new RawPeer(server.address);
+  await raw.published('service');
+  raw.close();
+  await reported('ZeroMQ dropped');
+  expect(diagnostics.filter((d) => d.includes('ZeroMQ dropped'))).toEqual([expect.stringMatching(/^info limits: ZeroMQ dropped 1 connection\(s\) to tcp:/)]);
+});
