@@ -139,9 +139,8 @@ async function runHost(args: string[], io: CliIo): Promise<number> {
 }
 
 /**
- * Resolves with the name of the first SIGTERM or SIGINT. The listeners stay for good: execa's
- * signal-exit handler (installed with the first child) re-raises a signal that it finds no other
- * listener for, which would kill the daemon in the middle of stopping its children.
+ * Resolves with the name of the first SIGTERM or SIGINT. The listeners stay for good: a second
+ * signal must not kill the daemon in the middle of stopping its children.
  */
 function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {

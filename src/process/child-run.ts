@@ -1,11 +1,10 @@
 /**
- * One run of one child process, from spawn to exit: start it (execa), hand it its config, connect
+ * One run of one child process, from spawn to exit: start it, hand it its config, connect
  * a client, wire its exit into that client, and end it on request with escalation. A handle owns
  * a sequence of runs (one per restart).
  */
 import { closeSync, openSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
-import { execa } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { SpawnError, TimeoutError, type ExitInfo } from '../errors.js';
 import { RPCClient } from '../rpc/client.js';
 import { BOOTSTRAP_TAG, NAME_ARG, type ChildConfig } from './bootstrap-protocol.js';
@@ -87,36 +86,31 @@ export class ChildRun {
     const deathSignal = opts.detached ? undefined : await deathSignalPrefix();
     const command = [...(deathSignal ?? []), process.execPath, ...plan.execArgv, ...opts.execArgv, plan.entry, NAME_ARG, opts.name];
     const outputFd = opts.outputFile !== undefined ? openOutputFile(opts.name, opts.outputFile) : undefined;
-    // execa's option types are per literal; the streams are read as ChildProcess's (nullable) anyway
-    const childStdio = (opts.detached ? (outputFd ?? 'ignore') : 'pipe') as 'pipe';
+    const childStdio = opts.detached ? (outputFd ?? 'ignore') : 'pipe';
     let child: ChildProcess;
     try {
-      child = execa(command[0]!, command.slice(1), {
+      child = spawn(command[0]!, command.slice(1), {
         cwd: opts.cwd,
-        env: childEnv(opts),
-        stdin: 'ignore',
-        stdout: childStdio,
-        stderr: childStdio,
-        ipc: true,
+        // an `undefined` value overrides the parent's variable, and Node leaves it out
+        env: { ...process.env, ...childEnv(opts) },
+        stdio: ['ignore', childStdio, childStdio, 'ipc'],
         serialization: 'advanced',
-        buffer: false,
-        reject: false,
         detached: opts.detached,
-        forceKillAfterDelay: false,
       });
     } catch (error) {
       throw new SpawnError(`cannot start ${opts.name}: ${(error as Error).message}`, undefined, { cause: error });
     } finally {
       if (outputFd !== undefined) closeSync(outputFd);
     }
-    // execa's own promise: its result says why a child was never created; never an unhandled rejection
-    const result = (child as ChildProcess & PromiseLike<{ cause?: unknown; message: string }>).then(undefined, (e: Error) => ({ cause: e, message: e.message }));
+    // 'error' says why a child was never created (a missing cwd or executable: Node throws at
+    // once for the rest), or that a later signal or IPC send failed, which the exit explains;
+    // unheard, it would throw in this process
+    const failed = new Promise<Error>((resolve) => child.on('error', resolve));
     const pid = child.pid;
     if (pid === undefined) {
-      // never created (a missing cwd, an option Node refused): no 'exit' will come, and for a
-      // refused option not even an 'error'; waiting for either hung the spawn for good
-      const { cause, message } = await result;
-      throw new SpawnError(`cannot start ${opts.name}: ${cause instanceof Error ? cause.message : message}`, undefined, { cause });
+      // never created: no 'exit' will come
+      const cause = await failed;
+      throw new SpawnError(`cannot start ${opts.name}: ${cause.message}`, undefined, { cause });
     }
     if (!opts.detached) trackChild(pid);
     const output = new ChildOutput({ name: opts.name, pid, stdout: child.stdout, stderr: child.stderr, tailLines: opts.stderrTailLines });

@@ -146,6 +146,13 @@ describe('TypeScript in the child', () => {
 });
 
 describe('start-up failures', () => {
+  test('a child that cannot be created (its cwd is missing) gives SpawnError at once, naming why', async () => {
+    const err = await spawn({ name: 'no-cwd', cwd: '/nonexistent/zeroproc-test' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SpawnError);
+    expect((err as SpawnError).message).toMatch(/^cannot start no-cwd: spawn .* ENOENT$/);
+    expect((err as SpawnError).cause).toMatchObject({ code: 'ENOENT' });
+  });
+
   test('a bad bind address gives SpawnError with the child message', async () => {
     const err = await spawn({ name: 'bad-address', address: 'tcp://203.0.113.1:1' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpawnError);
