@@ -25,6 +25,7 @@ import { ClientPool } from './client-pool.js';
 import { ensureLocalServer, getLocalServer, resolveKey, selfInfo, serverById, type LinkAuth } from './local.js';
 import { readReply, recipientOf, requestToWire, type PeerInfo, type Request } from './messages.js';
 import { Deadlines, type Timed } from './deadlines.js';
+import { PendingTable } from './pending-table.js';
 import { clientOptionRules, DEFAULT_IMPORT_TIMEOUT, DEFAULT_TIMEOUT, defaultCallOptions, importOptionRules, type ImportOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
 import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
@@ -134,7 +135,7 @@ export class RPCClient {
 
   private readonly link: DealerLink;
   private readonly codec: Codec;
-  private readonly pending = new Map<number, PendingCall>();
+  private readonly pending = new PendingTable<PendingCall>();
   private readonly deadlines = new Deadlines<PendingCall>((call) => this.expire(call));
   private readonly timeout: number;
   private readonly maxMessageSize: number;
@@ -378,23 +379,20 @@ export class RPCClient {
 
   /** Removes and returns a pending call (undefined if it is not pending any more). */
   private takePending(id: number): PendingCall | undefined {
-    const p = this.pending.get(id);
-    if (!p) return undefined;
-    this.pending.delete(id);
-    this.deadlines.delete(p);
+    const p = this.pending.take(id);
+    if (p) this.deadlines.delete(p);
     return p;
   }
 
   private rejectPending(error: Error): void {
-    const calls = [...this.pending.values()];
-    this.pending.clear();
+    const calls = this.pending.takeAll();
     this.deadlines.clear();
     for (const p of calls) p.settle(false, error);
   }
 
   private expire(call: PendingCall): void {
     if (this.pending.get(call.id) !== call) return;
-    this.pending.delete(call.id);
+    this.pending.take(call.id);
     this.enqueue({ type: 'cancel', call: call.id });
     call.settle(false, new TimeoutError(`${call.describe()} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${call.timeout} ms`));
   }
@@ -474,7 +472,7 @@ export class RPCClient {
   }
 
   private track(call: PendingCall, request: Request): void {
-    this.pending.set(call.id, call);
+    this.pending.add(call);
     this.deadlines.add(call);
     this.enqueue(request);
   }
