@@ -3,7 +3,7 @@
  * over IPC, take the name as process title, start the server, import the preloaded modules,
  * report ready (or the start-up error) and end itself when the server closes or the parent dies.
  *
- * Kept off the heavy modules (execa, winston): every import here is paid on every spawn.
+ * Kept off the heavy modules (the spawner, winston): every import here is paid on every spawn.
  */
 import { RPCServer } from '../rpc/server.js';
 import { setDefaultAuthkey, setLocalServer } from '../rpc/local.js';

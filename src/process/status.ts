@@ -9,7 +9,7 @@
  * the caller presents the owner token the child gave its parent at start-up, so a sibling
  * holding the shared key can read the tree but not stop any of it.
  *
- * Kept light (no execa, no winston): a child's bootstrap imports this file.
+ * Kept light (no spawner, no winston): a child's bootstrap imports this file.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
