@@ -100,15 +100,25 @@ describe('spawning', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  test('env, cwd and execArgv reach the child', async () => {
-    const proc = await start({
-      name: 'env-cwd',
-      cwd: fixture('.'),
-      env: { ZEROPROC_FIXTURE_VALUE: 'forty-two' },
-      execArgv: ['--max-old-space-size=100'],
-    });
+  test('env (over the parent\u2019s, undefined removing one), cwd and execArgv reach the child', async () => {
+    process.env.ZEROPROC_FIXTURE_KEPT = 'inherited';
+    process.env.ZEROPROC_FIXTURE_GONE = 'removed';
+    let proc: ProcessHandle;
+    try {
+      proc = await start({
+        name: 'env-cwd',
+        cwd: fixture('.'),
+        env: { ZEROPROC_FIXTURE_VALUE: 'forty-two', ZEROPROC_FIXTURE_GONE: undefined },
+        execArgv: ['--max-old-space-size=100'],
+      });
+    } finally {
+      delete process.env.ZEROPROC_FIXTURE_KEPT;
+      delete process.env.ZEROPROC_FIXTURE_GONE;
+    }
     const m = await proc.import<Behaviours>('./behaviours.mjs');
     expect(await m.env('ZEROPROC_FIXTURE_VALUE')).toBe('forty-two');
+    expect(await m.env('ZEROPROC_FIXTURE_KEPT')).toBe('inherited');
+    expect(await m.env('ZEROPROC_FIXTURE_GONE')).toBeUndefined();
     const remote = await proc.import<Self>(fixture('self.mjs'));
     expect(await remote.cwd()).toBe(fixture('.').replace(/\/$/, ''));
     expect(await remote.execArgv).toContain('--max-old-space-size=100');
