@@ -34,6 +34,9 @@ export class ChildOutput {
     stream.on('data', (chunk: Buffer) => {
       for (const { line, continued } of splitter.push(chunk)) this.emit(which, line, continued);
     });
+    // a read error ends the output as an end does ('close' follows it); unheard, it would throw
+    // in the parent
+    stream.on('error', () => undefined);
     // the pipes must not keep the parent alive: only a handle's wait() does
     (stream as Readable & { unref?: () => void }).unref?.();
     return new Promise((resolve) => {

@@ -3,7 +3,7 @@
  * a client, wire its exit into that client, and end it on request with escalation. A handle owns
  * a sequence of runs (one per restart).
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SpawnError, TimeoutError, type ExitInfo } from '../errors.js';
 import { RPCClient } from '../rpc/client.js';
@@ -38,6 +38,19 @@ function childEnv(opts: ResolvedSpawnOptions): Record<string, string | undefined
   if (opts.logServer !== undefined) env[LOG_ADDRESS_ENV] = opts.logServer;
   if (opts.logLevel !== undefined) env[LOG_LEVEL_ENV] = opts.logLevel;
   return env;
+}
+
+/**
+ * What is wrong with a child's cwd, if anything: the kernel reports a missing cwd as the
+ * program's ENOENT (`spawn .../node ENOENT`), which blames the wrong path.
+ */
+function cwdProblem(cwd: string | undefined): string | undefined {
+  if (cwd === undefined) return undefined;
+  try {
+    return statSync(cwd).isDirectory() ? undefined : `its cwd ${cwd} is not a directory`;
+  } catch (error) {
+    return `its cwd ${cwd} cannot be used: ${(error as Error).message}`;
+  }
 }
 
 /** Opens a detached child's output file for appending; a failure is the spawn's failure. */
@@ -98,7 +111,7 @@ export class ChildRun {
         detached: opts.detached,
       });
     } catch (error) {
-      throw new SpawnError(`cannot start ${opts.name}: ${(error as Error).message}`, undefined, { cause: error });
+      throw new SpawnError(`cannot start ${opts.name}: ${cwdProblem(opts.cwd) ?? (error as Error).message}`, undefined, { cause: error });
     } finally {
       if (outputFd !== undefined) closeSync(outputFd);
     }
@@ -110,7 +123,7 @@ export class ChildRun {
     if (pid === undefined) {
       // never created: no 'exit' will come
       const cause = await failed;
-      throw new SpawnError(`cannot start ${opts.name}: ${cause.message}`, undefined, { cause });
+      throw new SpawnError(`cannot start ${opts.name}: ${cwdProblem(opts.cwd) ?? cause.message}`, undefined, { cause });
     }
     if (!opts.detached) trackChild(pid);
     const output = new ChildOutput({ name: opts.name, pid, stdout: child.stdout, stderr: child.stderr, tailLines: opts.stderrTailLines });

@@ -1,8 +1,10 @@
 /**
  * Every attached child this process started, so none outlives it: when the parent exits
  * (normally, by `process.exit()`, or after an uncaught exception), each is signalled
- * synchronously from the `exit` event. A parent killed outright runs no handler at all; then
- * the children notice the closed IPC channel themselves (see parent-watch.ts).
+ * synchronously from the `exit` event. A parent killed by a signal it does not handle (SIGTERM
+ * as well as SIGKILL) runs no handler at all; then the children learn it from their death signal
+ * (Linux, death-signal.ts), from the closed IPC channel, or, with a busy main thread and no
+ * death signal, from their watchdog thread (parent-watch.ts).
  */
 
 const live = new Set<number>();

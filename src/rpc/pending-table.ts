@@ -55,9 +55,9 @@ export class PendingTable<T extends { readonly id: number }> {
     return spilled;
   }
 
-  /** Removes and returns every pending call. */
+  /** Removes and returns every pending call, oldest first (they fail in the order they were made). */
   takeAll(): T[] {
-    const all = this.all();
+    const all = this.all().sort((a, b) => a.id - b.id);
     this.slots.fill(undefined);
     this.spill.clear();
     this.count = 0;

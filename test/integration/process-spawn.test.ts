@@ -156,11 +156,14 @@ describe('TypeScript in the child', () => {
 });
 
 describe('start-up failures', () => {
-  test('a child that cannot be created (its cwd is missing) gives SpawnError at once, naming why', async () => {
-    const err = await spawn({ name: 'no-cwd', cwd: '/nonexistent/zeroproc-test' }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SpawnError);
-    expect((err as SpawnError).message).toMatch(/^cannot start no-cwd: spawn .* ENOENT$/);
-    expect((err as SpawnError).cause).toMatchObject({ code: 'ENOENT' });
+  test('a child that cannot be created gives SpawnError at once, naming its cwd when that is the cause', async () => {
+    const missing = await spawn({ name: 'no-cwd', cwd: '/nonexistent/zeroproc-test' }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(SpawnError);
+    expect((missing as SpawnError).message).toMatch(/^cannot start no-cwd: its cwd \/nonexistent\/zeroproc-test cannot be used: ENOENT: no such file or directory/);
+    expect((missing as SpawnError).cause).toMatchObject({ code: 'ENOENT' });
+    const file = await spawn({ name: 'file-cwd', cwd: fixture('self.mjs') }).catch((e: unknown) => e);
+    expect(file).toBeInstanceOf(SpawnError);
+    expect((file as SpawnError).message).toBe(`cannot start file-cwd: its cwd ${fixture('self.mjs')} is not a directory`);
   });
 
   test('a bad bind address gives SpawnError with the child message', async () => {

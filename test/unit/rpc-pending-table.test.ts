@@ -56,16 +56,43 @@ test('growing keeps every call, including those set aside, and replies in any or
   expect(table.size).toBe(0);
 });
 
-test('takeAll empties the table and returns every call once', () => {
+/** A table of 64 slots where call 1 holds slot 1 and call 65, which wants it too, is set aside. */
+function withSpilledCall(): PendingTable<Call> {
   const table = new PendingTable<Call>();
   table.add({ id: 1 });
-  for (let id = 2; id <= 300; id++) table.add({ id });
-  table.add({ id: 1 + 512 }); // the slot of 1 at 512 slots
-  const taken = table.takeAll();
-  expect(ids(taken)).toEqual([...Array.from({ length: 300 }, (_, i) => i + 1), 513]);
+  for (let id = 2; id <= 64; id++) {
+    table.add({ id });
+    table.take(id);
+  }
+  table.add({ id: 65 });
+  return table;
+}
+
+test('takeAll empties the table and returns every call once, the set-aside ones too, oldest first', () => {
+  const table = withSpilledCall();
+  for (let id = 66; id <= 70; id++) table.add({ id });
+  expect(table.takeAll().map((c) => c.id)).toEqual([1, 65, 66, 67, 68, 69, 70]);
   expect(table.size).toBe(0);
   expect(table.get(1)).toBeUndefined();
+  expect(table.get(65)).toBeUndefined();
   expect(table.takeAll()).toEqual([]);
+});
+
+test('two calls that still share a slot after the array grew are both found', () => {
+  const table = withSpilledCall();
+  // 1 and 129 want one slot at 64 slots and at 128: the array grows while both are pending
+  table.take(65);
+  for (let id = 66; id <= 128; id++) {
+    table.add({ id });
+    table.take(id);
+  }
+  for (let id = 129; id <= 161; id++) table.add({ id }); // 34 pending with 1: past half of 64 slots
+  expect(table.size).toBe(34);
+  expect(table.get(1)).toEqual({ id: 1 });
+  expect(table.get(129)).toEqual({ id: 129 });
+  expect(table.take(129)).toEqual({ id: 129 });
+  expect(table.take(1)).toEqual({ id: 1 });
+  expect(ids(table.takeAll())).toEqual(Array.from({ length: 32 }, (_, i) => 130 + i));
 });
 
 test('ids past 2^32 still map to their own calls', () => {
