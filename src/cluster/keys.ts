@@ -93,8 +93,10 @@ export async function readPublicKey(pathOrKey: string): Promise<string> {
   });
   if (text === undefined) return checkZ85(pathOrKey, 'public key (no such file either)');
   const trimmed = text.trim();
-  if (trimmed.startsWith('{')) return (await readKeypairFile(pathOrKey)).publicKey;
-  return checkZ85(trimmed, `public key file ${pathOrKey}`);
+  // `{` is a Z85 character: a key can begin with it (one in 85 do), and a keypair file is never
+  // 40 characters long
+  if (trimmed.length === 40 || !trimmed.startsWith('{')) return checkZ85(trimmed, `public key file ${pathOrKey}`);
+  return (await readKeypairFile(pathOrKey)).publicKey;
 }
 
 /**

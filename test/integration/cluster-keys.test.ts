@@ -7,7 +7,7 @@ import { execa, type ResultPromise } from 'execa';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectDaemon, loadCurveKeyset, lookupUrl, release, RPCClient, setDefaultAuthkey, startHostDaemon, writeKeypairFiles, type Remote } from '../../src/index.js';
+import { connectDaemon, generateCurveKeypair, loadCurveKeyset, lookupUrl, readPublicKey, release, RPCClient, setDefaultAuthkey, startHostDaemon, writeKeypairFiles, type Remote } from '../../src/index.js';
 import { ACTORS, FIXTURES, lineMatching, MAIN, SUBPROCESS_ENV } from '../helpers/cluster-driver.js';
 
 const zeroproc = (args: string[], env: Record<string, string> = {}) => execa(process.execPath, [MAIN, ...args], { env: { ...SUBPROCESS_ENV, ...env }, reject: false, stdin: 'ignore' });
@@ -48,6 +48,20 @@ describe('zeroproc keygen', () => {
     expect(again.stderr).toContain('alpha.key exists');
     expect(JSON.parse(await readFile(join(dir, 'alpha.key'), 'utf8'))).toEqual(pair);
   });
+});
+
+test('a public key that begins with "{" (a Z85 character) is read as a key, not as a keypair file', async () => {
+  // one key in 85 begins with it: a host whose .pub did was refused as an unreadable keypair
+  let pair = generateCurveKeypair();
+  for (let tries = 1; !pair.publicKey.startsWith('{'); tries++) {
+    if (tries > 100_000) throw new Error('no public key beginning with "{" in 100,000 keypairs');
+    pair = generateCurveKeypair();
+  }
+  await writeFile(join(dir, 'brace.pub'), `${pair.publicKey}\n`, { mode: 0o644 });
+  expect(await readPublicKey(join(dir, 'brace.pub'))).toBe(pair.publicKey);
+  // a keypair file given as a public key still gives its public half
+  const files = await writeKeypairFiles(join(dir, 'brace-pair'));
+  expect(await readPublicKey(files.keyFile)).toBe(files.publicKey);
 });
 
 describe('a host with its own CURVE keypair', () => {
