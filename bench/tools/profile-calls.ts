@@ -5,7 +5,8 @@
  *   node --import tsx --cpu-prof --cpu-prof-dir=DIR bench/tools/profile-calls.ts MODE ...
  *
  * MODE: seq (await mod.echo(i)), pipe (10,000 'async' calls at a time), off ('off' calls, the
- * callee counts), payload (echo of a 10 MB Buffer). `--child-prof DIR` runs the child with
+ * callee counts), payload (echo of a 10 MB Buffer), ask (await actor.echo(i), an actor on the
+ * child's host), askpipe (10,000 'async' asks at a time). `--child-prof DIR` runs the child with
  * --cpu-prof (the child is stopped gracefully so the profile is written). `--threads` prints the
  * CPU each thread of both processes used per call (from /proc: JS main thread, zmq I/O thread).
  * Summarise profiles with bench/tools/cpuprofile-summary.mjs.
@@ -13,12 +14,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { withOptions } from '../../dist/src/rpc/proxy.js';
 import { spawn } from '../../dist/src/process/spawner.js';
+import { connectHost } from '../../dist/src/actor/host.js';
 import { peerScript } from '../harness.js';
 import type { Target } from '../zeroproc.js';
 
 const args = process.argv.slice(2);
 const mode = args[0] ?? 'seq';
-const n = Number(args[1] && !args[1].startsWith('--') ? args[1] : mode === 'seq' ? 20_000 : mode === 'payload' ? 20 : 100_000);
+const n = Number(args[1] && !args[1].startsWith('--') ? args[1] : mode === 'seq' || mode === 'ask' ? 20_000 : mode === 'payload' ? 20 : 100_000);
 const flag = (name: string) => args.indexOf(`--${name}`);
 const childProf = flag('child-prof') === -1 ? undefined : args[flag('child-prof') + 1];
 const threads = flag('threads') !== -1;
@@ -52,6 +54,7 @@ const proc = await spawn({ name: `profile-${mode}`, execArgv: childProf ? ['--cp
 try {
   const mod = await proc.import<Target>(peerScript('zp-target.mjs'));
   const payload = Buffer.alloc(10 * 1024 * 1024, 0xa5);
+  const actor = mode.startsWith('ask') ? await (await connectHost(proc)).spawn<typeof import('../peers/zp-actor.mjs').EchoActor>('echo', `${peerScript('zp-actor.mjs')}#EchoActor`) : undefined;
   for (let round = 0; round < 3; round++) {
     const parentBefore = threadCpu(process.pid);
     const childBefore = threadCpu(proc.pid);
@@ -70,6 +73,15 @@ try {
       await mod.arm(n);
       for (let i = 0; i < n; i++) off.hit();
       await mod.seen();
+    } else if (mode === 'ask') {
+      for (let i = 0; i < n; i++) await actor!.echo(i);
+    } else if (mode === 'askpipe') {
+      const pipelined = withOptions(actor!, { mode: 'async' });
+      for (let done = 0; done < n; done += 10_000) {
+        const futures: PromiseLike<unknown>[] = [];
+        for (let i = 0; i < 10_000; i++) futures.push(pipelined.echo(i));
+        await Promise.all(futures);
+      }
     } else if (mode === 'payload') {
       for (let i = 0; i < n; i++) await mod.echo(payload);
     } else {

@@ -137,9 +137,7 @@ export class CellClient implements RefClient {
     if (context instanceof CallState && !(context instanceof ActorContext)) {
       // asked through the RPC server for another process: that caller's timeout and cancel apply
       env.deadline = context.deadline;
-      const signal = context.signal;
-      if (signal.aborted) ask!.abort(signal.reason);
-      else signal.addEventListener('abort', () => ask.abort(signal.reason), { once: true });
+      context.whenAborted((reason) => ask.abort(reason));
     } else {
       ask!.timeout = inheritTimeout(options.timeout || this.askTimeout);
       deadlines.add(ask!);

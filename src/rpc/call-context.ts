@@ -43,6 +43,7 @@ export class CallState implements CallContext {
   private controller: AbortController | undefined;
   private abortReason: unknown;
   private aborted = false;
+  private abortListeners: Array<(reason: unknown) => void> | undefined;
 
   constructor(
     readonly caller: PeerInfo | undefined,
@@ -69,6 +70,19 @@ export class CallState implements CallContext {
     this.aborted = true;
     this.abortReason = reason;
     this.controller?.abort(reason);
+    const listeners = this.abortListeners;
+    this.abortListeners = undefined;
+    if (listeners) for (const listener of listeners) listener(reason);
+  }
+
+  /**
+   * @internal Runs `listener` once the call is aborted (at once if it was). For zeroproc's own
+   * per-call paths: `signal` makes an AbortController and an EventTarget listener, which cost an
+   * actor ask from another process 2-3 us and most of its garbage.
+   */
+  whenAborted(listener: (reason: unknown) => void): void {
+    if (this.aborted) listener(this.abortReason);
+    else (this.abortListeners ??= []).push(listener);
   }
 }
 

@@ -108,6 +108,13 @@ describe.each([
     expect(await echo.say()).toBe('echo3 says hi');
   });
 
+  test('a running ask whose caller gives up sees its signal aborted', async () => {
+    const patient = await place.spawn<typeof samples.Patient>('patient', 'Patient');
+    await expect(withOptions(patient, { timeout: 50 }).wait()).rejects.toBeInstanceOf(TimeoutError);
+    // `wait` holds the actor's turn until its signal is aborted: this read runs only after that
+    expect(await patient.heard).toEqual(['aborted']);
+  });
+
   test('4: lookup, hasActor, actors; a missing id is NotFound', async () => {
     await place.spawn('echo4', 'Echo');
     const found = await place.lookup<typeof samples.Echo>('echo4');
