@@ -16,7 +16,7 @@ import { withOptions } from '../../dist/src/rpc/proxy.js';
 import { spawn } from '../../dist/src/process/spawner.js';
 import { connectHost } from '../../dist/src/actor/host.js';
 import { peerScript } from '../harness.js';
-import type { Target } from '../zeroproc.js';
+import type { Remote, Target } from '../zeroproc.js';
 
 const args = process.argv.slice(2);
 const mode = args[0] ?? 'seq';
@@ -54,35 +54,31 @@ const proc = await spawn({ name: `profile-${mode}`, execArgv: childProf ? ['--cp
 try {
   const mod = await proc.import<Target>(peerScript('zp-target.mjs'));
   const payload = Buffer.alloc(10 * 1024 * 1024, 0xa5);
-  const actor = mode.startsWith('ask') ? await (await connectHost(proc)).spawn<typeof import('../peers/zp-actor.mjs').EchoActor>('echo', `${peerScript('zp-actor.mjs')}#EchoActor`) : undefined;
+  // ask and askpipe are seq and pipe with an actor on the child's host as the callee
+  const asking = mode === 'ask' || mode === 'askpipe';
+  const callee: Remote<Pick<Target, 'echo'>> = asking
+    ? ((await (await connectHost(proc)).spawn<typeof import('../peers/zp-actor.mjs').EchoActor>('echo', `${peerScript('zp-actor.mjs')}#EchoActor`)) as unknown as Remote<Pick<Target, 'echo'>>)
+    : mod;
+  const shape = mode === 'ask' ? 'seq' : mode === 'askpipe' ? 'pipe' : mode;
   for (let round = 0; round < 3; round++) {
     const parentBefore = threadCpu(process.pid);
     const childBefore = threadCpu(proc.pid);
     const t0 = performance.now();
-    if (mode === 'seq') {
-      for (let i = 0; i < n; i++) await mod.echo(i);
-    } else if (mode === 'pipe') {
-      const pipelined = withOptions(mod, { mode: 'async' });
+    if (shape === 'seq') {
+      for (let i = 0; i < n; i++) await callee.echo(i);
+    } else if (shape === 'pipe') {
+      const pipelined = withOptions(callee, { mode: 'async' });
       for (let done = 0; done < n; done += 10_000) {
         const futures: PromiseLike<unknown>[] = [];
         for (let i = 0; i < 10_000; i++) futures.push(pipelined.echo(i));
         await Promise.all(futures);
       }
-    } else if (mode === 'off') {
+    } else if (shape === 'off') {
       const off = withOptions(mod, { mode: 'off' });
       await mod.arm(n);
       for (let i = 0; i < n; i++) off.hit();
       await mod.seen();
-    } else if (mode === 'ask') {
-      for (let i = 0; i < n; i++) await actor!.echo(i);
-    } else if (mode === 'askpipe') {
-      const pipelined = withOptions(actor!, { mode: 'async' });
-      for (let done = 0; done < n; done += 10_000) {
-        const futures: PromiseLike<unknown>[] = [];
-        for (let i = 0; i < 10_000; i++) futures.push(pipelined.echo(i));
-        await Promise.all(futures);
-      }
-    } else if (mode === 'payload') {
+    } else if (shape === 'payload') {
       for (let i = 0; i < n; i++) await mod.echo(payload);
     } else {
       throw new Error(`unknown mode ${mode}`);

@@ -391,8 +391,8 @@ export class RPCClient {
   }
 
   private expire(call: PendingCall): void {
-    if (this.pending.get(call.id) !== call) return;
-    this.pending.take(call.id);
+    // ids are never reused: what the table holds under this id is this call, or nothing
+    if (this.pending.take(call.id) !== call) return;
     this.enqueue({ type: 'cancel', call: call.id });
     call.settle(false, new TimeoutError(`${call.describe()} to ${this.server?.name ?? 'server'} at ${this.address} got no reply within ${call.timeout} ms`));
   }

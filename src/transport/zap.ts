@@ -54,7 +54,7 @@ export function unregisterZapDomain(domain: string): void {
 function followDomains(): Promise<void> {
   const change = changes.then(async () => {
     if (domains.size > 0 && !handler) {
-      const socket = await bindHandler();
+      const socket = await bindZapEndpoint();
       handler = socket;
       void serve(socket);
     } else if (domains.size === 0 && handler) {
@@ -72,11 +72,12 @@ function followDomains(): Promise<void> {
 }
 
 /**
- * Binds a new handler. Another copy of zeroproc in this process (a test runner's per-file module
- * registry; a child's bundle beside a module that imports 'zeroproc') shares the ZeroMQ context
- * but not this module's state: while its handler is closing, the name is taken for a moment.
+ * @internal A Router bound at the ZAP endpoint, for a new handler. Another copy of zeroproc in
+ * this process (a test runner's per-file module registry; a child's bundle beside a module that
+ * imports 'zeroproc') shares the ZeroMQ context but not this module's state: while its handler is
+ * closing, the name is taken for a moment.
  */
-async function bindHandler(): Promise<Router> {
+export async function bindZapEndpoint(): Promise<Router> {
   for (let attempt = 1; ; attempt++) {
     const socket = new Router({ linger: 0 });
     try {

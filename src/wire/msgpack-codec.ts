@@ -20,8 +20,8 @@ interface LiteCodec {
 // (msgpack-lite's readers and writers look these two functions up on its module at each call.)
 // Built only up to SHORT_STRING characters: from 13 on, V8 makes each `+=` a rope (ConsString),
 // and every later comparison or Map lookup of the string first flattens it into a new copy. For
-// the 22-character object and server ids of every call that cost a server 2 us per call (two
-// thirds of it in `getFor` and the server id check), more than Node's decoder costs once.
+// the 22-character object and server ids of every call that cost a server 2 us per call (its
+// object lookup and server id check), more than Node's decoder costs once.
 const SHORT_STRING = 8;
 const liteToString = bufferishProto.toString;
 function decodeString(this: Uint8Array, encoding: string, start: number, end: number): string {

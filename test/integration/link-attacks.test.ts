@@ -10,8 +10,9 @@ import { once } from 'node:events';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Dealer, Router } from 'zeromq';
+import { Dealer } from 'zeromq';
 import { deriveCurveKeys, ensureLocalServer, RPCClient, RPCServer, setDiagnosticSink, spawn, type ProcessHandle } from '../../src/index.js';
+import { bindZapEndpoint } from '../../src/transport/zap.js';
 import { attack } from '../helpers/link-attacker.js';
 import { eventually } from '../helpers/eventually.js';
 import { alive } from '../fixtures/process/proc-util.js';
@@ -24,27 +25,10 @@ afterEach(() => {
   diagnostics.length = 0;
 });
 
-/**
- * A Router bound at the ZAP endpoint, once nothing else holds it. First in the file, so no server
- * of this file has a handler; but jest runs files one after another in one worker process, whose
- * ZeroMQ context the previous file's copy of zeroproc shares, and its last server's handler lets
- * go of the name just after that file ended (CI: "Address already in use" here). Tried as
- * zeroproc's own bind is, for as long (3 s): a handler still bound after that is a leak, and fails.
- */
-async function bindZapEndpoint(): Promise<Router> {
-  for (let attempt = 1; ; attempt++) {
-    const socket = new Router({ linger: 0 });
-    try {
-      await socket.bind('inproc://zeromq.zap.01');
-      return socket;
-    } catch (err) {
-      socket.close();
-      if ((err as { code?: string }).code !== 'EADDRINUSE' || attempt >= 60) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
+// first in the file, so no server of this file has a handler; but jest runs files one after
+// another in one worker, whose ZeroMQ context the previous file's copy of zeroproc shares, and its
+// last handler lets go of the name just after that file ended (CI: "Address already in use"):
+// bound as zeroproc binds its own, waiting that moment out
 describe('the ZAP handler', () => {
   test('a ZAP handler someone else bound in this process is a clear error, not a server whose admission it decides', async () => {
     const foreign = await bindZapEndpoint();

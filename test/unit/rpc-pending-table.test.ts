@@ -7,6 +7,18 @@ interface Call {
 
 const ids = (calls: Call[]): number[] => calls.map((c) => c.id).sort((a, b) => a - b);
 
+/** A table of 64 slots where call 1 holds slot 1 and call 65, which wants it too, is set aside. */
+function withSpilledCall(): PendingTable<Call> {
+  const table = new PendingTable<Call>();
+  table.add({ id: 1 });
+  for (let id = 2; id <= 64; id++) {
+    table.add({ id });
+    table.take(id);
+  }
+  table.add({ id: 65 });
+  return table;
+}
+
 test('calls are found and taken by id, once', () => {
   const table = new PendingTable<Call>();
   for (let id = 1; id <= 10; id++) table.add({ id });
@@ -40,14 +52,9 @@ test('a long call overtaken by many newer ones stays findable, and so do the one
 });
 
 test('growing keeps every call, including those set aside, and replies in any order find theirs', () => {
-  const table = new PendingTable<Call>();
-  table.add({ id: 1 });
-  for (let id = 2; id <= 64; id++) {
-    table.add({ id });
-    table.take(id);
-  }
-  // 65 wants the slot 1 holds in the first 64-slot array: set aside, then the array grows
-  for (let id = 65; id <= 5_000; id++) table.add({ id });
+  const table = withSpilledCall();
+  // then the array grows, several times, with 1 and 65 pending
+  for (let id = 66; id <= 5_000; id++) table.add({ id });
   const all = [1, ...Array.from({ length: 5_000 - 65 + 1 }, (_, i) => 65 + i)];
   expect(table.size).toBe(all.length);
   // answered out of order: every other one, then the rest backwards
@@ -55,18 +62,6 @@ test('growing keeps every call, including those set aside, and replies in any or
   for (const id of all.filter((_, i) => i % 2 === 1).reverse()) expect(table.take(id)).toEqual({ id });
   expect(table.size).toBe(0);
 });
-
-/** A table of 64 slots where call 1 holds slot 1 and call 65, which wants it too, is set aside. */
-function withSpilledCall(): PendingTable<Call> {
-  const table = new PendingTable<Call>();
-  table.add({ id: 1 });
-  for (let id = 2; id <= 64; id++) {
-    table.add({ id });
-    table.take(id);
-  }
-  table.add({ id: 65 });
-  return table;
-}
 
 test('takeAll empties the table and returns every call once, the set-aside ones too, oldest first', () => {
   const table = withSpilledCall();
