@@ -29,9 +29,11 @@ export interface OutboxLimits {
 /** Default limits: the message count is generous because most waiting messages are small. */
 export const defaultOutboxLimits: OutboxLimits = { maxQueued: 1_000_000, maxBatch: 4096, maxQueuedBytes: DEFAULT_CLIENT_QUEUED_BYTES };
 
+/** Messages for one destination, and their bytes not yet taken by the socket. */
 interface Pending {
   dest: Destination;
   messages: EncodedMessage[];
+  bytes: number;
 }
 
 /** How often a destination whose ZeroMQ queue was full is tried again, ms. */
@@ -43,17 +45,15 @@ function isBlocked(err: unknown): boolean {
 }
 
 /**
- * The one send queue of a socket. zeromq.js allows a single send in flight, so one loop drains
- * the queue: a message pushed while no send is in flight leaves at once, and everything pushed
+ * The one send queue of a socket. zeromq.js allows a single send in flight, so one chain of
+ * sends drains the queue: a message pushed while no send is in flight leaves at once, and everything pushed
  * while one is (for a synchronous burst: the rest of the turn) leaves in one batch per
  * destination.
  */
 export class Outbox {
   private pending = new Map<string, Pending>();
   private queued = 0;
-  /** Bytes pushed and not yet taken by the socket, per destination key. */
-  private readonly bytes = new Map<string, number>();
-  /** The drain loop is running (it may be awaiting a send). */
+  /** A send is in flight: what is pushed meanwhile waits in `pending` for the chain to take it. */
   private sending = false;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
@@ -65,6 +65,9 @@ export class Outbox {
   /** Since when each blocked destination has taken nothing, ms. */
   private readonly blockedSince = new Map<string, number>();
   private retry: NodeJS.Timeout | undefined;
+  /** The entry being sent (taken from `pending`), and the index of its next message to send. */
+  private current: Pending | undefined;
+  private next = 0;
 
   constructor(
     private readonly send: (frames: Buffer[]) => Promise<void>,
@@ -98,23 +101,34 @@ export class Outbox {
       throw new QueueFullError(`send queue is full (${this.queued} messages waiting); await replies before sending more`);
     }
     const size = messageSize(message);
-    const waiting = this.bytes.get(dest.key) ?? 0;
+    const waiting = this.waitingBytes(dest.key);
     const limit = this.limits.maxQueuedBytes + (size <= SMALL_MESSAGE ? SMALL_MESSAGE_ALLOWANCE : 0);
     if (waiting > 0 && waiting + size > limit) {
       throw new QueueFullError(`send queue is full: ${waiting} bytes wait to be sent, and ${size} more would pass its limit of ${this.limits.maxQueuedBytes} bytes (maxQueuedBytes); the receiver does not keep up`);
     }
-    this.bytes.set(dest.key, waiting + size);
+    this.queued++;
+    // A quiet socket sends at once: a lone call or reply waits for no microtask and passes
+    // through no queue, and ZeroMQ starts on it while this turn goes on. What is pushed while
+    // that send is in flight (the rest of a burst) leaves in one batch per destination when it
+    // completes.
+    if (!this.sending && this.pending.size === 0) {
+      this.sending = true;
+      this.current = { dest, messages: [message], bytes: size };
+      this.next = 0;
+      this.sendNext();
+      return;
+    }
     let entry = this.pending.get(dest.key);
     if (!entry) {
-      entry = { dest, messages: [] };
+      entry = { dest, messages: [], bytes: 0 };
       this.pending.set(dest.key, entry);
     }
     entry.messages.push(message);
-    this.queued++;
-    // A quiet socket sends at once: a lone call or reply waits for no microtask, and ZeroMQ
-    // starts on it while this turn goes on. What is pushed while that send is in flight (the rest
-    // of a burst) leaves in one batch per destination when it completes.
-    if (!this.sending) void this.drain();
+    entry.bytes += size;
+    if (!this.sending) {
+      this.sending = true;
+      this.sendNext();
+    }
   }
 
   /** Resolves once everything queued so far has been handed to the socket (or dropped). */
@@ -128,88 +142,125 @@ export class Outbox {
     this.closed = true;
     clearTimeout(this.retry);
     this.pending.clear();
-    this.bytes.clear();
     this.parked.clear();
     this.blockedSince.clear();
     this.queued = 0;
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
-  private async drain(): Promise<void> {
-    if (this.sending) return;
-    this.sending = true;
-    for (let ready = this.takeReady(); ready.length > 0 && !this.closed; ready = this.takeReady()) {
-      for (const entry of ready) await this.sendEntry(entry);
+  /**
+   * Sends the next batch: the rest of the entry being sent, else the first ready destination's
+   * (entries are taken in the order their destinations first waited, so each gets its turn);
+   * ends the drain when nothing is ready. A chain of callbacks rather than an async loop: a
+   * lone message then costs no promise of ours.
+   */
+  private sendNext(): void {
+    let entry = this.current;
+    if (entry === undefined || this.next >= entry.messages.length) entry = this.current = this.takeReady();
+    if (entry === undefined || this.closed) return this.stopSending();
+    const start = this.next;
+    const end = (this.next = this.batchEnd(entry.messages, start));
+    const batch = start === 0 && end === entry.messages.length ? entry.messages : entry.messages.slice(start, end);
+    let sent: Promise<void>;
+    try {
+      sent = this.send(packFrames(entry.dest.codec, batch, entry.dest.route));
+    } catch (err) {
+      sent = Promise.reject(err);
     }
+    const sending = entry;
+    sent.then(
+      () => this.sent(sending, batch),
+      (err: unknown) => this.failed(sending, start, batch, err),
+    );
+  }
+
+  private sent(entry: Pending, batch: readonly EncodedMessage[]): void {
+    if (this.closed) return this.stopSending();
+    if (this.blockedSince.size > 0) this.blockedSince.delete(entry.dest.key);
+    this.taken(entry, batch);
+    this.sendNext();
+  }
+
+  private failed(entry: Pending, start: number, batch: readonly EncodedMessage[], err: unknown): void {
+    if (this.closed) return this.stopSending();
+    if (this.blockedTimeout !== undefined && isBlocked(err)) {
+      this.current = undefined;
+      this.park(entry, start, err);
+    } else {
+      this.onSendError(err, entry.dest, batch.length);
+      this.taken(entry, batch);
+    }
+    this.sendNext();
+  }
+
+  /** The socket took (or failed) `batch` of `entry`. */
+  private taken(entry: Pending, batch: readonly EncodedMessage[]): void {
+    this.queued -= batch.length;
+    for (const m of batch) entry.bytes -= messageSize(m);
+  }
+
+  /** Bytes pushed for `key` and not yet taken: its waiting entry's, and the one being sent's. */
+  private waitingBytes(key: string): number {
+    const current = this.current;
+    return (this.pending.get(key)?.bytes ?? 0) + (current !== undefined && current.dest.key === key ? current.bytes : 0);
+  }
+
+  private stopSending(): void {
     this.sending = false;
+    this.current = undefined;
     // parked messages are still to be handed over: whoever waits for idle waits for them too
-    if (this.pending.size > 0 && !this.closed) return;
+    if ((this.pending.size > 0 && !this.closed) || this.idleWaiters.length === 0) return;
     for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
-  /** Takes the pending entries of destinations that are not parked. */
-  private takeReady(): Pending[] {
-    const ready: Pending[] = [];
-    for (const [key, entry] of this.pending) {
-      if (this.parked.has(key)) continue;
-      this.pending.delete(key);
-      ready.push(entry);
+  /** Takes the pending entry of the first destination that is not parked. */
+  private takeReady(): Pending | undefined {
+    for (const entry of this.pending.values()) {
+      if (this.parked.size > 0 && this.parked.has(entry.dest.key)) continue;
+      this.pending.delete(entry.dest.key);
+      this.next = 0;
+      return entry;
     }
-    return ready;
-  }
-
-  /** Sends an entry's messages in batches; parks what a full ZeroMQ queue did not take. */
-  private async sendEntry({ dest, messages }: Pending): Promise<void> {
-    for (let i = 0; i < messages.length && !this.closed; ) {
-      const [end, bytes] = this.batchEnd(messages, i);
-      try {
-        await this.send(packFrames(dest.codec, i === 0 && end === messages.length ? messages : messages.slice(i, end), dest.route));
-        this.blockedSince.delete(dest.key);
-      } catch (err) {
-        if (this.closed) return;
-        if (this.blockedTimeout !== undefined && isBlocked(err)) return this.park(dest, messages.slice(i), err);
-        this.onSendError(err, dest, end - i);
-      }
-      this.queued -= end - i;
-      this.taken(dest.key, bytes);
-      i = end;
-    }
+    return undefined;
   }
 
   /**
-   * Puts `rest` back in front of what was queued for `dest` since, to be tried again; or drops
-   * all of it when the destination has taken nothing for `blockedTimeout`.
+   * Puts the messages of `entry` from `start` on back in front of what was queued for its
+   * destination since, to be tried again; or drops all of it when the destination has taken
+   * nothing for `blockedTimeout`.
    */
-  private park(dest: Destination, rest: EncodedMessage[], err: unknown): void {
+  private park(entry: Pending, start: number, err: unknown): void {
+    const { dest } = entry;
     const now = Date.now();
     const since = this.blockedSince.get(dest.key) ?? now;
-    const later = this.pending.get(dest.key)?.messages ?? [];
+    const later = this.pending.get(dest.key);
     this.pending.delete(dest.key);
-    const all = later.length > 0 ? rest.concat(later) : rest;
+    const rest = entry.messages.slice(start);
+    const all: Pending = later ? { dest, messages: rest.concat(later.messages), bytes: entry.bytes + later.bytes } : { dest, messages: rest, bytes: entry.bytes };
     if (now - since >= this.blockedTimeout!) {
       this.blockedSince.delete(dest.key);
-      this.queued -= all.length;
-      this.bytes.delete(dest.key);
-      this.onSendError(err, dest, all.length);
+      this.queued -= all.messages.length;
+      this.onSendError(err, dest, all.messages.length);
       return;
     }
     this.blockedSince.set(dest.key, since);
-    this.pending.set(dest.key, { dest, messages: all });
+    this.pending.set(dest.key, all);
     this.parked.add(dest.key);
     this.retry ??= setTimeout(() => {
       this.retry = undefined;
       this.parked.clear();
-      void this.drain();
+      if (this.sending) return;
+      this.sending = true;
+      this.sendNext();
     }, RETRY_BLOCKED_MS).unref();
   }
 
   /**
-   * Where the batch starting at `start` ends, and its bytes: at most `maxBatch` messages, cut
-   * before the message that would take it past MAX_BATCH_BYTES, so a large message goes alone
-   * (a batch is one ZeroMQ message, held whole by libzmq's queues and checked whole by the
-   * receiver's size limit).
+   * Where the batch starting at `start` ends: at most `maxBatch` messages, cut before the message
+   * that would take it past MAX_BATCH_BYTES, so a large message goes alone (a batch is one ZeroMQ
+   * message, held whole by libzmq's queues and checked whole by the receiver's size limit).
    */
-  private batchEnd(messages: readonly EncodedMessage[], start: number): [number, number] {
+  private batchEnd(messages: readonly EncodedMessage[], start: number): number {
     let end = start;
     let bytes = 0;
     while (end < messages.length && end - start < this.limits.maxBatch) {
@@ -218,12 +269,6 @@ export class Outbox {
       bytes += size;
       end++;
     }
-    return [end, bytes];
-  }
-
-  private taken(key: string, bytes: number): void {
-    const left = (this.bytes.get(key) ?? 0) - bytes;
-    if (left > 0) this.bytes.set(key, left);
-    else this.bytes.delete(key);
+    return end;
   }
 }
