@@ -399,6 +399,57 @@ export function concurrentLoops(n: number, total: number, call: (loop: number, i
  */
 export const FAN_OUT_PREWARM = 2_000;
 
+/** The points of the fan-out curve (children called by one parent). */
+export const FAN_OUT_POINTS: readonly number[] = [1, 2, 4, 8, 16];
+
+/**
+ * A sample of the fan-out curve's share at its last point: every point's rate in turn over the
+ * same ends (the first N of them), starting at another point each sample, then the last point's
+ * rate in percent of the highest. The curve's own points are cases measured minutes apart, so
+ * their share carried the host's drift between them (rounds of one point varied 70-85% from one
+ * minute to the next, 2026-12-04); points measured within one sample share the machine's state.
+ */
+export function fanOutShare(total: number, call: (end: number, i: number) => Promise<unknown>): () => Promise<number> {
+  let first = 0;
+  return async () => {
+    const rates = new Map<number, number>();
+    for (let k = 0; k < FAN_OUT_POINTS.length; k++) {
+      const n = FAN_OUT_POINTS[(first + k) % FAN_OUT_POINTS.length]!;
+      rates.set(n, await concurrentLoops(n, total, call));
+    }
+    first++;
+    return (100 * rates.get(FAN_OUT_POINTS.at(-1)!)!) / Math.max(...rates.values());
+  };
+}
+
+/** The metric of the fan-out share cases. */
+export const FAN_OUT_SHARE = {
+  metric: `rate at ${FAN_OUT_POINTS.at(-1)} ends in percent of the curve's peak (${FAN_OUT_POINTS.join(', ')} ends, one sample)`,
+  unit: '%',
+  better: 'higher',
+} as const;
+
+/**
+ * `n` raw echo peers, one DEALER each, warmed like zeroproc's children (FAN_OUT_PREWARM round
+ * trips each), and a round trip to one of them.
+ */
+async function openFanOutPeers(n: number): Promise<{ roundTrip(end: number): Promise<void>; close(): Promise<void> }> {
+  const peers = await openAll(n, () => connectTo('zmq-echo.mjs', dealer()));
+  const roundTrip = async (end: number): Promise<void> => {
+    const { socket } = peers[end]!;
+    await socket.send(TINY);
+    await socket.receive();
+  };
+  const close = async () => void (await Promise.all(peers.map((p) => p.close())));
+  try {
+    await concurrentLoops(n, n * FAN_OUT_PREWARM, roundTrip);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { roundTrip, close };
+}
+
 /** Fan-out floor: one process, N DEALERs, each to its own echo peer, one round trip in flight per peer. */
 export function zmqFanOut(n: number): Baseline {
   return {
@@ -407,23 +458,22 @@ export function zmqFanOut(n: number): Baseline {
     unit: 'rt/s',
     better: 'higher',
     async measure(ctx) {
-      const peers = await openAll(n, () => connectTo('zmq-echo.mjs', dealer()));
+      const { roundTrip, close } = await openFanOutPeers(n);
       const total = spreadCount(ctx);
-      const roundTrip = async (loop: number): Promise<void> => {
-        const { socket } = peers[loop]!;
-        await socket.send(TINY);
-        await socket.receive();
-      };
-      await concurrentLoops(n, n * FAN_OUT_PREWARM, roundTrip);
-      return {
-        sample: () => concurrentLoops(n, total, roundTrip),
-        close: async () => {
-          await Promise.all(peers.map((p) => p.close()));
-        },
-      };
+      return { sample: () => concurrentLoops(n, total, roundTrip), close };
     },
   };
 }
+
+/** The raw fan-out's own share at its last point (see {@link fanOutShare}). */
+export const zmqFanOutShare: Baseline = {
+  name: 'zmq-echo-fan-out-share',
+  ...FAN_OUT_SHARE,
+  async measure(ctx) {
+    const { roundTrip, close } = await openFanOutPeers(FAN_OUT_POINTS.at(-1)!);
+    return { sample: fanOutShare(spreadCount(ctx), roundTrip), close };
+  },
+};
 
 /**
  * K-clients floor: K client processes (`zmq-client.mjs`), each a DEALER doing sequential round

@@ -2,6 +2,7 @@
  * Where fan-out's time goes as the number of children grows (issue 16), not a benchmark case:
  *
  *   npx tsx bench/tools/profile-fanout.ts zp|raw N [CALLS] [--rounds R] [--idle MS]
+ *                                        [--warm CALLS] [--gap MS]
  *                                        [--child-argv "FLAGS"] [--child-prof DIR]
  *
  * One parent runs one sequential call loop per child (the "scale: fan-out" shape, CALLS calls in
@@ -11,7 +12,10 @@
  * from /proc/PID/task/TID/stat, 10 ms ticks) and the context switches (voluntary + involuntary,
  * from /proc/PID/task/TID/status) of the parent's main thread, its other threads, and all
  * children's threads together. `--idle MS` first lets everything sit MS ms without calls and
- * prints the CPU and switches per child per second: what an idle child costs. `--child-argv`
+ * prints the CPU and switches per child per second: what an idle child costs. `--warm CALLS`
+ * makes the unmeasured round CALLS calls per end (the case's pre-warm is 2,000); `--gap MS`
+ * pauses MS ms before each measured round (what the other points of the curve leave between
+ * two samples of one point). `--child-argv`
  * adds Node flags to the zeroproc children (`"--interrupt-budget=8192"` makes V8 optimise a
  * per-call function after ~200 calls instead of ~1,150: how much of a round is the children's
  * warm-up); `--child-prof DIR` runs them with --cpu-prof (stopped gracefully at the end, so each
@@ -32,6 +36,9 @@ const profAt = args.indexOf('--child-prof');
 const childProf = profAt === -1 ? undefined : args[profAt + 1];
 const roundsAt = args.indexOf('--rounds');
 const rounds = roundsAt === -1 ? 3 : Number(args[roundsAt + 1]);
+const numberAfter = (flag: string, fallback: number) => (args.indexOf(flag) === -1 ? fallback : Number(args[args.indexOf(flag) + 1]));
+const warmPerEnd = numberAfter('--warm', 0);
+const gapMs = numberAfter('--gap', 0);
 const argvAt = args.indexOf('--child-argv');
 const childArgv = argvAt === -1 ? [] : args[argvAt + 1]!.split(' ').filter(Boolean);
 if ((kind !== 'zp' && kind !== 'raw') || !(n >= 1)) {
@@ -45,10 +52,13 @@ interface Usage {
   otherCpu: number;
   mainSwitches: number;
   otherSwitches: number;
+  /** minor page faults (a page the kernel had to map, and zero, first) */
+  mainFaults: number;
+  otherFaults: number;
 }
 
 function usage(pid: number): Usage {
-  const u: Usage = { mainCpu: 0, otherCpu: 0, mainSwitches: 0, otherSwitches: 0 };
+  const u: Usage = { mainCpu: 0, otherCpu: 0, mainSwitches: 0, otherSwitches: 0, mainFaults: 0, otherFaults: 0 };
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -60,14 +70,17 @@ function usage(pid: number): Usage {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const cpu = (Number(fields[11]) + Number(fields[12])) * 10_000;
+      const faults = Number(fields[7]);
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1');
       const switches = [...status.matchAll(/ctxt_switches:\s+(\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
       if (tid === String(pid)) {
         u.mainCpu += cpu;
         u.mainSwitches += switches;
+        u.mainFaults += faults;
       } else {
         u.otherCpu += cpu;
         u.otherSwitches += switches;
+        u.otherFaults += faults;
       }
     } catch {
       // the thread ended
@@ -77,7 +90,7 @@ function usage(pid: number): Usage {
 }
 
 function total(pids: number[]): Usage {
-  const sum: Usage = { mainCpu: 0, otherCpu: 0, mainSwitches: 0, otherSwitches: 0 };
+  const sum: Usage = { mainCpu: 0, otherCpu: 0, mainSwitches: 0, otherSwitches: 0, mainFaults: 0, otherFaults: 0 };
   for (const pid of pids) {
     const u = usage(pid);
     for (const k of Object.keys(sum) as Array<keyof Usage>) sum[k] += u[k];
@@ -87,7 +100,7 @@ function total(pids: number[]): Usage {
 
 function diff(a: Usage, b: Usage, per: number): string {
   const f = (k: keyof Usage) => ((b[k] - a[k]) / per).toFixed(k.endsWith('Cpu') ? 1 : 2);
-  return `cpu main ${f('mainCpu')} other ${f('otherCpu')}, switches main ${f('mainSwitches')} other ${f('otherSwitches')}`;
+  return `cpu main ${f('mainCpu')} other ${f('otherCpu')}, switches main ${f('mainSwitches')} other ${f('otherSwitches')}, faults main ${f('mainFaults')} other ${f('otherFaults')}`;
 }
 
 interface Ends {
@@ -130,7 +143,7 @@ async function openRaw(): Promise<Ends> {
 const ends = kind === 'zp' ? await openZeroproc() : await openRaw();
 try {
   // warm-up, outside the measure
-  await concurrentLoops(n, calls, ends.call);
+  await concurrentLoops(n, warmPerEnd > 0 ? n * warmPerEnd : calls, ends.call);
   if (idleMs > 0) {
     const p0 = usage(process.pid);
     const c0 = total(ends.pids);
@@ -139,6 +152,7 @@ try {
     console.log(`${kind} x${n} idle ${idleMs} ms, per child per s: parent ${diff(p0, usage(process.pid), per)} | children ${diff(c0, total(ends.pids), per)}`);
   }
   for (let round = 0; round < rounds; round++) {
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     const p0 = usage(process.pid);
     const c0 = total(ends.pids);
     const rate = await concurrentLoops(n, calls, ends.call);
