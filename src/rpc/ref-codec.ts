@@ -11,6 +11,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Codec } from '../wire/codec.js';
+import type { EncodedMessage } from '../wire/frames.js';
 import type { RefDecodeHooks, RefEncodeHooks, RefWire } from '../wire/refs.js';
 import type { ReturnTypeOption } from './messages.js';
 import type { ObjectTable } from './object-table.js';
@@ -185,10 +186,7 @@ function proxyWire(p: ProxyState): Omit<RefWire, 'ticket'> {
 }
 
 /** An encoded message, ready for the send queue. */
-export interface Encoded {
-  data: Buffer;
-  attachments: Buffer[];
-}
+export type Encoded = EncodedMessage;
 
 /**
  * Encodes `message` with `encoder` as its reference hooks. When every reference is complete, the

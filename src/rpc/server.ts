@@ -718,7 +718,7 @@ export class RPCServer {
     if (limit !== undefined && size > limit) {
       encoder.abandon();
       this.replyTooLarge(caller, reply, size, limit);
-    } else if (!this.sendRaw(caller, encoded.data, encoded.attachments, reply.id)) {
+    } else if (!this.sendRaw(caller, encoded, reply.id)) {
       encoder.abandon();
     }
   }
@@ -739,16 +739,16 @@ export class RPCServer {
   /** Sends a reply that holds no references. */
   private sendPlain(caller: Caller, reply: Reply): void {
     const attachments: Buffer[] = [];
-    this.sendRaw(caller, caller.codec.encode(replyToWire(reply), { hooks: undefined, attachments }), attachments, 'id' in reply ? reply.id : 0);
+    this.sendRaw(caller, { data: caller.codec.encode(replyToWire(reply), { hooks: undefined, attachments }), attachments }, 'id' in reply ? reply.id : 0);
   }
 
   /** Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. */
-  private sendRaw(caller: Caller, data: Buffer, attachments: Buffer[], id: number): boolean {
+  private sendRaw(caller: Caller, message: Encoded, id: number): boolean {
     try {
-      this.link.send(caller.id, caller.codec, { data, attachments });
+      this.link.send(caller.id, caller.codec, message);
       return true;
     } catch (err) {
-      if (err instanceof QueueFullError) this.replyQueueFull(caller, id, messageSize({ data, attachments }), err);
+      if (err instanceof QueueFullError) this.replyQueueFull(caller, id, messageSize(message), err);
       else report('error', `${this.name}: could not queue a reply to ${this.describePeer(caller.id)}`, err);
       return false;
     }

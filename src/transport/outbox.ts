@@ -68,6 +68,11 @@ export class Outbox {
   /** The entry being sent (taken from `pending`), and the index of its next message to send. */
   private current: Pending | undefined;
   private next = 0;
+  /** The batch in flight: the entry it is from, and where in it the batch starts. */
+  private flying: { entry: Pending; start: number; batch: readonly EncodedMessage[] } | undefined;
+  // made once: one send is in flight at a time, so its state lives in `flying`, not in closures
+  private readonly whenSent = (): void => this.sent();
+  private readonly whenFailed = (err: unknown): void => this.failed(err);
 
   constructor(
     private readonly send: (frames: Buffer[]) => Promise<void>,
@@ -167,21 +172,22 @@ export class Outbox {
     } catch (err) {
       sent = Promise.reject(err);
     }
-    const sending = entry;
-    sent.then(
-      () => this.sent(sending, batch),
-      (err: unknown) => this.failed(sending, start, batch, err),
-    );
+    this.flying = { entry, start, batch };
+    sent.then(this.whenSent, this.whenFailed);
   }
 
-  private sent(entry: Pending, batch: readonly EncodedMessage[]): void {
+  private sent(): void {
+    const { entry, batch } = this.flying!;
+    this.flying = undefined;
     if (this.closed) return this.stopSending();
     if (this.blockedSince.size > 0) this.blockedSince.delete(entry.dest.key);
     this.taken(entry, batch);
     this.sendNext();
   }
 
-  private failed(entry: Pending, start: number, batch: readonly EncodedMessage[], err: unknown): void {
+  private failed(err: unknown): void {
+    const { entry, start, batch } = this.flying!;
+    this.flying = undefined;
     if (this.closed) return this.stopSending();
     if (this.blockedTimeout !== undefined && isBlocked(err)) {
       this.current = undefined;

@@ -149,12 +149,12 @@ export class RouterLink extends Link<Router> {
     }
   }
 
-  private onFrames([id, ...frames]: Buffer[]): void {
-    const peer = id ? id.toString('hex') : undefined;
+  private onFrames(frames: Buffer[]): void {
+    const peer = frames.length > 0 ? frames[0]!.toString('hex') : undefined;
     let batch: ReceivedBatch;
     try {
       if (!peer) throw new Error('message without routing id');
-      batch = unpackFrames(frames);
+      batch = unpackFrames(frames, 1);
     } catch (err) {
       try {
         this.events.rejected(peer, err);

@@ -13,7 +13,7 @@ export interface Codec {
   readonly id: number;
   encode(value: unknown, state: EncodeState): Buffer;
   /** One body holding all `messages` as an array, in order. */
-  joinBatch(messages: Buffer[]): Buffer;
+  joinBatch(messages: ReadonlyArray<{ readonly data: Buffer }>): Buffer;
   /** The array of messages in a batch body. */
   decodeBatch(body: Buffer, state: DecodeState): unknown[];
 }

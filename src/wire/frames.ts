@@ -41,7 +41,7 @@ function headerOf(codec: Codec): Buffer {
 
 /** Builds the frames of a batch, after the `route` frames (a ROUTER's routing id): header, body, attachments. */
 export function packFrames(codec: Codec, messages: readonly EncodedMessage[], route: readonly Buffer[] = []): Buffer[] {
-  const frames = [...route, headerOf(codec), codec.joinBatch(messages.map((m) => m.data))];
+  const frames = [...route, headerOf(codec), codec.joinBatch(messages)];
   for (const m of messages) for (const a of m.attachments) frames.push(a);
   return frames;
 }
@@ -53,15 +53,23 @@ export interface ReceivedBatch {
   attachments: Buffer[];
 }
 
-/** Checks a batch's frames; ProtocolError for frames that are not a zeroproc message of this version. */
-export function unpackFrames(frames: readonly Buffer[]): ReceivedBatch {
-  if (frames.length < 2) throw new ProtocolError(`a message needs at least 2 frames, got ${frames.length}`);
-  const [header, body] = frames as [Buffer, Buffer];
+/** Shared by every batch without attachments (decoding only reads them). */
+const NO_ATTACHMENTS: Buffer[] = [];
+
+/**
+ * Checks a batch's frames from index `first` on (a ROUTER's are behind the routing id);
+ * ProtocolError for frames that are not a zeroproc message of this version.
+ */
+export function unpackFrames(frames: readonly Buffer[], first = 0): ReceivedBatch {
+  const count = frames.length - first;
+  if (count < 2) throw new ProtocolError(`a message needs at least 2 frames, got ${count}`);
+  const header = frames[first]!;
+  const body = frames[first + 1]!;
   if (header.byteLength !== 4 || header[0] !== MAGIC0 || header[1] !== MAGIC1) {
     throw new ProtocolError('the first frame is not a zeroproc header');
   }
   if (header[2] !== PROTOCOL_VERSION) throw new ProtocolError(`unsupported protocol version ${header[2]}, this side speaks ${PROTOCOL_VERSION}`);
   const codec = codecsById.get(header[3]!);
   if (!codec) throw new ProtocolError(`unknown codec id 0x${header[3]!.toString(16)}`);
-  return { codec, body, attachments: frames.slice(2) };
+  return { codec, body, attachments: count > 2 ? frames.slice(first + 2) : NO_ATTACHMENTS };
 }

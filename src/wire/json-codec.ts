@@ -83,7 +83,7 @@ export const jsonCodec: Codec = {
     const parts: Buffer[] = [Buffer.from('[')];
     messages.forEach((m, i) => {
       if (i > 0) parts.push(comma);
-      parts.push(m);
+      parts.push(m.data);
     });
     parts.push(Buffer.from(']'));
     return Buffer.concat(parts);

@@ -127,13 +127,21 @@ for (let code = 0; code < 256; code++) {
   else liteCodec.addExtUnpacker(code, (buf) => decodeExt(code, () => msgpack.decode(buf, options), decoding));
 }
 
-function arrayHeader(length: number): Buffer {
-  if (length < 16) return Buffer.of(0x90 + length);
-  if (length <= 0xffff) return Buffer.of(0xdc, length >> 8, length & 0xff);
-  const b = Buffer.alloc(5);
-  b[0] = 0xdd;
-  b.writeUInt32BE(length, 1);
-  return b;
+/** Bytes of a MessagePack array header for `length` elements. */
+function arrayHeaderSize(length: number): number {
+  return length < 16 ? 1 : length <= 0xffff ? 3 : 5;
+}
+
+/** Writes a MessagePack array header for `length` elements at the start of `out`. */
+function writeArrayHeader(out: Buffer, length: number): void {
+  if (length < 16) out[0] = 0x90 + length;
+  else if (length <= 0xffff) {
+    out[0] = 0xdc;
+    out.writeUInt16BE(length, 1);
+  } else {
+    out[0] = 0xdd;
+    out.writeUInt32BE(length, 1);
+  }
 }
 
 // msgpack.encode() allocates a fresh buffer per call; one long-lived encoder hands out slices of
@@ -169,8 +177,16 @@ export const msgpackCodec: Codec = {
       encoding = outer;
     }
   },
+  // written into one buffer: a concat of the header and the messages made two arrays and a
+  // header buffer per batch, most batches being a single call or reply
   joinBatch(messages) {
-    return Buffer.concat([arrayHeader(messages.length), ...messages]);
+    let size = arrayHeaderSize(messages.length);
+    for (const m of messages) size += m.data.length;
+    const out = Buffer.allocUnsafe(size);
+    writeArrayHeader(out, messages.length);
+    let at = arrayHeaderSize(messages.length);
+    for (const m of messages) at += m.data.copy(out, at);
+    return out;
   },
   decodeBatch(body, state) {
     const outer = decoding;

@@ -89,7 +89,7 @@ function encodeLater(codec: Codec, message: unknown, encoder: RefEncoder): Promi
 }
 
 function decode(codec: Codec, { data, attachments }: Encoded, hooks: RefDecoder): unknown {
-  return codec.decodeBatch(codec.joinBatch([data]), { hooks, attachments, next: 0, failures: 0 })[0];
+  return codec.decodeBatch(codec.joinBatch([{ data }]), { hooks, attachments, next: 0, failures: 0 })[0];
 }
 
 describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (codec) => {

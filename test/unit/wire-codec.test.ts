@@ -132,7 +132,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     const data = codec.encode([new Point(1, 1), 'ok'], { hooks: undefined, attachments });
     unregisterType('Gone');
     const state = { hooks: undefined, attachments, next: 0, failures: 0 };
-    const [out] = codec.decodeBatch(codec.joinBatch([data]), state) as [[unknown, string]];
+    const [out] = codec.decodeBatch(codec.joinBatch([{ data }]), state) as [[unknown, string]];
     expect(state.failures).toBe(1);
     expect(out[0]).toBeInstanceOf(Undecodable);
     expect(out[1]).toBe('ok');
@@ -157,6 +157,20 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     const out = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 }) as { i: number; blob: Buffer }[];
     expect(out.map((m) => m.i)).toEqual([0, 1, 2]);
     expect(out.map((m) => m.blob[0])).toEqual([0, 1, 2]);
+  });
+
+  // 15 / 16 and 65,535 / 65,536 are where MessagePack's array header changes form
+  test.each([1, 15, 16, 65_535, 65_536])('a batch of %i messages comes back whole, behind a routing id too', (count) => {
+    const msgs = Array.from({ length: count }, (_, i) => ({ data: codec.encode(i, { hooks: undefined, attachments: [] }), attachments: [] }));
+    const route = Buffer.from('peer');
+    const frames = packFrames(codec, msgs, [route]);
+    expect(frames[0]).toBe(route);
+    const batch = unpackFrames(frames, 1);
+    expect(batch.attachments).toEqual([]);
+    const out = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 });
+    expect(out).toHaveLength(count);
+    expect(out[0]).toBe(0);
+    expect(out[count - 1]).toBe(count - 1);
   });
 });
 
