@@ -12,7 +12,7 @@ export interface Codec {
   /** The byte that names this codec in a frame header. */
   readonly id: number;
   encode(value: unknown, state: EncodeState): Buffer;
-  /** One body holding all `messages` as an array, in order. */
+  /** One body holding the encoded `data` of all `messages` as an array, in order. */
   joinBatch(messages: ReadonlyArray<{ readonly data: Buffer }>): Buffer;
   /** The array of messages in a batch body. */
   decodeBatch(body: Buffer, state: DecodeState): unknown[];
