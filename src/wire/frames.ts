@@ -50,11 +50,11 @@ export function packFrames(codec: Codec, messages: readonly EncodedMessage[], ro
 export interface ReceivedBatch {
   codec: Codec;
   body: Buffer;
-  attachments: Buffer[];
+  attachments: readonly Buffer[];
 }
 
-/** Shared by every batch without attachments (decoding only reads them). */
-const NO_ATTACHMENTS: Buffer[] = [];
+/** Shared by every batch without attachments (frozen: decoding only reads them). */
+const NO_ATTACHMENTS: readonly Buffer[] = Object.freeze([]);
 
 /**
  * Checks a batch's frames from index `first` on (a ROUTER's are behind the routing id);

@@ -27,7 +27,7 @@ export interface EncodeState {
 /** State of one message being decoded. */
 export interface DecodeState {
   hooks: RefDecodeHooks | undefined;
-  attachments: Buffer[];
+  attachments: readonly Buffer[];
   /** Index of the next attachment frame to consume. */
   next: number;
   /** Number of extension values that could not be decoded (each left as an {@link Undecodable}). */

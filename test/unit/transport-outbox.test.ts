@@ -15,7 +15,7 @@ function message(bytes: number): { data: Buffer; attachments: Buffer[] } {
 }
 
 /** An outbox whose socket takes each batch only when the test says so. */
-function heldOutbox(maxQueuedBytes: number) {
+function heldOutbox(maxQueuedBytes: number, maxBatch = 100) {
   const sent: Buffer[][] = [];
   const waiting: Array<() => void> = [];
   const outbox = new Outbox(
@@ -24,7 +24,7 @@ function heldOutbox(maxQueuedBytes: number) {
       return new Promise<void>((resolve) => waiting.push(resolve));
     },
     () => undefined,
-    { maxQueued: 10_000, maxBatch: 100, maxQueuedBytes },
+    { maxQueued: 10_000, maxBatch, maxQueuedBytes },
   );
   return { outbox, sent, release: () => waiting.shift()?.() };
 }
@@ -130,5 +130,126 @@ test('what waits for a destination that takes nothing for the timeout is dropped
   await outbox.whenIdle();
   expect(failed).toEqual([['a', 2]]);
   outbox.push(a, message(8 * KiB));
+  outbox.close();
+});
+
+/** Message `i` of a test, its index readable from its body's first byte on the socket side. */
+function numbered(i: number, bytes = 1000): { data: Buffer; attachments: Buffer[] } {
+  return { data: Buffer.of(i), attachments: [Buffer.alloc(bytes)] };
+}
+
+/** The message numbers in a batch's frames (header, body, attachments): the body is an array of the datas. */
+function numbersIn(frames: Buffer[]): number[] {
+  const body = frames[1]!;
+  return [...body.subarray(1)];
+}
+
+test('a batch in the middle of an entry that finds the queue full is parked and follows once, in order, its bytes still counted', async () => {
+  let reads = false;
+  const sent: number[][] = [];
+  const outbox = new Outbox(
+    async (frames) => {
+      const numbers = numbersIn(frames);
+      if (!reads && numbers.includes(3)) throw Object.assign(new Error('Socket is busy'), { code: 'EAGAIN' });
+      sent.push(numbers);
+    },
+    () => undefined,
+    { maxQueued: 1000, maxBatch: 2, maxQueuedBytes: 8 * KiB },
+  );
+  outbox.waitWhenBlocked(60_000);
+  const a = dest('a');
+  outbox.push(a, numbered(0));
+  // queued behind the first send: one entry of five, sent two at a time; [3, 4] finds the queue full
+  for (let i = 1; i <= 5; i++) outbox.push(a, numbered(i));
+  await new Promise(setImmediate);
+  expect(sent).toEqual([[0], [1, 2]]);
+  // 3, 4 and 5 wait (3 x 1001 bytes): 6 KiB more would pass the bound of 8 KiB
+  expect(() => outbox.push(a, numbered(6, 6 * KiB))).toThrow(QueueFullError);
+  outbox.push(a, numbered(6));
+  reads = true;
+  await outbox.whenIdle();
+  expect(sent).toEqual([[0], [1, 2], [3, 4], [5, 6]]);
+  // everything was taken, so nothing is counted any more: 5 KiB in flight and 2 KiB queued fit
+  outbox.push(a, numbered(7, 5 * KiB));
+  outbox.push(a, numbered(8, 2 * KiB));
+  await outbox.whenIdle();
+  outbox.close();
+});
+
+test('a batch that fails for another reason is reported and no longer counted; a send that throws at once is one such failure', async () => {
+  let fail: 'reject' | 'throw' | undefined = 'reject';
+  const failed: number[] = [];
+  const sent: number[][] = [];
+  const outbox = new Outbox(
+    (frames) => {
+      if (fail === 'throw') throw new Error('socket closed');
+      if (fail === 'reject') return Promise.reject(new Error('host unreachable'));
+      sent.push(numbersIn(frames));
+      return Promise.resolve();
+    },
+    (_err, _d, n) => void failed.push(n),
+    { maxQueued: 3, maxBatch: 100, maxQueuedBytes: 2 * KiB },
+  );
+  const a = dest('a');
+  outbox.push(a, numbered(0));
+  outbox.push(a, numbered(1));
+  outbox.push(a, numbered(2));
+  expect(() => outbox.push(a, numbered(3))).toThrow(/3 messages waiting/);
+  await outbox.whenIdle();
+  expect(failed).toEqual([1, 2]);
+  fail = 'throw';
+  // the count and the bytes were given back: three more fit
+  outbox.push(a, numbered(3));
+  outbox.push(a, numbered(4));
+  outbox.push(a, numbered(5));
+  await outbox.whenIdle();
+  expect(failed).toEqual([1, 2, 1, 2]);
+  fail = undefined;
+  outbox.push(a, numbered(6));
+  outbox.push(a, numbered(7));
+  await outbox.whenIdle();
+  expect(sent).toEqual([[6], [7]]);
+  outbox.close();
+});
+
+test('a destination that took a batch starts its blocked time anew when it blocks again', async () => {
+  let blocked = true;
+  const failed: number[] = [];
+  const outbox = new Outbox(
+    async () => {
+      if (blocked) throw Object.assign(new Error('Socket is busy'), { code: 'EAGAIN' });
+    },
+    (_err, _d, n) => void failed.push(n),
+  );
+  outbox.waitWhenBlocked(150);
+  const a = dest('a');
+  outbox.push(a, numbered(0));
+  await new Promise((r) => setTimeout(r, 100));
+  blocked = false;
+  await outbox.whenIdle();
+  blocked = true;
+  outbox.push(a, numbered(1));
+  // blocked since 100 ms ago on the old clock: it would be dropped at the first retry (20 ms)
+  await new Promise((r) => setTimeout(r, 80));
+  expect(failed).toEqual([]);
+  blocked = false;
+  await outbox.whenIdle();
+  expect(failed).toEqual([]);
+  outbox.close();
+});
+
+test('while an entry leaves in several batches, only what the socket has not taken counts', async () => {
+  const { outbox, sent, release } = heldOutbox(8 * KiB, 2);
+  const a = dest('a');
+  outbox.push(a, numbered(0));
+  for (let i = 1; i <= 4; i++) outbox.push(a, numbered(i, 1536));
+  release();
+  await new Promise(setImmediate);
+  release();
+  await new Promise(setImmediate);
+  // [3, 4] is in flight: 2 x 1537 bytes count, and 4.5 KiB more fits under 8 KiB, 5 KiB more then does not
+  expect(sent.map(numbersIn)).toEqual([[0], [1, 2], [3, 4]]);
+  outbox.push(a, numbered(5, 4 * KiB + 512));
+  expect(() => outbox.push(a, numbered(6, 5 * KiB))).toThrow(QueueFullError);
   outbox.close();
 });

@@ -243,6 +243,16 @@ describe('frames (protocol version 2)', () => {
     expect(batch.attachments).toHaveLength(2);
   });
 
+  test('behind a routing id the frames are read from the second on: header, body, then the attachments', () => {
+    const route = Buffer.from('peer-id');
+    const frames = packFrames(msgpackCodec, [msg(), msg()], [route]);
+    const batch = unpackFrames(frames, 1);
+    expect(batch.body).toBe(frames[2]);
+    expect(batch.attachments).toEqual([frames[3], frames[4]]);
+    // a routing id and a header, but no body: too few frames after the id
+    expect(() => unpackFrames(frames.slice(0, 2), 1)).toThrow(/at least 2 frames, got 1/);
+  });
+
   test('a version 1 batch (with its signature frame) is refused, not misread', () => {
     const v1 = [Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(32, 9), packFrames(msgpackCodec, [msg()])[1]!];
     expect(() => unpackFrames(v1)).toThrow(/unsupported protocol version 1, this side speaks 3/);
