@@ -814,6 +814,10 @@ export class RPCServer {
   }
 
   private onSendFailed(peerId: string, err: unknown, n: number): void {
+    // a closing server tells every peer it still knows, and one that left without a goodbye (a
+    // probe, a client that closed) is known until its timeout: that notice cannot be delivered,
+    // and nothing it carried is lost
+    if (this.closing && (err as { code?: unknown } | null)?.code === 'EHOSTUNREACH') return;
     report('warn', `${this.name}: could not send ${n} message(s) to ${this.describePeer(peerId)} (it may be gone)`, err);
   }
 
