@@ -343,10 +343,20 @@ export class LogFollower {
     return { files, settled };
   }
 
-  /** Opens the file that has inode `ino`, wherever rotation has moved it. */
+  /**
+   * Opens the file that has inode `ino`, wherever rotation has moved it. A listing made during a
+   * rotation may lack it (renamed between the listing and its stat): only a settled listing
+   * without it means it is gone. Taking the oldest listed file at once skipped the records
+   * written between the start position and that file when `-f` began during rotations.
+   */
   private async locate(ino: number): Promise<{ fh: FileHandle; ino: number } | undefined> {
-    const entry = (await this.chain()).files.find((e) => e.ino === ino);
-    return entry ? this.openChecked(entry.path, entry.ino) : undefined;
+    for (let attempt = 0; attempt < SUCCESSOR_ATTEMPTS; attempt++) {
+      const { files, settled } = await this.chain();
+      const entry = files.find((e) => e.ino === ino);
+      const opened = entry ? await this.openChecked(entry.path, entry.ino) : undefined;
+      if (opened || (!entry && settled)) return opened;
+    }
+    return undefined;
   }
 
   /**
