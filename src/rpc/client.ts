@@ -15,7 +15,7 @@ import { DealerLink } from '../transport/dealer-link.js';
 import { BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, describeBytes, messageSize, overLimit } from '../transport/limits.js';
 import type { LinkOptions } from '../transport/socket-options.js';
 import type { Codec, CodecName } from '../wire/codec.js';
-import { codecNamed, type ReceivedBatch } from '../wire/frames.js';
+import { codecNamed, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { currentCall } from './call-context.js';
@@ -28,7 +28,7 @@ import { Deadlines, type Timed } from './deadlines.js';
 import { PendingTable } from './pending-table.js';
 import { clientOptionRules, DEFAULT_IMPORT_TIMEOUT, DEFAULT_TIMEOUT, defaultCallOptions, importOptionRules, type ImportOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
 import { RemoteRef, type ObjectRequest } from './remote-ref.js';
 import type { Remote } from './types.js';
@@ -564,7 +564,7 @@ export class RPCClient {
     const message = this.unsent[0]!;
     const destination = this.server?.server ?? '';
     const encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination, recipient: destination, returnType: 'auto' });
-    let encoded: Encoded | Promise<Encoded>;
+    let encoded: EncodedMessage | Promise<EncodedMessage>;
     try {
       encoded = encodeWithRefs(this.codec, requestToWire(message), encoder);
     } catch (err) {
@@ -597,7 +597,7 @@ export class RPCClient {
     );
   }
 
-  private transmit(message: Request, encoder: RefEncoder, encoded: Encoded): void {
+  private transmit(message: Request, encoder: RefEncoder, encoded: EncodedMessage): void {
     const size = messageSize(encoded);
     if (this.serverLimit !== undefined && size > this.serverLimit) {
       encoder.abandon();

@@ -185,9 +185,6 @@ function proxyWire(p: ProxyState): Omit<RefWire, 'ticket'> {
   return { server: ref.server, address: ref.client.address, obj: ref.obj, path: [...p.path], callable: ref.callable, name: ref.name, oneway: ref.oneway };
 }
 
-/** An encoded message, ready for the send queue. */
-export type Encoded = EncodedMessage;
-
 /**
  * Encodes `message` with `encoder` as its reference hooks. When every reference is complete, the
  * encoded message comes back at once (the usual case, with no allocation for the wait); when the
@@ -195,11 +192,11 @@ export type Encoded = EncodedMessage;
  * prepared it and encoded again. Throws, or rejects, when the message cannot be encoded, after
  * giving back what the encoder reserved.
  */
-export function encodeWithRefs(codec: Codec, message: unknown, encoder: RefEncoder): Encoded | Promise<Encoded> {
+export function encodeWithRefs(codec: Codec, message: unknown, encoder: RefEncoder): EncodedMessage | Promise<EncodedMessage> {
   return encodePass(codec, message, encoder) ?? prepareAndEncode(codec, message, encoder);
 }
 
-function encodePass(codec: Codec, message: unknown, encoder: RefEncoder): Encoded | undefined {
+function encodePass(codec: Codec, message: unknown, encoder: RefEncoder): EncodedMessage | undefined {
   const attachments: Buffer[] = [];
   try {
     encoder.rewind();
@@ -211,7 +208,7 @@ function encodePass(codec: Codec, message: unknown, encoder: RefEncoder): Encode
   }
 }
 
-async function prepareAndEncode(codec: Codec, message: unknown, encoder: RefEncoder): Promise<Encoded> {
+async function prepareAndEncode(codec: Codec, message: unknown, encoder: RefEncoder): Promise<EncodedMessage> {
   // a later pass may meet references the first did not (the value changed meanwhile)
   for (;;) {
     try {

@@ -19,7 +19,7 @@ import {
 import { privateEndpoint } from '../transport/private-dir.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
-import { PROTOCOL_VERSION, type ReceivedBatch } from '../wire/frames.js';
+import { PROTOCOL_VERSION, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
@@ -30,7 +30,7 @@ import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded } from './ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder } from './ref-codec.js';
 import { runBatch } from './batch-run.js';
 import { formatObjectUri } from './object-uri.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
@@ -694,7 +694,7 @@ export class RPCServer {
   private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnTypeOption, forceRef?: unknown): void {
     const info = caller.peer.info;
     const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
-    let encoded: Encoded | Promise<Encoded>;
+    let encoded: EncodedMessage | Promise<EncodedMessage>;
     try {
       encoded = encodeWithRefs(caller.codec, replyToWire(reply), encoder);
     } catch (err) {
@@ -712,7 +712,7 @@ export class RPCServer {
    * Queues an encoded reply; one larger than the client accepts becomes MessageTooLargeError, and
    * a refused one gives back the references it reserved.
    */
-  private sendReferences(caller: Caller, reply: Reply & { id: number }, encoded: Encoded, encoder: RefEncoder): void {
+  private sendReferences(caller: Caller, reply: Reply & { id: number }, encoded: EncodedMessage, encoder: RefEncoder): void {
     const size = messageSize(encoded);
     const limit = caller.peer.maxMessageSize;
     if (limit !== undefined && size > limit) {
@@ -743,7 +743,7 @@ export class RPCServer {
   }
 
   /** Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. */
-  private sendRaw(caller: Caller, message: Encoded, id: number): boolean {
+  private sendRaw(caller: Caller, message: EncodedMessage, id: number): boolean {
     try {
       this.link.send(caller.id, caller.codec, message);
       return true;

@@ -117,10 +117,9 @@ export class Outbox {
     // that send is in flight (the rest of a burst) leaves in one batch per destination when it
     // completes.
     if (!this.sending && this.pending.size === 0) {
-      this.sending = true;
       this.current = { dest, messages: [message], bytes: size };
       this.next = 0;
-      this.sendNext();
+      this.startSending();
       return;
     }
     let entry = this.pending.get(dest.key);
@@ -130,10 +129,7 @@ export class Outbox {
     }
     entry.messages.push(message);
     entry.bytes += size;
-    if (!this.sending) {
-      this.sending = true;
-      this.sendNext();
-    }
+    this.startSending();
   }
 
   /** Resolves once everything queued so far has been handed to the socket (or dropped). */
@@ -151,6 +147,13 @@ export class Outbox {
     this.blockedSince.clear();
     this.queued = 0;
     for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  /** Starts the chain of sends unless it runs (it then takes what was queued in turn). */
+  private startSending(): void {
+    if (this.sending) return;
+    this.sending = true;
+    this.sendNext();
   }
 
   /**
@@ -255,9 +258,7 @@ export class Outbox {
     this.retry ??= setTimeout(() => {
       this.retry = undefined;
       this.parked.clear();
-      if (this.sending) return;
-      this.sending = true;
-      this.sendNext();
+      this.startSending();
     }, RETRY_BLOCKED_MS).unref();
   }
 

@@ -180,11 +180,12 @@ export const msgpackCodec: Codec = {
   // written into one buffer: a concat of the header and the messages made two arrays and a
   // header buffer per batch, most batches being a single call or reply
   joinBatch(messages) {
-    let size = arrayHeaderSize(messages.length);
+    const header = arrayHeaderSize(messages.length);
+    let size = header;
     for (const m of messages) size += m.data.length;
     const out = Buffer.allocUnsafe(size);
     writeArrayHeader(out, messages.length);
-    let at = arrayHeaderSize(messages.length);
+    let at = header;
     for (const m of messages) at += m.data.copy(out, at);
     return out;
   },

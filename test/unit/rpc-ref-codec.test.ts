@@ -7,9 +7,9 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import { ObjectTable } from '../../src/rpc/object-table.js';
 import { defaultCallOptions, type ResolvedCallOptions } from '../../src/rpc/options.js';
 import { makeProxy } from '../../src/rpc/proxy.js';
-import { encodeWithRefs, RefDecoder, RefEncoder, type Encoded, type RefDecoderContext, type RefExporter, type RefImporter } from '../../src/rpc/ref-codec.js';
+import { encodeWithRefs, RefDecoder, RefEncoder, type RefDecoderContext, type RefExporter, type RefImporter } from '../../src/rpc/ref-codec.js';
 import { RemoteRef, type ObjectRequest, type RefClient } from '../../src/rpc/remote-ref.js';
-import { jsonCodec, msgpackCodec, type Codec } from '../../src/wire/index.js';
+import { jsonCodec, msgpackCodec, type Codec, type EncodedMessage } from '../../src/wire/index.js';
 import type { RefWire } from '../../src/wire/refs.js';
 
 class Counter {
@@ -75,20 +75,20 @@ function decodeContext(recipient: string, home: RefExporter[], via?: RefImporter
 }
 
 /** Encodes synchronously or fails the test. */
-function encodeNow(codec: Codec, message: unknown, encoder: RefEncoder): Encoded {
+function encodeNow(codec: Codec, message: unknown, encoder: RefEncoder): EncodedMessage {
   const encoded = encodeWithRefs(codec, message, encoder);
   expect(encoded).not.toBeInstanceOf(Promise);
-  return encoded as Encoded;
+  return encoded as EncodedMessage;
 }
 
 /** Encodes after the encoder prepared what it lacked, or fails the test. */
-function encodeLater(codec: Codec, message: unknown, encoder: RefEncoder): Promise<Encoded> {
+function encodeLater(codec: Codec, message: unknown, encoder: RefEncoder): Promise<EncodedMessage> {
   const encoded = encodeWithRefs(codec, message, encoder);
   expect(encoded).toBeInstanceOf(Promise);
-  return encoded as Promise<Encoded>;
+  return encoded as Promise<EncodedMessage>;
 }
 
-function decode(codec: Codec, { data, attachments }: Encoded, hooks: RefDecoder): unknown {
+function decode(codec: Codec, { data, attachments }: EncodedMessage, hooks: RefDecoder): unknown {
   return codec.decodeBatch(codec.joinBatch([{ data }]), { hooks, attachments, next: 0, failures: 0 })[0];
 }
 
