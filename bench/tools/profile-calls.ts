@@ -9,6 +9,8 @@
  * child's host), askpipe (10,000 'async' asks at a time). `--child-prof DIR` runs the child with
  * --cpu-prof (the child is stopped gracefully so the profile is written). `--threads` prints the
  * CPU each thread of both processes used per call (from /proc: JS main thread, zmq I/O thread).
+ * `--heap` samples what both processes allocate during the last round (V8's sampling heap
+ * profiler, collected objects included) and prints it as bytes per call: the garbage a call makes.
  * Summarise profiles with bench/tools/cpuprofile-summary.mjs.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { withOptions } from '../../dist/src/rpc/proxy.js';
 import { spawn } from '../../dist/src/process/spawner.js';
 import { connectHost } from '../../dist/src/actor/host.js';
 import { peerScript } from '../harness.js';
+import * as sampler from '../peers/heap-sampler.mjs';
 import type { Remote, Target } from '../zeroproc.js';
 
 const args = process.argv.slice(2);
@@ -24,6 +27,7 @@ const n = Number(args[1] && !args[1].startsWith('--') ? args[1] : mode === 'seq'
 const flag = (name: string) => args.indexOf(`--${name}`);
 const childProf = flag('child-prof') === -1 ? undefined : args[flag('child-prof') + 1];
 const threads = flag('threads') !== -1;
+const heap = flag('heap') !== -1;
 
 /** CPU time per thread of a process, in us, keyed by thread name and id. */
 function threadCpu(pid: number): Map<string, number> {
@@ -60,7 +64,10 @@ try {
     ? ((await (await connectHost(proc)).spawn<typeof import('../peers/zp-actor.mjs').EchoActor>('echo', `${peerScript('zp-actor.mjs')}#EchoActor`)) as unknown as Remote<Pick<Target, 'echo'>>)
     : mod;
   const shape = mode === 'ask' ? 'seq' : mode === 'askpipe' ? 'pipe' : mode;
+  const childSampler = heap ? await proc.import<typeof sampler>(peerScript('heap-sampler.mjs')) : undefined;
   for (let round = 0; round < 3; round++) {
+    const sampling = childSampler !== undefined && round === 2;
+    if (sampling) await Promise.all([childSampler.startSampling(), sampler.startSampling()]);
     const parentBefore = threadCpu(process.pid);
     const childBefore = threadCpu(proc.pid);
     const t0 = performance.now();
@@ -86,6 +93,12 @@ try {
     const ms = performance.now() - t0;
     const line = `${mode} round ${round}: ${((n / ms) * 1000).toFixed(0)} calls/s, ${((ms / n) * 1000).toFixed(1)} us per call`;
     console.log(threads ? `${line} | parent us/call: ${perCall(parentBefore, threadCpu(process.pid))} | child us/call: ${perCall(childBefore, threadCpu(proc.pid))}` : line);
+    if (sampling) {
+      const [child, parent] = await Promise.all([childSampler.stopSampling(12), sampler.stopSampling(12)]);
+      for (const [side, { bytes, sites }] of [['parent', parent], ['child', child]] as const) {
+        console.log(`${mode} ${side} allocated per call: ${(bytes / n).toFixed(0)} B; most by ${sites.map(([site, b]) => `${site} ${(b / n).toFixed(0)}`).join(', ')}`);
+      }
+    }
   }
 } finally {
   if (childProf) await proc.stop();

@@ -15,7 +15,7 @@ import { DealerLink } from '../transport/dealer-link.js';
 import { BATCH_FRAMING, batchSize, DEFAULT_MAX_MESSAGE_SIZE, describeBytes, messageSize, overLimit } from '../transport/limits.js';
 import type { LinkOptions } from '../transport/socket-options.js';
 import type { Codec, CodecName } from '../wire/codec.js';
-import { codecNamed, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { batchMessages, codecNamed, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { currentCall } from './call-context.js';
@@ -627,7 +627,7 @@ export class RPCClient {
   // ----- receiving
 
   private onBatch(batch: ReceivedBatch): void {
-    const size = batchSize(batch.body, batch.attachments);
+    const size = batchSize(batch.frame, batch.attachments);
     if (overLimit(size, this.maxMessageSize)) {
       this.reportRejected(`client of ${this.address}: refused a reply batch of ${describeBytes(size)}, over this client's maxMessageSize of ${describeBytes(this.maxMessageSize)}`);
       return;
@@ -636,7 +636,7 @@ export class RPCClient {
     const state = { hooks, attachments: batch.attachments, next: 0, failures: 0 };
     let replies: unknown[];
     try {
-      replies = batch.codec.decodeBatch(batch.body, state);
+      replies = batchMessages(batch, state);
     } catch (err) {
       this.reportRejected(`client of ${this.address}: dropped a reply batch that could not be decoded`, err);
       return;

@@ -19,7 +19,7 @@ import {
 import { privateEndpoint } from '../transport/private-dir.js';
 import { RouterLink, type RouterLinkOptions } from '../transport/router-link.js';
 import type { Codec } from '../wire/codec.js';
-import { PROTOCOL_VERSION, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
+import { batchMessages, PROTOCOL_VERSION, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
 import { CallState, runInCall } from './call-context.js';
 import { registerServer, resolveKey, serverById, setLocalServerStarter, unregisterServer, type LinkAuth } from './local.js';
@@ -434,7 +434,7 @@ export class RPCServer {
     }
     peer.codec = batch.codec;
     peer.lastSeen = Date.now();
-    const size = batchSize(batch.body, batch.attachments);
+    const size = batchSize(batch.frame, batch.attachments);
     if (overLimit(size, this.maxMessageSize)) {
       // the peer ignored the limit of our hello reply; its frames were each under ZeroMQ's limit
       this.reportOversize(`${this.name}: refused a message of ${describeBytes(size)} from ${this.describePeer(peerId)}: over this server's maxMessageSize of ${describeBytes(this.maxMessageSize)}`);
@@ -445,7 +445,7 @@ export class RPCServer {
     const state = { hooks: new RefDecoder(this.decoding), attachments: batch.attachments, next: 0, failures: 0 };
     let messages: unknown[];
     try {
-      messages = batch.codec.decodeBatch(batch.body, state);
+      messages = batchMessages(batch, state);
     } catch (err) {
       this.reportBadMessage(`${this.name}: dropped a batch from ${this.describePeer(peerId)} that could not be decoded`, err);
       return;

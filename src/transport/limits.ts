@@ -46,9 +46,9 @@ export const SMALL_MESSAGE_ALLOWANCE = 1 * MiB;
 export const MAX_BATCH_BYTES = 1 * MiB;
 
 /**
- * Bytes a batch of messages adds around them (the codec's array header or brackets). The socket's
- * frame limit is `maxMessageSize` plus this, so that a message of exactly `maxMessageSize`
- * bytes, alone in its batch, is still accepted.
+ * Bytes a batch of messages adds around them (the header, the codec's array header or brackets).
+ * The socket's frame limit is `maxMessageSize` plus this, so that a message of exactly
+ * `maxMessageSize` bytes, alone in its batch, is still accepted.
  */
 export const BATCH_FRAMING = 16;
 
@@ -62,9 +62,9 @@ export function messageSize(message: EncodedMessage): number {
   return size;
 }
 
-/** Bytes of a received batch: its body and attachment frames. */
-export function batchSize(body: Buffer, attachments: readonly Buffer[]): number {
-  let size = body.byteLength;
+/** Bytes of a received batch: its first frame (header and body) and its attachments. */
+export function batchSize(frame: Buffer, attachments: readonly Buffer[]): number {
+  let size = frame.byteLength;
   for (const a of attachments) size += a.byteLength;
   return size;
 }

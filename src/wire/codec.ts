@@ -12,8 +12,8 @@ export interface Codec {
   /** The byte that names this codec in a frame header. */
   readonly id: number;
   encode(value: unknown, state: EncodeState): Buffer;
-  /** One body holding the encoded `data` of all `messages` as an array, in order. */
-  joinBatch(messages: ReadonlyArray<{ readonly data: Buffer }>): Buffer;
-  /** The array of messages in a batch body. */
-  decodeBatch(body: Buffer, state: DecodeState): unknown[];
+  /** One frame: `prefix`, then a body holding the encoded `data` of all `messages` as an array, in order. */
+  joinBatch(prefix: Uint8Array, messages: ReadonlyArray<{ readonly data: Buffer }>): Buffer;
+  /** The array of messages in the body that starts at byte `start` of `frame`. */
+  decodeBatch(frame: Buffer, start: number, state: DecodeState): unknown[];
 }

@@ -3,7 +3,7 @@ export { Ext, type ExtCode } from './ext-codes.js';
 export type { Codec, CodecName } from './codec.js';
 export { msgpackCodec } from './msgpack-codec.js';
 export { jsonCodec } from './json-codec.js';
-export { codecNamed, packFrames, unpackFrames, PROTOCOL_VERSION, type EncodedMessage, type ReceivedBatch } from './frames.js';
+export { batchMessages, codecNamed, packFrames, unpackFrames, PROTOCOL_VERSION, type EncodedMessage, type ReceivedBatch } from './frames.js';
 export { keyBytes, type Authkey } from './authkey.js';
 export { registerType, unregisterType, type TypeDefinition, type ValueClass } from './user-types.js';
 export { registerError, unregisterError, type ErrorClass, type RegisterErrorOptions } from './error-classes.js';

@@ -79,8 +79,8 @@ export const jsonCodec: Codec = {
   encode(value, state) {
     return Buffer.from(JSON.stringify(toTree(value, state)));
   },
-  joinBatch(messages) {
-    const parts: Buffer[] = [Buffer.from('[')];
+  joinBatch(prefix, messages) {
+    const parts: Uint8Array[] = [prefix, Buffer.from('[')];
     messages.forEach((m, i) => {
       if (i > 0) parts.push(comma);
       parts.push(m.data);
@@ -88,8 +88,8 @@ export const jsonCodec: Codec = {
     parts.push(Buffer.from(']'));
     return Buffer.concat(parts);
   },
-  decodeBatch(body, state) {
-    const batch = fromTree(JSON.parse(body.toString('utf8')), state);
+  decodeBatch(frame, start, state) {
+    const batch = fromTree(JSON.parse(frame.toString('utf8', start)), state);
     if (!Array.isArray(batch)) throw new TypeError('a message body must be an array of messages');
     return batch;
   },

@@ -1,6 +1,7 @@
 import msgpack from 'msgpack-lite';
 import bufferishProto from 'msgpack-lite/lib/bufferish-proto.js';
 import readFormat from 'msgpack-lite/lib/read-format.js';
+import { DecodeBuffer } from 'msgpack-lite/lib/decode-buffer.js';
 import { EncodeBuffer } from 'msgpack-lite/lib/encode-buffer.js';
 import { ExtBuffer } from 'msgpack-lite/lib/ext-buffer.js';
 import type { Codec } from './codec.js';
@@ -132,15 +133,15 @@ function arrayHeaderSize(length: number): number {
   return length < 16 ? 1 : length <= 0xffff ? 3 : 5;
 }
 
-/** Writes a MessagePack array header for `length` elements at the start of `out`. */
-function writeArrayHeader(out: Buffer, length: number): void {
-  if (length < 16) out[0] = 0x90 + length;
+/** Writes a MessagePack array header for `length` elements at byte `at` of `out`. */
+function writeArrayHeader(out: Buffer, at: number, length: number): void {
+  if (length < 16) out[at] = 0x90 + length;
   else if (length <= 0xffff) {
-    out[0] = 0xdc;
-    out.writeUInt16BE(length, 1);
+    out[at] = 0xdc;
+    out.writeUInt16BE(length, at + 1);
   } else {
-    out[0] = 0xdd;
-    out.writeUInt32BE(length, 1);
+    out[at] = 0xdd;
+    out.writeUInt32BE(length, at + 1);
   }
 }
 
@@ -179,21 +180,25 @@ export const msgpackCodec: Codec = {
   },
   // written into one buffer: a concat of the header and the messages made two arrays and a
   // header buffer per batch, most batches being a single call or reply
-  joinBatch(messages) {
-    const header = arrayHeaderSize(messages.length);
-    let size = header;
+  joinBatch(prefix, messages) {
+    let at = prefix.length + arrayHeaderSize(messages.length);
+    let size = at;
     for (const m of messages) size += m.data.length;
     const out = Buffer.allocUnsafe(size);
-    writeArrayHeader(out, messages.length);
-    let at = header;
+    out.set(prefix);
+    writeArrayHeader(out, prefix.length, messages.length);
     for (const m of messages) at += m.data.copy(out, at);
     return out;
   },
-  decodeBatch(body, state) {
+  decodeBatch(frame, start, state) {
     const outer = decoding;
     decoding = state;
     try {
-      const batch = msgpack.decode(body, options);
+      // msgpack.decode would need the body as a Buffer of its own (a view per batch)
+      const reader = new DecodeBuffer(options);
+      reader.buffer = frame;
+      reader.offset = start;
+      const batch = reader.read();
       if (!Array.isArray(batch)) throw new TypeError('a message body must be an array of messages');
       return batch;
     } finally {

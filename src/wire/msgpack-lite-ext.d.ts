@@ -10,6 +10,16 @@ declare module 'msgpack-lite/lib/encode-buffer.js' {
   }
 }
 
+declare module 'msgpack-lite/lib/decode-buffer.js' {
+  export class DecodeBuffer {
+    constructor(options: { codec: unknown });
+    /** The next value from `offset` on. */
+    read(): unknown;
+    buffer: Uint8Array;
+    offset: number;
+  }
+}
+
 declare module 'msgpack-lite/lib/ext-buffer.js' {
   export class ExtBuffer {
     constructor(buffer: Buffer, type: number);

@@ -6,7 +6,7 @@
  * travel in their wire form.
  */
 import { Router } from 'zeromq';
-import { PROTOCOL_VERSION, unpackFrames } from '../../src/wire/frames.js';
+import { batchMessages, PROTOCOL_VERSION, unpackFrames } from '../../src/wire/frames.js';
 import { BadRequest, readRequest, replyToWire, type Reply } from '../../src/rpc/messages.js';
 
 export type Request = { type: string; id: number } & Record<string, unknown>;
@@ -37,7 +37,7 @@ export class FakeServer {
     for (;;) {
       const [peer, ...frames] = await this.router.receive();
       const batch = unpackFrames(frames);
-      const decoded = batch.codec.decodeBatch(batch.body, { hooks: { fromRef: (ref) => ref }, attachments: batch.attachments, next: 0, failures: 0 });
+      const decoded = batchMessages(batch, { hooks: { fromRef: (ref) => ref }, attachments: batch.attachments, next: 0, failures: 0 });
       for (const raw of decoded) {
         const read = readRequest(raw);
         if (read instanceof BadRequest) throw new Error(`the client sent a bad request: ${read.problem}`);
@@ -47,7 +47,7 @@ export class FakeServer {
           m.type === 'hello'
             ? { type: 'ok', id: m.id, value: { name: 'fake', pid: 1, host: 'h', server: 'fake-server', protocol: `zeroproc/${PROTOCOL_VERSION}`, heartbeat: 5000, maxMessageSize: 1 << 20 } }
             : this.answer(m);
-        if (reply !== undefined) await this.router.send([peer!, Buffer.of(0x5a, 0x50, PROTOCOL_VERSION, 0x6a), Buffer.from(JSON.stringify([replyToWire(reply as Reply)]))]);
+        if (reply !== undefined) await this.router.send([peer!, Buffer.concat([Buffer.of(0x5a, 0x50, PROTOCOL_VERSION, 0x6a), Buffer.from(JSON.stringify([replyToWire(reply as Reply)]))])]);
       }
     }
   }

@@ -5,7 +5,7 @@
 import { Dealer } from 'zeromq';
 import { deriveCurveKeys, getDefaultAuthkey } from '../../src/index.js';
 import { linkSecurity } from '../../src/transport/curve.js';
-import { packFrames, unpackFrames } from '../../src/wire/frames.js';
+import { batchMessages, packFrames, unpackFrames } from '../../src/wire/frames.js';
 import { msgpackCodec } from '../../src/wire/msgpack-codec.js';
 import { readReply, requestToWire, type Request } from '../../src/rpc/messages.js';
 import type { RefWire } from '../../src/wire/refs.js';
@@ -47,7 +47,7 @@ export class RawPeer {
   /** Receives one batch of replies, each as a map (`{ type: 'ok', id, value }`); references in them stay in their wire form. */
   async receive(): Promise<unknown[]> {
     const batch = unpackFrames(await this.socket.receive());
-    return batch.codec.decodeBatch(batch.body, { hooks: { fromRef: (ref: RefWire) => ref }, attachments: batch.attachments, next: 0, failures: 0 }).map((m) => readReply(m) ?? m);
+    return batchMessages(batch, { hooks: { fromRef: (ref: RefWire) => ref }, attachments: batch.attachments, next: 0, failures: 0 }).map((m) => readReply(m) ?? m);
   }
 
   /** The wire reference of the object the server published as `name`. */

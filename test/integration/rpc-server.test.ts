@@ -450,10 +450,13 @@ describe('server', () => {
     try {
       await raw.send([Buffer.from('garbage')]);
       await raw.send([Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(0), Buffer.from([0xc1, 0xff, 0x00])]);
-      await raw.send([Buffer.of(0x5a, 0x50, PROTOCOL_VERSION, 0x6d), Buffer.from([0xc1, 0xff, 0x00])]);
+      // version 3's layout: the header in a frame of its own
+      await raw.send([Buffer.of(0x5a, 0x50, 3, 0x6d), Buffer.from([0x91, 0x92, 0x63, 0x01])]);
+      const header = Buffer.of(0x5a, 0x50, PROTOCOL_VERSION, 0x6d);
+      await raw.send(Buffer.concat([header, Buffer.from([0xc1, 0xff, 0x00])]));
       // a map where a message must be an array, and an array with an unknown type code
-      await raw.send([Buffer.of(0x5a, 0x50, PROTOCOL_VERSION, 0x6d), Buffer.from([0x91, 0x81, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa3, 0x62, 0x61, 0x64])]);
-      await raw.send([Buffer.of(0x5a, 0x50, PROTOCOL_VERSION, 0x6d), Buffer.from([0x91, 0x92, 0x63, 0x01])]);
+      await raw.send(Buffer.concat([header, Buffer.from([0x91, 0x81, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xa3, 0x62, 0x61, 0x64])]));
+      await raw.send(Buffer.concat([header, Buffer.from([0x91, 0x92, 0x63, 0x01])]));
     } finally {
       raw.close();
     }

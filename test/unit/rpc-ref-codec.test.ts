@@ -89,7 +89,7 @@ function encodeLater(codec: Codec, message: unknown, encoder: RefEncoder): Promi
 }
 
 function decode(codec: Codec, { data, attachments }: EncodedMessage, hooks: RefDecoder): unknown {
-  return codec.decodeBatch(codec.joinBatch([{ data }]), { hooks, attachments, next: 0, failures: 0 })[0];
+  return codec.decodeBatch(codec.joinBatch(new Uint8Array(0), [{ data }]), 0, { hooks, attachments, next: 0, failures: 0 })[0];
 }
 
 describe.each([msgpackCodec, jsonCodec])('references through the $name codec', (codec) => {

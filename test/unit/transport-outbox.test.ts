@@ -76,9 +76,9 @@ test('a batch takes no more messages once it holds MAX_BATCH_BYTES: a large mess
   const sizes = [1 * KiB, 1 * KiB, 2 * MAX_BATCH_BYTES, 1 * KiB, MAX_BATCH_BYTES / 2, MAX_BATCH_BYTES / 2 + 1];
   for (const size of sizes) outbox.push(a, message(size));
   await outbox.whenIdle();
-  // frames: header, body, then one attachment per message; the first message left at once, the
-  // rest were batched behind it
-  expect(sent.map((frames) => frames.length - 2)).toEqual([1, 1, 1, 2, 1]);
+  // frames: header and body, then one attachment per message; the first message left at once,
+  // the rest were batched behind it
+  expect(sent.map((frames) => frames.length - 1)).toEqual([1, 1, 1, 2, 1]);
   outbox.close();
 });
 
@@ -89,8 +89,8 @@ test('a destination whose ZeroMQ queue is full is parked: the others go on, it f
   const outbox = new Outbox(
     async ([route, ...frames]) => {
       if (route!.toString() === 'a' && !aReads) throw Object.assign(new Error('Socket is busy'), { code: 'EAGAIN' });
-      // frames: header, body, then the attachments
-      sent.push(`${route!.toString()}:${frames.length - 2}`);
+      // frames: header and body, then the attachments
+      sent.push(`${route!.toString()}:${frames.length - 1}`);
     },
     (_err, d, n) => void failed.push([d.key, n]),
   );
@@ -138,10 +138,10 @@ function numbered(i: number, bytes = 1000): { data: Buffer; attachments: Buffer[
   return { data: Buffer.of(i), attachments: [Buffer.alloc(bytes)] };
 }
 
-/** The message numbers in a batch's frames (header, body, attachments): the body is an array of the datas. */
+/** The message numbers in a batch's frames (header and body, attachments): the body is an array of the datas. */
 function numbersIn(frames: Buffer[]): number[] {
-  const body = frames[1]!;
-  return [...body.subarray(1)];
+  // after the 4-byte header and the array's 1-byte length
+  return [...frames[0]!.subarray(5)];
 }
 
 test('a batch in the middle of an entry that finds the queue full is parked and follows once, in order, its bytes still counted', async () => {

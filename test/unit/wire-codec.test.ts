@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ProtocolError } from '../../src/errors.js';
 import {
-  ATTACHMENT_THRESHOLD, codecNamed, jsonCodec, msgpackCodec, packFrames, registerType,
+  ATTACHMENT_THRESHOLD, batchMessages, codecNamed, jsonCodec, msgpackCodec, packFrames, registerType,
   unpackFrames, unregisterType, Undecodable, type Codec,
 } from '../../src/wire/index.js';
 
@@ -10,7 +10,7 @@ function roundTrip(codec: Codec, value: unknown): { value: unknown; frames: numb
   const data = codec.encode(value, { hooks: undefined, attachments });
   const frames = packFrames(codec, [{ data, attachments }]);
   const batch = unpackFrames(frames);
-  const [out] = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 });
+  const [out] = batchMessages(batch, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 });
   return { value: out, frames: frames.length };
 }
 
@@ -90,7 +90,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     const value = { buf: Buffer.from([1, 2, 3]), u16: new Uint16Array([1, 65535]), f32: new Float32Array([1.5]), ab: new Uint8Array([9, 8]).buffer };
     const { value: out, frames } = roundTrip(codec, value);
     const o = out as typeof value;
-    expect(frames).toBe(2);
+    expect(frames).toBe(1);
     expect(Buffer.isBuffer(o.buf)).toBe(true);
     expect([...o.buf]).toEqual([1, 2, 3]);
     expect(o.u16).toBeInstanceOf(Uint16Array);
@@ -109,7 +109,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     expect(data.byteLength).toBeLessThan(200);
     const { value, frames } = roundTrip(codec, { big, buf });
     const o = value as { big: Float64Array; buf: Buffer };
-    expect(frames).toBe(4);
+    expect(frames).toBe(3);
     expect(o.big).toBeInstanceOf(Float64Array);
     expect(o.big[99_999]).toBe(99_999 * 0.5);
     expect(o.buf.equals(buf)).toBe(true);
@@ -132,7 +132,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     const data = codec.encode([new Point(1, 1), 'ok'], { hooks: undefined, attachments });
     unregisterType('Gone');
     const state = { hooks: undefined, attachments, next: 0, failures: 0 };
-    const [out] = codec.decodeBatch(codec.joinBatch([{ data }]), state) as [[unknown, string]];
+    const [out] = codec.decodeBatch(codec.joinBatch(new Uint8Array(0), [{ data }]), 0, state) as [[unknown, string]];
     expect(state.failures).toBe(1);
     expect(out[0]).toBeInstanceOf(Undecodable);
     expect(out[1]).toBe('ok');
@@ -154,7 +154,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     });
     const frames = packFrames(codec, msgs);
     const batch = unpackFrames(frames);
-    const out = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 }) as { i: number; blob: Buffer }[];
+    const out = batchMessages(batch, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 }) as { i: number; blob: Buffer }[];
     expect(out.map((m) => m.i)).toEqual([0, 1, 2]);
     expect(out.map((m) => m.blob[0])).toEqual([0, 1, 2]);
   });
@@ -167,7 +167,7 @@ describe.each([msgpackCodec, jsonCodec])('$name codec', (codec) => {
     expect(frames[0]).toBe(route);
     const batch = unpackFrames(frames, 1);
     expect(batch.attachments).toEqual([]);
-    const out = codec.decodeBatch(batch.body, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 });
+    const out = batchMessages(batch, { hooks: undefined, attachments: batch.attachments, next: 0, failures: 0 });
     expect(out).toHaveLength(count);
     expect(out[0]).toBe(0);
     expect(out[count - 1]).toBe(count - 1);
@@ -180,7 +180,7 @@ describe('bad values fail only their own message', () => {
     const ext = Buffer.concat([Buffer.of(0xc7, payload.length, code), payload]);
     const body = Buffer.concat([Buffer.of(0x92, 0x81, 0xa1, 0x76), ext, Buffer.of(0xa4), Buffer.from('next')]);
     const state = { hooks: undefined, attachments: [], next: 0, failures: 0 };
-    const out = msgpackCodec.decodeBatch(body, state);
+    const out = msgpackCodec.decodeBatch(body, 0, state);
     return { out, failures: state.failures };
   }
 
@@ -205,7 +205,7 @@ describe('bad values fail only their own message', () => {
 
   test('a JSON extension with a non-numeric code becomes Undecodable', () => {
     const state = { hooks: undefined, attachments: [], next: 0, failures: 0 };
-    const out = jsonCodec.decodeBatch(Buffer.from('[{"v":{"$zp":"x","v":1}},"next"]'), state);
+    const out = jsonCodec.decodeBatch(Buffer.from('[{"v":{"$zp":"x","v":1}},"next"]'), 0, state);
     expect(state.failures).toBe(1);
     expect((out[0] as { v: unknown }).v).toBeInstanceOf(Undecodable);
     expect(out[1]).toBe('next');
@@ -214,7 +214,7 @@ describe('bad values fail only their own message', () => {
 
 test('a "__proto__" key from a MessagePack peer stays data', () => {
   const body = Buffer.concat([Buffer.of(0x91, 0x81, 0xa9), Buffer.from('__proto__'), Buffer.of(0x81, 0xa5), Buffer.from('admin'), Buffer.of(0xc3)]);
-  const [out] = msgpackCodec.decodeBatch(body, { hooks: undefined, attachments: [], next: 0, failures: 0 }) as [Record<string, unknown>];
+  const [out] = msgpackCodec.decodeBatch(body, 0, { hooks: undefined, attachments: [], next: 0, failures: 0 }) as [Record<string, unknown>];
   expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
   expect(out.admin).toBeUndefined();
   expect(Object.keys(out)).toEqual(['__proto__']);
@@ -231,42 +231,56 @@ describe('JSON specifics', () => {
   });
 });
 
-describe('frames (protocol version 2)', () => {
+describe('frames (protocol version 4)', () => {
   const msg = () => ({ data: msgpackCodec.encode({ hello: 1 }, { hooks: undefined, attachments: [] }), attachments: [Buffer.alloc(600, 1)] });
+  const body = (frames: Buffer[], at = 0) => frames[at]!.subarray(4);
 
-  test('a batch is the header, the body and the attachments: nothing per message to sign', () => {
+  test('a batch is one frame of header and body, then the attachments: nothing per message to sign', () => {
     const frames = packFrames(msgpackCodec, [msg(), msg()]);
-    expect(frames.map((f) => f.byteLength)).toEqual([4, frames[1]!.byteLength, 600, 600]);
-    expect([...frames[0]!]).toEqual([0x5a, 0x50, 3, msgpackCodec.id]);
+    expect(frames.map((f) => f.byteLength)).toEqual([4 + 1 + 2 * msg().data.byteLength, 600, 600]);
+    expect([...frames[0]!.subarray(0, 4)]).toEqual([0x5a, 0x50, 4, msgpackCodec.id]);
+    // then the body: a MessagePack array of the two messages
+    expect(frames[0]![4]).toBe(0x92);
     const batch = unpackFrames(frames);
     expect(batch.codec).toBe(msgpackCodec);
     expect(batch.attachments).toHaveLength(2);
   });
 
-  test('behind a routing id the frames are read from the second on: header, body, then the attachments', () => {
+  test('the JSON codec writes its body as text behind the same header', () => {
+    const data = jsonCodec.encode({ hello: 1 }, { hooks: undefined, attachments: [] });
+    const [frame] = packFrames(jsonCodec, [{ data, attachments: [] }, { data, attachments: [] }]);
+    expect([...frame!.subarray(0, 4)]).toEqual([0x5a, 0x50, 4, jsonCodec.id]);
+    expect(frame!.toString('utf8', 4)).toBe('[{"hello":1},{"hello":1}]');
+  });
+
+  test('behind a routing id the frames are read from the second on: header and body, then the attachments', () => {
     const route = Buffer.from('peer-id');
     const frames = packFrames(msgpackCodec, [msg(), msg()], [route]);
     const batch = unpackFrames(frames, 1);
-    expect(batch.body).toBe(frames[2]);
-    expect(batch.attachments).toEqual([frames[3], frames[4]]);
-    // a routing id and a header, but no body: too few frames after the id
-    expect(() => unpackFrames(frames.slice(0, 2), 1)).toThrow(/at least 2 frames, got 1/);
+    expect(batch.frame).toBe(frames[1]);
+    expect(batch.attachments).toEqual([frames[2], frames[3]]);
+    // a routing id alone: nothing after it
+    expect(() => unpackFrames(frames.slice(0, 1), 1)).toThrow(/got no frame/);
   });
 
-  test('a version 1 batch (with its signature frame) is refused, not misread', () => {
-    const v1 = [Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(32, 9), packFrames(msgpackCodec, [msg()])[1]!];
-    expect(() => unpackFrames(v1)).toThrow(/unsupported protocol version 1, this side speaks 3/);
-    // version 2 had map-shaped messages: its batches are refused whole, not misread
-    const v2 = [Buffer.of(0x5a, 0x50, 2, 0x6d), packFrames(msgpackCodec, [msg()])[1]!];
-    expect(() => unpackFrames(v2)).toThrow(/unsupported protocol version 2, this side speaks 3/);
+  test('batches of earlier versions are refused, not misread', () => {
+    const v1 = [Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(32, 9), body(packFrames(msgpackCodec, [msg()]))];
+    expect(() => unpackFrames(v1)).toThrow(/unsupported protocol version 1, this side speaks 4/);
+    // version 2 had map-shaped messages, version 3 the header in a frame of its own
+    for (const version of [2, 3]) {
+      const old = [Buffer.of(0x5a, 0x50, version, 0x6d), body(packFrames(msgpackCodec, [msg()]))];
+      expect(() => unpackFrames(old)).toThrow(`unsupported protocol version ${version}, this side speaks 4`);
+    }
   });
 
   test.each([
-    [[Buffer.from('x')], /at least 2 frames/],
-    [[Buffer.from('nope'), Buffer.from('x')], /not a zeroproc header/],
-    [[Buffer.of(0x5a, 0x50, 9, 0x6d), Buffer.from('x')], /unsupported protocol version 9/],
-    [[Buffer.of(0x5a, 0x50, 3, 0x01), Buffer.from('x')], /unknown codec/],
-    [[Buffer.of(0x5a, 0x50, 3, 0xed), Buffer.from('x')], /unknown codec id 0xed/],
+    [[], /got no frame/],
+    [[Buffer.from('x')], /does not start with a zeroproc header/],
+    [[Buffer.of(0x5a, 0x50, 4)], /does not start with a zeroproc header/],
+    [[Buffer.from('nope'), Buffer.from('x')], /does not start with a zeroproc header/],
+    [[Buffer.of(0x5a, 0x50, 9, 0x6d, 0x90)], /unsupported protocol version 9/],
+    [[Buffer.of(0x5a, 0x50, 4, 0x01, 0x90)], /unknown codec/],
+    [[Buffer.of(0x5a, 0x50, 4, 0xed, 0x90)], /unknown codec id 0xed/],
   ])('garbage frames give a ProtocolError naming the problem (%#)', (frames, message) => {
     expect(() => unpackFrames(frames)).toThrow(ProtocolError);
     expect(() => unpackFrames(frames)).toThrow(message);
