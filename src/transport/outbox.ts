@@ -34,6 +34,11 @@ interface Pending {
   dest: Destination;
   messages: EncodedMessage[];
   bytes: number;
+  /**
+   * Messages for the same destination in another codec (a peer that switched codecs), sent
+   * after these: a batch has one codec, named in its header.
+   */
+  other?: Pending | undefined;
 }
 
 /** How often a destination whose ZeroMQ queue was full is tried again, ms. */
@@ -127,6 +132,7 @@ export class Outbox {
       entry = { dest, messages: [], bytes: 0 };
       this.pending.set(dest.key, entry);
     }
+    while (entry.dest.codec !== dest.codec) entry = entry.other ??= { dest, messages: [], bytes: 0 };
     entry.messages.push(message);
     entry.bytes += size;
     this.startSending();
@@ -208,10 +214,12 @@ export class Outbox {
     for (const m of batch) entry.bytes -= messageSize(m);
   }
 
-  /** Bytes pushed for `key` and not yet taken: its waiting entry's, and the one being sent's. */
+  /** Bytes pushed for `key` and not yet taken: its waiting entries', and the one being sent's. */
   private waitingBytes(key: string): number {
     const current = this.current;
-    return (this.pending.get(key)?.bytes ?? 0) + (current !== undefined && current.dest.key === key ? current.bytes : 0);
+    let bytes = current !== undefined && current.dest.key === key ? current.bytes : 0;
+    for (let entry = this.pending.get(key); entry !== undefined; entry = entry.other) bytes += entry.bytes;
+    return bytes;
   }
 
   private stopSending(): void {
@@ -227,6 +235,10 @@ export class Outbox {
     for (const entry of this.pending.values()) {
       if (this.parked.size > 0 && this.parked.has(entry.dest.key)) continue;
       this.pending.delete(entry.dest.key);
+      if (entry.other) {
+        this.pending.set(entry.dest.key, entry.other);
+        entry.other = undefined;
+      }
       this.next = 0;
       return entry;
     }
@@ -245,11 +257,16 @@ export class Outbox {
     const later = this.pending.get(dest.key);
     this.pending.delete(dest.key);
     const rest = entry.messages.slice(start);
-    const all: Pending = later ? { dest, messages: rest.concat(later.messages), bytes: entry.bytes + later.bytes } : { dest, messages: rest, bytes: entry.bytes };
+    const all: Pending =
+      later?.dest.codec === dest.codec
+        ? { dest, messages: rest.concat(later.messages), bytes: entry.bytes + later.bytes, other: later.other }
+        : { dest, messages: rest, bytes: entry.bytes, other: later };
     if (now - since >= this.blockedTimeout!) {
       this.blockedSince.delete(dest.key);
-      this.queued -= all.messages.length;
-      this.onSendError(err, dest, all.messages.length);
+      let dropped = 0;
+      for (let e: Pending | undefined = all; e !== undefined; e = e.other) dropped += e.messages.length;
+      this.queued -= dropped;
+      this.onSendError(err, dest, dropped);
       return;
     }
     this.blockedSince.set(dest.key, since);

@@ -1,6 +1,9 @@
 import { expect, test } from '@jest/globals';
 import { QueueFullError } from '../../src/errors.js';
 import { Outbox, type Destination } from '../../src/transport/outbox.js';
+import type { Codec } from '../../src/wire/codec.js';
+import { batchMessages, unpackFrames } from '../../src/wire/frames.js';
+import { jsonCodec } from '../../src/wire/json-codec.js';
 import { msgpackCodec } from '../../src/wire/msgpack-codec.js';
 import { MAX_BATCH_BYTES, SMALL_MESSAGE_ALLOWANCE } from '../../src/transport/limits.js';
 
@@ -252,4 +255,81 @@ test('while an entry leaves in several batches, only what the socket has not tak
   outbox.push(a, numbered(5, 4 * KiB + 512));
   expect(() => outbox.push(a, numbered(6, 5 * KiB))).toThrow(QueueFullError);
   outbox.close();
+});
+
+/** Message `i` encoded with `codec`, for a destination `key` that speaks it. */
+function inCodec(key: string, codec: Codec, i: number): [Destination, { data: Buffer; attachments: Buffer[] }] {
+  return [{ key, route: [], codec }, { data: codec.encode(i, { hooks: undefined, attachments: [] }), attachments: [] }];
+}
+
+/** The values in a batch's frames, decoded as its header says. */
+function decoded(frames: Buffer[]): unknown[] {
+  return batchMessages(unpackFrames(frames), { hooks: undefined, attachments: [], next: 0, failures: 0 });
+}
+
+test('a peer that switches codecs gets each message in a batch of its own codec, in order within each', async () => {
+  const { outbox, sent, release } = heldOutbox(100 * KiB);
+  // the first leaves at once; the rest wait behind it, alternating codecs for the same peer
+  for (let i = 0; i < 7; i++) outbox.push(...inCodec('a', i % 2 === 0 ? msgpackCodec : jsonCodec, i));
+  outbox.push(...inCodec('b', jsonCodec, 100));
+  for (let i = 0; i < 4; i++) {
+    release();
+    await new Promise(setImmediate);
+  }
+  await outbox.whenIdle();
+  const batches = sent.map((frames) => ({ codec: unpackFrames(frames).codec.name, values: decoded(frames) }));
+  // a's waiting entry is in the codec of its first message (1, JSON); the others wait their turn
+  // after b's, as a destination that waited later
+  expect(batches).toEqual([
+    { codec: 'msgpack', values: [0] },
+    { codec: 'json', values: [1, 3, 5] },
+    { codec: 'json', values: [100] },
+    { codec: 'msgpack', values: [2, 4, 6] },
+  ]);
+  // every byte waiting was freed: the bound holds again from zero
+  outbox.push(dest('a'), message(100 * KiB));
+  outbox.close();
+});
+
+test('a parked peer that switched codecs keeps its batches in order, and all are dropped and counted at the timeout', async () => {
+  let reads = false;
+  const sent: Array<{ codec: string; values: unknown[] }> = [];
+  const failed: Array<[string, number]> = [];
+  const outbox = new Outbox(
+    async (frames) => {
+      if (!reads) throw Object.assign(new Error('Socket is busy'), { code: 'EAGAIN' });
+      sent.push({ codec: unpackFrames(frames).codec.name, values: decoded(frames) });
+    },
+    (_err, d, n) => void failed.push([d.key, n]),
+  );
+  outbox.waitWhenBlocked(60_000);
+  outbox.push(...inCodec('a', msgpackCodec, 0));
+  outbox.push(...inCodec('a', jsonCodec, 1));
+  outbox.push(...inCodec('a', msgpackCodec, 2));
+  await new Promise(setImmediate);
+  expect(sent).toEqual([]);
+  reads = true;
+  await outbox.whenIdle();
+  // the parked message goes back in front of the two queued behind it, each in its own batch
+  expect(sent).toEqual([
+    { codec: 'msgpack', values: [0] },
+    { codec: 'json', values: [1] },
+    { codec: 'msgpack', values: [2] },
+  ]);
+  expect(failed).toEqual([]);
+  outbox.close();
+
+  const dropping = new Outbox(
+    async () => {
+      throw Object.assign(new Error('Socket is busy'), { code: 'EAGAIN' });
+    },
+    (_err, d, n) => void failed.push([d.key, n]),
+  );
+  dropping.waitWhenBlocked(30);
+  dropping.push(...inCodec('a', msgpackCodec, 0));
+  dropping.push(...inCodec('a', jsonCodec, 1));
+  dropping.push(...inCodec('a', msgpackCodec, 2));
+  await dropping.whenIdle();
+  expect(failed).toEqual([['a', 3]]);
+  dropping.close();
 });
