@@ -86,7 +86,7 @@ export class CallState implements CallContext {
   }
 }
 
-/** @internal Runs `fn` as the handler of a remote call. */
-export function runInCall<T>(context: CallContext, fn: () => T): T {
-  return storage.run(context, fn);
+/** @internal Runs `fn(...args)` as the handler of a remote call. */
+export function runInCall<T, A extends unknown[]>(context: CallContext, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(context, fn, ...args);
 }

@@ -548,10 +548,20 @@ export class RPCServer {
     try {
       result = fn();
     } catch (err) {
-      if (id) this.replyError(caller, id, err);
-      else this.reportUnheard(caller, m, err);
+      this.answerError(caller, id, err, m);
       return;
     }
+    this.answerWith(caller, id, ret, result, m);
+  }
+
+  /** A request's failure: replied to, or reported when nobody waits (`id` 0). */
+  private answerError(caller: Caller, id: number, err: unknown, m: TargetedRequest | undefined): void {
+    if (id) this.replyError(caller, id, err);
+    else this.reportUnheard(caller, m, err);
+  }
+
+  /** Replies with `result`, awaited if it is a promise (see {@link answer}). */
+  private answerWith(caller: Caller, id: number, ret: ReturnTypeOption, result: unknown, m: TargetedRequest | undefined): void {
     if (!isThenable(result)) {
       if (id) this.reply(caller, id, result, ret);
       return;
@@ -568,19 +578,29 @@ export class RPCServer {
     report('error', `${this.name}: ${what} failed (called by ${this.describePeer(caller.id)})`, err);
   }
 
+  // what answer() does, without a closure per call: execute() is every call's path
   private execute(caller: Caller, m: TargetedRequest): void {
     const { peer } = caller;
     const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);
-    this.answer(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', () => {
-      const result = runInCall(call, () => this.perform(caller, this.lookup(m.server, m.obj, caller.id), m));
-      // a method that returned synchronously is over before a cancel could be read: only a call
-      // still running is registered for cancellation (a map entry and a closure per call cost
-      // ~1 us of the server's ~16 us per pipelined call)
-      if (!m.id || !isThenable(result)) return result;
+    let result: unknown;
+    try {
+      result = runInCall(call, this.performTargeted, caller, m);
+    } catch (err) {
+      this.answerError(caller, m.id, err, m);
+      return;
+    }
+    // a method that returned synchronously is over before a cancel could be read: only a call
+    // still running is registered for cancellation (a map entry and a closure per call cost
+    // ~1 us of the server's ~16 us per pipelined call)
+    if (m.id && isThenable(result)) {
       peer.calls.set(m.id, call);
-      return Promise.resolve(result).finally(() => peer.calls.delete(m.id));
-    }, m);
+      result = Promise.resolve(result).finally(() => peer.calls.delete(m.id));
+    }
+    this.answerWith(caller, m.id, m.type === 'set' ? 'value' : m.ret ?? 'auto', result, m);
   }
+
+  /** Runs request `m` on its target (made once: a bound function per call is garbage). */
+  private readonly performTargeted = (caller: Caller, m: TargetedRequest): unknown => this.perform(caller, this.lookup(m.server, m.obj, caller.id), m);
 
   /** Runs an explicit batch (rpc/batch-run.ts); cancelling it stops it before its next call. */
   private executeBatch(caller: Caller, m: Extract<Request, { type: 'batch' }>): void {
