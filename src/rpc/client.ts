@@ -28,7 +28,7 @@ import { Deadlines, type Timed } from './deadlines.js';
 import { PendingTable } from './pending-table.js';
 import { clientOptionRules, DEFAULT_IMPORT_TIMEOUT, DEFAULT_TIMEOUT, defaultCallOptions, importOptionRules, type ImportOptions, type ResolvedCallOptions } from './options.js';
 import { makeProxy } from './proxy.js';
-import { encodeWithRefs, RefDecoder, RefEncoder } from './ref-codec.js';
+import { encodePlain, encodeWithRefs, holdsNoReference, RefDecoder, RefEncoder } from './ref-codec.js';
 import { errorFromReply } from './reply-errors.js';
 import { RemoteRef, type ObjectRequest } from './remote-ref.js';
 import type { Remote } from './types.js';
@@ -562,11 +562,16 @@ export class RPCClient {
   /** Encodes and sends the first unsent message, or starts preparing what its references lack. */
   private encodeFirst(): void {
     const message = this.unsent[0]!;
-    const destination = this.server?.server ?? '';
-    const encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination, recipient: destination, returnType: 'auto' });
+    let encoder: RefEncoder | undefined;
     let encoded: EncodedMessage | Promise<EncodedMessage>;
     try {
-      encoded = encodeWithRefs(this.codec, requestToWire(message), encoder);
+      if ((message.type === 'call' || message.type === 'new') && message.args.every(holdsNoReference)) {
+        encoded = encodePlain(this.codec, requestToWire(message));
+      } else {
+        const destination = this.server?.server ?? '';
+        encoder = new RefEncoder({ owner: getLocalServer(), startOwner: ensureLocalServer, destination, recipient: destination, returnType: 'auto' });
+        encoded = encodeWithRefs(this.codec, requestToWire(message), encoder);
+      }
     } catch (err) {
       this.unsent.shift();
       this.failMessage(message, err);
@@ -597,10 +602,10 @@ export class RPCClient {
     );
   }
 
-  private transmit(message: Request, encoder: RefEncoder, encoded: EncodedMessage): void {
+  private transmit(message: Request, encoder: RefEncoder | undefined, encoded: EncodedMessage): void {
     const size = messageSize(encoded);
     if (this.serverLimit !== undefined && size > this.serverLimit) {
-      encoder.abandon();
+      encoder?.abandon();
       this.failMessage(message, new MessageTooLargeError(`${describeRequest(message)} is ${describeBytes(size)} encoded, over the maxMessageSize of ${describeBytes(this.serverLimit)} that ${this.server?.name ?? 'the server'} at ${this.address} accepts`, size, this.serverLimit));
       return;
     }
@@ -608,7 +613,7 @@ export class RPCClient {
       this.link.send(encoded);
       this.lastSent = Date.now();
     } catch (err) {
-      encoder.abandon();
+      encoder?.abandon();
       this.failMessage(message, err);
     }
   }

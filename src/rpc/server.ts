@@ -30,7 +30,7 @@ import { ObjectTable } from './object-table.js';
 import { serverOptionRules } from './options.js';
 import { randomId } from './random-id.js';
 import { RPCClient } from './client.js';
-import { encodeWithRefs, RefDecoder, RefEncoder } from './ref-codec.js';
+import { encodePlain, encodeWithRefs, holdsNoReference, RefDecoder, RefEncoder } from './ref-codec.js';
 import { runBatch } from './batch-run.js';
 import { formatObjectUri } from './object-uri.js';
 import { encodableError, SystemFailure } from './reply-errors.js';
@@ -712,11 +712,16 @@ export class RPCServer {
    * it reserved and becomes an error reply.
    */
   private sendEncoded(caller: Caller, reply: Reply & { id: number }, ret: ReturnTypeOption, forceRef?: unknown): void {
-    const info = caller.peer.info;
-    const encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
+    let encoder: RefEncoder | undefined;
     let encoded: EncodedMessage | Promise<EncodedMessage>;
     try {
-      encoded = encodeWithRefs(caller.codec, replyToWire(reply), encoder);
+      if (reply.type === 'ok' && holdsNoReference(reply.value)) {
+        encoded = encodePlain(caller.codec, replyToWire(reply));
+      } else {
+        const info = caller.peer.info;
+        encoder = new RefEncoder({ owner: this, peer: caller.id, destination: info?.server ?? '', recipient: recipientOf(info), returnType: ret, forceRef });
+        encoded = encodeWithRefs(caller.codec, replyToWire(reply), encoder);
+      }
     } catch (err) {
       this.replyUnsendable(caller, reply, err);
       return;
@@ -732,14 +737,14 @@ export class RPCServer {
    * Queues an encoded reply; one larger than the client accepts becomes MessageTooLargeError, and
    * a refused one gives back the references it reserved.
    */
-  private sendReferences(caller: Caller, reply: Reply & { id: number }, encoded: EncodedMessage, encoder: RefEncoder): void {
+  private sendReferences(caller: Caller, reply: Reply & { id: number }, encoded: EncodedMessage, encoder: RefEncoder | undefined): void {
     const size = messageSize(encoded);
     const limit = caller.peer.maxMessageSize;
     if (limit !== undefined && size > limit) {
-      encoder.abandon();
+      encoder?.abandon();
       this.replyTooLarge(caller, reply, size, limit);
     } else if (!this.sendRaw(caller, encoded, reply.id)) {
-      encoder.abandon();
+      encoder?.abandon();
     }
   }
 
@@ -758,8 +763,7 @@ export class RPCServer {
 
   /** Sends a reply that holds no references. */
   private sendPlain(caller: Caller, reply: Reply): void {
-    const attachments: Buffer[] = [];
-    this.sendRaw(caller, { data: caller.codec.encode(replyToWire(reply), { hooks: undefined, attachments }), attachments }, 'id' in reply ? reply.id : 0);
+    this.sendRaw(caller, encodePlain(caller.codec, replyToWire(reply)), 'id' in reply ? reply.id : 0);
   }
 
   /** Queues an encoded reply to call `id` (0: a notice); false when the send queue refused it. */
@@ -782,10 +786,9 @@ export class RPCServer {
   private replyQueueFull(caller: Caller, id: number, size: number, err: QueueFullError): void {
     const who = this.describePeer(caller.id);
     if (id) {
-      const attachments: Buffer[] = [];
-      const data = caller.codec.encode(replyToWire({ type: 'err', id, error: encodableError(err), sys: err.code }), { hooks: undefined, attachments });
+      const message = encodePlain(caller.codec, replyToWire({ type: 'err', id, error: encodableError(err), sys: err.code }));
       try {
-        this.link.send(caller.id, caller.codec, { data, attachments });
+        this.link.send(caller.id, caller.codec, message);
         this.reportQueueFull(`${this.name}: a reply of ${describeBytes(size)} to ${who} was replaced by QueueFullError: ${err.message}`);
         return;
       } catch {

@@ -67,7 +67,11 @@ test('a call over the server\u2019s maxMessageSize is refused before it is sent,
   expect(err.limit).toBe(MiB);
   expect(err.size).toBeGreaterThan(2 * MiB);
   expect(err.message).toMatch(/^call echo on [\w-]{22} is 2097\d{3} bytes \(2 MiB\) encoded, over the maxMessageSize of 1048576 bytes \(1 MiB\) that limits at tcp:/);
-  // the connection is intact and the server never saw the call
+  // the same for arguments that hold no object (encoded without a reference encoder)
+  const text = (await s.echo('x'.repeat(2 * MiB)).catch((e: unknown) => e)) as MessageTooLargeError;
+  expect(text).toBeInstanceOf(MessageTooLargeError);
+  expect(text.message).toMatch(/^call echo on [\w-]{22} is 2097\d{3} bytes \(2 MiB\) encoded, over the maxMessageSize of 1048576 bytes/);
+  // the connection is intact and the server never saw the calls
   expect(await s.echo('small')).toBe('small');
   expect(service.calls).toBe(1);
 });
@@ -80,6 +84,11 @@ test('a reply over the client\u2019s maxMessageSize fails that call with Message
   expect(err).not.toBeInstanceOf(DisconnectedError);
   expect(err.message).toMatch(/the reply is 2097\d{3} bytes \(2 MiB\) encoded, over the maxMessageSize of 1048576 bytes \(1 MiB\) that limits \(pid \d+ on .*\) accepts/);
   expect((await s.blob(1000)).length).toBe(1000);
+  // a reply that holds no object (encoded without a reference encoder) is checked the same way
+  const text = (await s.echo('x'.repeat(900 * 1024) + 'y'.repeat(900 * 1024)).catch((e: unknown) => e)) as Error;
+  expect(text).toBeInstanceOf(MessageTooLargeError);
+  expect(text.message).toMatch(/the reply is 18432\d\d bytes \(1.8 MiB\) encoded, over the maxMessageSize of 1048576 bytes/);
+  expect(await s.echo('small')).toBe('small');
 });
 
 test('a peer that ignores the advertised limit is refused: whole messages with a rate-limited report, large frames by ZeroMQ', async () => {
