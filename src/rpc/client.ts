@@ -150,6 +150,8 @@ export class RPCClient {
   private claims: string[] = [];
   /** Who this client said it is in its hello: tickets in replies to it are issued for that. */
   private introducedAs = '';
+  /** Turns the references in replies into proxies: made once per name the client goes by. */
+  private refDecoder: RefDecoder | undefined;
   private readonly ownerToken: string | undefined;
   private heldRefs = 0;
   /** Made by `forReference` rather than by `connect`: closed by itself once it holds nothing. */
@@ -247,6 +249,7 @@ export class RPCClient {
   private async hello(timeout: number): Promise<void> {
     const peer = selfInfo();
     this.introducedAs = recipientOf(peer);
+    this.refDecoder = undefined;
     const hello = { type: 'hello' as const, peer, maxMessageSize: this.maxMessageSize, ...(this.ownerToken === undefined ? {} : { owner: this.ownerToken }) };
     const info = (await this.send(hello, timeout)) as PeerInfo & { heartbeat?: number; maxMessageSize?: number };
     this.server = info;
@@ -637,7 +640,7 @@ export class RPCClient {
       this.reportRejected(`client of ${this.address}: refused a reply batch of ${describeBytes(size)}, over this client's maxMessageSize of ${describeBytes(this.maxMessageSize)}`);
       return;
     }
-    const hooks = new RefDecoder({ via: this, recipient: this.introducedAs, home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) });
+    const hooks = (this.refDecoder ??= new RefDecoder({ via: this, recipient: this.introducedAs, home: serverById, connect: (address, serverId) => RPCClient.forReference(address, serverId) }));
     const state = { hooks, attachments: batch.attachments, next: 0, failures: 0 };
     let replies: unknown[];
     try {

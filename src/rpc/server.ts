@@ -204,8 +204,11 @@ export class RPCServer {
   private readonly reportBadMessage = rateLimited('warn');
   private readonly reportRefusedClaim = rateLimited('warn');
   private readonly control: ServerControl;
-  /** What references in requests become: proxies through the pooled clients, objects at home. */
-  private readonly decoding = { recipient: this.id, home: serverById, connect: (address: string, serverId: string) => RPCClient.forReference(address, serverId) };
+  /**
+   * What references in requests become: proxies through the pooled clients, objects at home.
+   * One for every batch: nothing in it depends on the batch.
+   */
+  private readonly refDecoder = new RefDecoder({ recipient: this.id, home: serverById, connect: (address: string, serverId: string) => RPCClient.forReference(address, serverId) });
   private readonly reportOversize = rateLimited('warn');
   /** Undoes this server's part in deciding when the process is idle (src/idle-exit.ts). */
   private releaseIdle: () => void = () => undefined;
@@ -442,7 +445,7 @@ export class RPCServer {
     }
     // replies go back in the codec of the batch that asked, whatever the peer uses later
     const caller: Caller = { id: peerId, peer, codec: batch.codec };
-    const state = { hooks: new RefDecoder(this.decoding), attachments: batch.attachments, next: 0, failures: 0 };
+    const state = { hooks: this.refDecoder, attachments: batch.attachments, next: 0, failures: 0 };
     let messages: unknown[];
     try {
       messages = batchMessages(batch, state);
