@@ -185,14 +185,14 @@ function proxyWire(p: ProxyState): Omit<RefWire, 'ticket'> {
   return { server: ref.server, address: ref.client.address, obj: ref.obj, path: [...p.path], callable: ref.callable, name: ref.name, oneway: ref.oneway };
 }
 
-/** Whether `value` can hold no reference (it is no object), so it needs no {@link RefEncoder}. */
+/** Whether `value` can hold no reference (it is neither an object nor a function), so it needs no {@link RefEncoder}. */
 export function holdsNoReference(value: unknown): boolean {
   return value === null || (typeof value !== 'object' && typeof value !== 'function');
 }
 
 /**
- * Encodes a message that holds no reference: a call whose arguments are numbers or strings, its
- * reply, an error reply. A RefEncoder and its options per message are most of what encoding
+ * Encodes a message that holds no reference: a call whose arguments are neither objects nor
+ * functions, its reply, an error reply. A RefEncoder and its options per message are most of what encoding
  * such a message would otherwise allocate.
  */
 export function encodePlain(codec: Codec, message: unknown): EncodedMessage {

@@ -571,7 +571,7 @@ export class RPCServer {
     }
     Promise.resolve(result).then(
       (value) => id && this.reply(caller, id, value, ret),
-      (err) => (id ? this.replyError(caller, id, err) : this.reportUnheard(caller, m, err)),
+      (err) => this.answerError(caller, id, err, m),
     );
   }
 
@@ -581,7 +581,7 @@ export class RPCServer {
     report('error', `${this.name}: ${what} failed (called by ${this.describePeer(caller.id)})`, err);
   }
 
-  // what answer() does, without a closure per call: execute() is every call's path
+  // what answer() does, without a closure for a call that returns at once: every call comes here
   private execute(caller: Caller, m: TargetedRequest): void {
     const { peer } = caller;
     const call = new CallState(peer.info, m.chain, undefined, m.budget === undefined ? undefined : performance.now() + m.budget);

@@ -36,7 +36,8 @@ interface Pending {
   bytes: number;
   /**
    * Messages for the same destination in another codec (a peer that switched codecs), sent
-   * after these: a batch has one codec, named in its header.
+   * after these: a batch has one codec, named in its header. Messages keep their order within
+   * a codec, not across codecs (replies are matched by id).
    */
   other?: Pending | undefined;
 }
@@ -132,7 +133,7 @@ export class Outbox {
       entry = { dest, messages: [], bytes: 0 };
       this.pending.set(dest.key, entry);
     }
-    while (entry.dest.codec !== dest.codec) entry = entry.other ??= { dest, messages: [], bytes: 0 };
+    if (entry.other !== undefined || entry.dest.codec !== dest.codec) entry = this.lastInCodec(entry, dest);
     entry.messages.push(message);
     entry.bytes += size;
     this.startSending();
@@ -212,6 +213,21 @@ export class Outbox {
   private taken(entry: Pending, batch: readonly EncodedMessage[]): void {
     this.queued -= batch.length;
     for (const m of batch) entry.bytes -= messageSize(m);
+  }
+
+  /**
+   * The last entry of `first`'s chain in `dest`'s codec, made at the end of the chain when there
+   * is none: a park can leave a codec on both sides of another, and a message goes behind the
+   * last one of its codec.
+   */
+  private lastInCodec(first: Pending, dest: Destination): Pending {
+    let last = first;
+    let same: Pending | undefined;
+    for (let entry: Pending | undefined = first; entry !== undefined; entry = entry.other) {
+      last = entry;
+      if (entry.dest.codec === dest.codec) same = entry;
+    }
+    return same ?? (last.other = { dest, messages: [], bytes: 0 });
   }
 
   /** Bytes pushed for `key` and not yet taken: its waiting entries', and the one being sent's. */

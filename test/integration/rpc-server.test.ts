@@ -118,6 +118,23 @@ describe('calls', () => {
     expect(service.calls).toBe(1);
   });
 
+  test('calls whose arguments and results hold no object keep every type and return type', async () => {
+    const s = await svc();
+    const calledBack = (x: unknown) => (s as unknown as Remote<{ callMe(fn: () => unknown): unknown }>).callMe(() => x);
+    // arguments that are neither objects nor functions go without a reference encoder, both ways
+    const big = 2n ** 70n;
+    expect(await s.ping(big as unknown as number)).toBe(big);
+    expect(await s.ping(undefined as unknown as number)).toBeUndefined();
+    expect(await s.ping(null as unknown as number)).toBeNull();
+    expect(await withOptions(s, { returnType: 'proxy' }).ping(3)).toBe(3);
+    expect(await withOptions(s, { returnType: 'value' }).ping(4)).toBe(4);
+    await expect(s.ping(Symbol('x') as unknown as number)).rejects.toThrow(/cannot send Symbol\(x\)/);
+    // a function among primitive arguments still goes by reference, and is called back
+    expect(await calledBack('back')).toBe('back');
+    // the symbol never left: five pings reached the server
+    expect(service.calls).toBe(5);
+  });
+
   test('attribute paths are deferred: nothing is sent until awaited', async () => {
     const s = await svc();
     const deep = s.nested.inner.value;

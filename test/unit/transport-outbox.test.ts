@@ -308,13 +308,16 @@ test('a parked peer that switched codecs keeps its batches in order, and all are
   outbox.push(...inCodec('a', msgpackCodec, 2));
   await new Promise(setImmediate);
   expect(sent).toEqual([]);
+  // pushed while parked: behind 2, the last of its codec, not with 0
+  outbox.push(...inCodec('a', msgpackCodec, 3));
+  outbox.push(...inCodec('a', jsonCodec, 4));
   reads = true;
   await outbox.whenIdle();
-  // the parked message goes back in front of the two queued behind it, each in its own batch
+  // the parked message goes back in front of those queued behind it, each codec in its own batches
   expect(sent).toEqual([
     { codec: 'msgpack', values: [0] },
-    { codec: 'json', values: [1] },
-    { codec: 'msgpack', values: [2] },
+    { codec: 'json', values: [1, 4] },
+    { codec: 'msgpack', values: [2, 3] },
   ]);
   expect(failed).toEqual([]);
   outbox.close();

@@ -263,6 +263,12 @@ describe('frames (protocol version 4)', () => {
     expect(() => unpackFrames(frames.slice(0, 1), 1)).toThrow(/got no frame/);
   });
 
+  test.each([msgpackCodec, jsonCodec])('a header with no body behind it fails to decode ($name), as an empty body does', (codec) => {
+    const batch = unpackFrames([Buffer.of(0x5a, 0x50, 4, codec.id)]);
+    expect(batch.codec).toBe(codec);
+    expect(() => batchMessages(batch, { hooks: undefined, attachments: [], next: 0, failures: 0 })).toThrow();
+  });
+
   test('batches of earlier versions are refused, not misread', () => {
     const v1 = [Buffer.of(0x5a, 0x50, 1, 0x6d), Buffer.alloc(32, 9), body(packFrames(msgpackCodec, [msg()]))];
     expect(() => unpackFrames(v1)).toThrow(/unsupported protocol version 1, this side speaks 4/);
