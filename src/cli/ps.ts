@@ -8,6 +8,7 @@ import { MAX_DELAY_MS } from '../delays.js';
 import { findTrees } from '../process/status-endpoint.js';
 import { PS_SCHEMA, STATUS_NAME, type ProcessStatus, type StatusService } from '../process/status.js';
 import { RPCClient } from '../rpc/client.js';
+import { isAlive } from '../transport/private-dir.js';
 import type { Remote } from '../rpc/types.js';
 import { UsageError, type CliIo, type Command } from './command.js';
 import { untilStopped } from './logs.js';
@@ -154,6 +155,8 @@ interface Connection {
  */
 export class TreeReader {
   private readonly connections = new Map<string, Promise<Connection>>();
+  /** The process of each tree of the last listing, by status socket. */
+  private readonly listedPids = new Map<string, number>();
   private readonly sources = new WeakMap<ProcessStatus, string>();
 
   constructor(
@@ -163,10 +166,18 @@ export class TreeReader {
 
   /** The status sockets to read: `--connect`'s, or every live tree's. */
   addresses(): string[] {
-    return this.only !== undefined ? [this.only] : findTrees().map((t) => t.address);
+    if (this.only !== undefined) return [this.only];
+    const trees = this.listTrees();
+    this.listedPids.clear();
+    for (const t of trees) this.listedPids.set(t.address, t.pid);
+    return trees.map((t) => t.address);
   }
 
-  /** Reads every tree; a tree that cannot be read is listed as unreachable. */
+  /**
+   * Reads every tree; a tree that cannot be read is listed as unreachable, unless it was found by
+   * listing and its socket or its process is gone since: it ended between the listing and the
+   * reading (not `--connect`'s, which the user named).
+   */
   async read(): Promise<PsDocument> {
     const addresses = this.addresses();
     for (const [address, connection] of this.connections) {
@@ -181,6 +192,7 @@ export class TreeReader {
         this.sources.set(tree, address);
         return { address, tree };
       } catch (err) {
+        if (this.only === undefined && (await this.endedSinceListed(address))) return { address };
         return { address, error: errorText(err) };
       }
     }));
@@ -188,6 +200,16 @@ export class TreeReader {
       results.flatMap((r) => (r.tree ? [r.tree] : [])),
       results.flatMap((r) => (r.error !== undefined ? [{ address: r.address, error: r.error }] : [])),
     );
+  }
+
+  /** The live trees of this user, as their run directories show them. */
+  protected listTrees(): Array<{ pid: number; address: string }> {
+    return findTrees();
+  }
+
+  private async endedSinceListed(address: string): Promise<boolean> {
+    const pid = this.listedPids.get(address);
+    return (pid !== undefined && !isAlive(pid)) || ((await socketProblem(address))?.gone ?? false);
   }
 
   /** The status socket a tree of the last reading was read from. */
@@ -209,15 +231,10 @@ export class TreeReader {
 
   private async connect(given: string): Promise<Connection> {
     const address = await resolveAddress(given);
-    if (address.startsWith('ipc://')) {
-      // ZeroMQ would retry a socket that is not there until the timeout; a connection made only
-      // to probe it would show in the tree's log as a peer that left without a goodbye
-      const why = await stat(address.slice('ipc://'.length)).then(
-        (st) => (st.isSocket() ? undefined : 'not a socket'),
-        (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'no such socket (has the tree ended?)' : err.code === 'EACCES' ? 'permission denied (a tree admits only the user that started it)' : err.message),
-      );
-      if (why) throw new UsageError(`cannot reach ${address}: ${why}`);
-    }
+    // ZeroMQ would retry a socket that is not there until the timeout; a connection made only to
+    // probe it would show in the tree's log as a peer that left without a goodbye
+    const problem = await socketProblem(address);
+    if (problem) throw new UsageError(`cannot reach ${address}: ${problem.why}`);
     const client = await RPCClient.connect(address, { timeout: this.timeoutMs, authkey: envAuthkey() }).catch((err: unknown) => {
       throw new UsageError(`cannot reach ${address}: ${errorText(err)}`);
     });
@@ -235,6 +252,21 @@ export class TreeReader {
     this.connections.clear();
     await Promise.all(connections.map((c) => c.then((x) => x.client.close(), () => undefined)));
   }
+}
+
+/**
+ * Why the socket file of ipc:// endpoint `address` cannot be connected to (`gone`: it is not
+ * there); undefined when it is a socket, or `address` is not ipc://.
+ */
+async function socketProblem(address: string): Promise<{ gone: boolean; why: string } | undefined> {
+  if (!address.startsWith('ipc://')) return undefined;
+  return stat(address.slice('ipc://'.length)).then(
+    (st) => (st.isSocket() ? undefined : { gone: false, why: 'not a socket' }),
+    (err: NodeJS.ErrnoException) => ({
+      gone: err.code === 'ENOENT',
+      why: err.code === 'ENOENT' ? 'no such socket (has the tree ended?)' : err.code === 'EACCES' ? 'permission denied (a tree admits only the user that started it)' : err.message,
+    }),
+  );
 }
 
 /** An error's own message (a remote one without the origin a RemoteError adds), first line. */

@@ -92,7 +92,8 @@ function removeDeadRunDirs(base: string): void {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` exists (another user's counts: only ESRCH means gone). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
