@@ -29,3 +29,32 @@ export const EXIT_USAGE = 2;
  * `ERR_INVALID_ARGUMENT`, like the errors of the library functions the commands call.
  */
 export class UsageError extends InvalidArgumentError {}
+
+/** What {@link optionValuesJoined} needs of a command's `parseArgs` options. */
+type OptionTypes = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/**
+ * `args` with each value that follows a string option joined to it (`--admit -x` becomes
+ * `--admit=-x`), for `parseArgs` in strict mode: it refuses a value that starts with `-` as
+ * ambiguous, and one Z85 key in 85 (`zeroproc keygen`'s, a host's) starts with `-`. A string
+ * option takes the next argument whatever it looks like, except `--`, which ends the options.
+ */
+export function optionValuesJoined(args: readonly string[], options: OptionTypes): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const name = arg.startsWith('--') ? arg.slice(2) : arg.length === 2 && arg[0] === '-' ? Object.keys(options).find((k) => options[k]!.short === arg[1]) : undefined;
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--') {
+      out.push(`${arg.startsWith('--') ? arg : `--${name}`}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CONTROL_TIMEOUT_MS, type ControlOutcome, type ProcessStatus } from '../process/status.js';
-import { UsageError, type CliIo, type Command } from './command.js';
+import { optionValuesJoined, UsageError, type CliIo, type Command } from './command.js';
 import { withOptions } from '../rpc/proxy.js';
 import { errorText, parseMs, supervisedIn, TreeReader } from './ps.js';
 
@@ -50,7 +50,7 @@ export const stopCommand: Command = controlCommand('stop');
 export const restartCommand: Command = controlCommand('restart');
 
 async function runControl(action: 'stop' | 'restart', args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: optionValuesJoined(args, OPTIONS), options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help) {
     io.stdout.write(help(action));
     return 0;

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import type { HostDaemonOptions } from '../cluster/daemon.js';
 import { loadCurveKeyset } from '../cluster/keys.js';
 import { isLocalOnly } from '../transport/endpoint.js';
-import { UsageError, type CliIo, type Command } from './command.js';
+import { optionValuesJoined, UsageError, type CliIo, type Command } from './command.js';
 
 /** Environment variable holding the cluster authkey when no `--authkey-file` is given. */
 export const AUTHKEY_ENV = 'ZEROPROC_AUTHKEY';
@@ -94,7 +94,7 @@ async function readAuthkeyFile(path: string): Promise<string> {
 }
 
 async function runHost(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: optionValuesJoined(args, OPTIONS), options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help) {
     io.stdout.write(HELP);
     return 0;

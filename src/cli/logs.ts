@@ -18,7 +18,7 @@ import { isLogLevel, validateRecord, type LogLevel, type LogRecord, type LogStre
 import { DEFAULT_LOG_DIR, LOG_PUB_TOPIC } from '../log/server.js';
 import { ipcSocketState, logSocketSecurity } from '../log/socket-security.js';
 import { MAX_DELAY_MS } from '../delays.js';
-import { UsageError, type CliIo, type Command } from './command.js';
+import { optionValuesJoined, UsageError, type CliIo, type Command } from './command.js';
 
 const HELP = `Usage: zeroproc logs [options] [NAME...]
 
@@ -79,7 +79,7 @@ export const logsCommand: Command = {
 };
 
 async function runLogs(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: optionValuesJoined(args, OPTIONS), options: OPTIONS, strict: true, allowPositionals: true });
   if (values.help) {
     io.stdout.write(HELP);
     return 0;

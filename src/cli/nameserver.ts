@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { NameEntry } from '../naming/names.js';
-import { UsageError, type CliIo, type Command } from './command.js';
+import { optionValuesJoined, UsageError, type CliIo, type Command } from './command.js';
 import { untilStopped } from './logs.js';
 
 // the naming layer loads the whole RPC stack: imported when a command runs, so that every other
@@ -65,11 +65,8 @@ function readKey(file: string | undefined): string | undefined {
 }
 
 async function serve(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    options: { bind: { type: 'string', short: 'b' }, 'authkey-file': { type: 'string' }, liveness: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  const options = { bind: { type: 'string', short: 'b' }, 'authkey-file': { type: 'string' }, liveness: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+  const { values } = parseArgs({ args: optionValuesJoined(args, options), strict: true, options });
   if (values.help) {
     io.stdout.write(SERVE_HELP);
     return 0;
@@ -99,15 +96,11 @@ function formatEntry(e: NameEntry): string {
 }
 
 async function listNames(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      connect: { type: 'string', short: 'c' }, 'authkey-file': { type: 'string' }, meta: { type: 'string', short: 'm', multiple: true },
-      json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const options = {
+    connect: { type: 'string', short: 'c' }, 'authkey-file': { type: 'string' }, meta: { type: 'string', short: 'm', multiple: true },
+    json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  } as const;
+  const { values, positionals } = parseArgs({ args: optionValuesJoined(args, options), strict: true, allowPositionals: true, options });
   if (values.help) {
     io.stdout.write(LIST_HELP);
     return 0;

@@ -10,7 +10,7 @@ import { PS_SCHEMA, STATUS_NAME, type ProcessStatus, type StatusService } from '
 import { RPCClient } from '../rpc/client.js';
 import { isAlive } from '../transport/private-dir.js';
 import type { Remote } from '../rpc/types.js';
-import { UsageError, type CliIo, type Command } from './command.js';
+import { optionValuesJoined, UsageError, type CliIo, type Command } from './command.js';
 import { untilStopped } from './logs.js';
 import { formatTable, psDocument, type PsDocument } from './ps-format.js';
 
@@ -71,7 +71,7 @@ function withWatchValue(args: string[]): string[] {
 }
 
 async function runPs(args: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: withWatchValue(args), options: OPTIONS, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args: optionValuesJoined(withWatchValue(args), OPTIONS), options: OPTIONS, strict: true, allowPositionals: false });
   if (values.help) {
     io.stdout.write(HELP);
     return 0;

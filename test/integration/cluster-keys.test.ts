@@ -69,8 +69,14 @@ describe('a host with its own CURVE keypair', () => {
   beforeAll(async () => {
     // the command itself is tested above; the same function writes the files here, without a process start each
     for (const name of ['host', 'client', 'stranger']) await writeKeypairFiles(join(dir, name));
-    // one client admitted by file, the other by its Z85 text
-    const extra = await writeKeypairFiles(join(dir, 'client2'));
+    // one client admitted by file, the other by its Z85 text, one that begins with "-" (one key in
+    // 85 does: parseArgs refused it as an ambiguous option value, and the host did not start)
+    let extra = generateCurveKeypair();
+    for (let tries = 1; !extra.publicKey.startsWith('-'); tries++) {
+      if (tries > 100_000) throw new Error('no public key beginning with "-" in 100,000 keypairs');
+      extra = generateCurveKeypair();
+    }
+    await writeFile(join(dir, 'client2.key'), JSON.stringify(extra), { mode: 0o600 });
     address = await startHost(['--key-file', join(dir, 'host.key'), '--admit', join(dir, 'client.pub'), '--admit', extra.publicKey]);
   });
 
