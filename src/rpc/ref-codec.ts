@@ -192,8 +192,8 @@ export function holdsNoReference(value: unknown): boolean {
 
 /**
  * Encodes a message that holds no reference: a call whose arguments are neither objects nor
- * functions, its reply, an error reply. A RefEncoder and its options per message are most of what encoding
- * such a message would otherwise allocate.
+ * functions, its reply, an error reply. A RefEncoder and its options per message are most of
+ * what encoding such a message would otherwise allocate.
  */
 export function encodePlain(codec: Codec, message: unknown): EncodedMessage {
   const attachments: Buffer[] = [];

@@ -206,7 +206,7 @@ export class RPCServer {
   private readonly control: ServerControl;
   /**
    * What references in requests become: proxies through the pooled clients, objects at home.
-   * One for every batch: nothing in it depends on the batch.
+   * Shared by every batch: nothing in it depends on one.
    */
   private readonly refDecoder = new RefDecoder({ recipient: this.id, home: serverById, connect: (address: string, serverId: string) => RPCClient.forReference(address, serverId) });
   private readonly reportOversize = rateLimited('warn');
@@ -730,17 +730,18 @@ export class RPCServer {
       return;
     }
     if (encoded instanceof Promise) {
-      encoded.then((ready) => this.sendReferences(caller, reply, ready, encoder), (err) => this.replyUnsendable(caller, reply, err));
+      encoded.then((ready) => this.queueReply(caller, reply, ready, encoder), (err) => this.replyUnsendable(caller, reply, err));
     } else {
-      this.sendReferences(caller, reply, encoded, encoder);
+      this.queueReply(caller, reply, encoded, encoder);
     }
   }
 
   /**
-   * Queues an encoded reply; one larger than the client accepts becomes MessageTooLargeError, and
-   * a refused one gives back the references it reserved.
+   * Queues an encoded reply (with the encoder that reserved its references, if it had any); one
+   * larger than the client accepts becomes MessageTooLargeError, and a refused one gives back
+   * what its encoder reserved.
    */
-  private sendReferences(caller: Caller, reply: Reply & { id: number }, encoded: EncodedMessage, encoder: RefEncoder | undefined): void {
+  private queueReply(caller: Caller, reply: Reply & { id: number }, encoded: EncodedMessage, encoder: RefEncoder | undefined): void {
     const size = messageSize(encoded);
     const limit = caller.peer.maxMessageSize;
     if (limit !== undefined && size > limit) {

@@ -1,4 +1,5 @@
-// msgpack-lite's ExtBuffer is not in its published typings; the codec builds ext values with it.
+// msgpack-lite's internal classes are not in its published typings: the codec encodes and decodes
+// with its buffers (EncodeBuffer, DecodeBuffer) and builds ext values with ExtBuffer.
 declare module 'msgpack-lite/lib/encode-buffer.js' {
   export class EncodeBuffer {
     constructor(options: { codec: unknown });
