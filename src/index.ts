@@ -3,6 +3,8 @@
  * every process's output in one log. This module is the whole public surface.
  * @packageDocumentation
  */
+import { trackCalls } from './rpc/call-context.js';
+
 export * from './errors.js';
 export { setDiagnosticSink, type DiagnosticLevel, type DiagnosticSink } from './diagnostics.js';
 export { registerType, unregisterType, type TypeDefinition, type ValueClass, type CodecName, type Authkey } from './wire/index.js';
@@ -53,3 +55,6 @@ export {
 export * from './actor/index.js';
 export * from './cluster/index.js';
 export * from './naming/index.js';
+
+// a spawned child runs calls without a context (AsyncLocalStorage's cost) until it could read one
+trackCalls();

@@ -7,7 +7,7 @@ import type winston from 'winston';
 import { rateLimited } from '../diagnostics.js';
 import { ActorStoppedError, InvalidArgumentError, QueueFullError } from '../errors.js';
 import { getLogger } from '../log/logger.js';
-import { CallState, runInCall } from '../rpc/call-context.js';
+import { CallState, runInCall, trackCalls } from '../rpc/call-context.js';
 import { memberRefusal } from '../rpc/exposure.js';
 import type { PeerInfo } from '../rpc/messages.js';
 import { constructAs, type ActorIdentity } from './actor.js';
@@ -122,6 +122,8 @@ export class ActorCell {
     /** This actor's reference in its own process (what `self` and `lookup` give). */
     readonly ref: object,
   ) {
+    // timers, callbacks and asks read the message's context after its awaits
+    trackCalls();
     this.mailbox = new Mailbox<Envelope>({
       max,
       run: (env) => this.run(env),

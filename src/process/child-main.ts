@@ -5,6 +5,7 @@
  *
  * Kept off the heavy modules (the spawner, winston): every import here is paid on every spawn.
  */
+import { deferCallTracking } from '../rpc/call-context.js';
 import { RPCServer } from '../rpc/server.js';
 import { setDefaultAuthkey, setLocalServer } from '../rpc/local.js';
 import { randomId } from '../rpc/random-id.js';
@@ -52,6 +53,7 @@ export async function runChild(): Promise<void> {
   makeStdioSynchronous();
   const config = await receiveConfig();
   markSpawnedChild();
+  deferCallTracking();
   process.title = `zeroproc: ${config.name}`;
   // the server's socket may not hold the loop open by itself; the child lives until its server closes
   const keepAlive = setInterval(() => undefined, 2 ** 30);

@@ -28,8 +28,41 @@ export interface CallContext {
 const storage = new AsyncLocalStorage<CallContext>();
 
 /**
+ * Whether calls run inside `storage`. Once one does, Node 20 runs AsyncLocalStorage's hooks on
+ * every promise of the process for good: about 1 us and 290 B a call in a child serving calls,
+ * and 7-10 points of the fan-out share at 16 children (bench/README.md). A spawned child starts
+ * without them, and turns them on before anything in it could read a context: the public API
+ * loaded (`currentCall` is in it), a client made (a proxy received as an argument is decoded
+ * before its method runs, and its calls carry the chain), an actor started.
+ */
+let tracking = true;
+
+/**
+ * @internal For a spawned child's bootstrap: calls run without a context until
+ * {@link trackCalls}. Modules that never load zeroproc cannot ask for one.
+ */
+export function deferCallTracking(): void {
+  tracking = false;
+}
+
+/**
+ * @internal Calls from now on run in their context, readable across awaits. Calls already
+ * running keep none (a module that first loads zeroproc in the middle of a call sees no context
+ * in that call).
+ */
+export function trackCalls(): void {
+  tracking = true;
+}
+
+/**
  * The context of the remote call the current code runs for, or undefined outside one. A
  * long-running method reads `currentCall()?.signal` to stop when the caller gives up.
+ *
+ * In a spawned child, calls get their context once the process could read it: from the import
+ * of zeroproc on (static or dynamic; a call already running when it happens gets none), or from
+ * the first reference to a remote object it receives. A child serving modules that never load
+ * zeroproc keeps none, because Node 20's AsyncLocalStorage would run hooks on every promise it
+ * makes.
  */
 export function currentCall(): CallContext | undefined {
   return storage.getStore();
@@ -88,5 +121,5 @@ export class CallState implements CallContext {
 
 /** @internal Runs `fn(...args)` as the handler of a remote call. */
 export function runInCall<T, A extends unknown[]>(context: CallContext, fn: (...args: A) => T, ...args: A): T {
-  return storage.run(context, fn, ...args);
+  return tracking ? storage.run(context, fn, ...args) : fn(...args);
 }

@@ -18,7 +18,7 @@ import type { Codec, CodecName } from '../wire/codec.js';
 import { batchMessages, codecNamed, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
 import type { RefWire } from '../wire/refs.js';
 import { findUndecodable, type Undecodable } from '../wire/values.js';
-import { currentCall } from './call-context.js';
+import { currentCall, trackCalls } from './call-context.js';
 import { Future, type Canceller } from './future.js';
 import { atCaller } from './call-site.js';
 import { ClientPool } from './client-pool.js';
@@ -181,6 +181,8 @@ export class RPCClient {
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (serverId) this.server = { name: serverId, pid: 0, host: '', server: serverId };
+    // its calls carry the chain of the call they are made for, read after any await
+    trackCalls();
     this.link = new DealerLink(address, this.codec, resolveKey(options.authkey), {
       batch: (b) => this.onBatch(b),
       rejected: (err) => this.reportRejected(`client of ${address}: dropped a reply that failed its checks`, err),
