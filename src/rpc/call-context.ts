@@ -29,29 +29,31 @@ const storage = new AsyncLocalStorage<CallContext>();
 
 /**
  * Whether calls run inside `storage`. Once one does, Node 20 runs AsyncLocalStorage's hooks on
- * every promise of the process for good: about 1 us and 290 B a call in a child serving calls,
- * and 7-10 points of the fan-out share at 16 children (bench/README.md). A spawned child starts
- * without them, and turns them on before anything in it could read a context: the public API
- * loaded (`currentCall` is in it), a client made (a proxy received as an argument is decoded
- * before its method runs, and its calls carry the chain), an actor started.
+ * every promise of the process for good: about 340 B and 1 us a call in a child serving calls
+ * (bench/README.md). A spawned child starts without them, and turns them on before anything in
+ * it could read a context: the public API loaded (`currentCall` is in it), a client made (a
+ * proxy received as an argument is decoded before its method runs, and its calls carry the
+ * chain), an actor started, a call that belongs to a chain (an actor may wait on it).
  */
 let tracking = true;
+/** Something asked for contexts: a later deferral (a module preloaded with `--import`) keeps them. */
+let wanted = false;
 
 /**
  * @internal For a spawned child's bootstrap: calls run without a context until
  * {@link trackCalls}. Modules that never load zeroproc cannot ask for one.
  */
 export function deferCallTracking(): void {
-  tracking = false;
+  if (!wanted) tracking = false;
 }
 
 /**
- * @internal Calls from now on run in their context, readable across awaits. Calls already
- * running keep none (a module that first loads zeroproc in the middle of a call sees no context
- * in that call).
+ * @internal Calls from now on run in their context, readable across awaits. A call already
+ * running without one keeps none (a module that first loads zeroproc in the middle of a call
+ * sees no context in that call, unless the call belongs to a chain).
  */
 export function trackCalls(): void {
-  tracking = true;
+  wanted = tracking = true;
 }
 
 /**
@@ -59,8 +61,9 @@ export function trackCalls(): void {
  * long-running method reads `currentCall()?.signal` to stop when the caller gives up.
  *
  * In a spawned child, calls get their context once the process could read it: from the import
- * of zeroproc on (static or dynamic; a call already running when it happens gets none), or from
- * the first reference to a remote object it receives. A child serving modules that never load
+ * of zeroproc on (static, preloaded or dynamic; a call already running when it happens gets
+ * none unless it belongs to an actor's chain), from the first reference to a remote object it
+ * receives, or from the first call made by an actor. A child serving modules that never load
  * zeroproc keeps none, because Node 20's AsyncLocalStorage would run hooks on every promise it
  * makes.
  */
@@ -121,5 +124,10 @@ export class CallState implements CallContext {
 
 /** @internal Runs `fn(...args)` as the handler of a remote call. */
 export function runInCall<T, A extends unknown[]>(context: CallContext, fn: (...args: A) => T, ...args: A): T {
-  return tracking ? storage.run(context, fn, ...args) : fn(...args);
+  if (tracking) return storage.run(context, fn, ...args);
+  // a chain's calls made from here, even after a module loads zeroproc mid-call, must carry it
+  // back to an actor that waits on it
+  if (context.chain === undefined) return fn(...args);
+  trackCalls();
+  return storage.run(context, fn, ...args);
 }

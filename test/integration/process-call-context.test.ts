@@ -5,7 +5,7 @@
  * such call on.
  */
 import { afterEach, expect, test } from '@jest/globals';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHost, spawn, type ActorHost, type ActorRef, type ProcessHandle } from 'zeroproc';
 import type * as peers from '../fixtures/actor/peers.js';
 import type * as plain from '../fixtures/process/plain-calls.mjs';
@@ -21,8 +21,8 @@ afterEach(async () => {
   host = undefined;
 });
 
-async function child(name: string): Promise<ProcessHandle> {
-  const proc = await spawn({ name });
+async function child(name: string, execArgv: string[] = []): Promise<ProcessHandle> {
+  const proc = await spawn({ name, execArgv });
   procs.push(proc);
   return proc;
 }
@@ -48,4 +48,18 @@ test("a plain child's first call that receives a reference carries the chain: an
   caller.note('unrelated');
   expect(await chain).toEqual(['plain 3', 'caller 2', 'plain 1', 'caller 0']);
   expect(await caller.notes).toEqual(['chain start', 'chain end', 'unrelated']);
+});
+
+test('zeroproc preloaded with --import before the bootstrap runs: calls get their context from the first', async () => {
+  const proc = await child('preloaded', ['--import', pathToFileURL(fixture('context-reader.mjs')).href]);
+  const ctx = await proc.import<typeof reader>(fixture('context-reader.mjs'));
+  expect(await ctx.callerPidAfterAwait()).toBe(process.pid);
+});
+
+test("an actor's call into a plain child runs in its context: its chain is seen after zeroproc loads mid-call", async () => {
+  host = await createHost();
+  const { Relay } = (await import('../fixtures/actor/peers.js')) as typeof peers;
+  const relay = await host.spawn('relay', Relay);
+  const mod = await (await child('plain-chained')).import<typeof plain>(fixture('plain-calls.mjs'));
+  expect(await relay.call(mod as unknown as Record<string, () => Promise<unknown>>, 'chainAfterLoading')).toBe(true);
 });
