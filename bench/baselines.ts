@@ -11,6 +11,7 @@ import msgpack from 'msgpack-lite';
 import {
   forkPeer,
   opsPerSecond,
+  peerEndpoint,
   settledRssMB,
   stateless,
   timeMs,
@@ -123,9 +124,8 @@ export type PayloadKind = 'buffer' | 'float64';
 
 /** The payload the echo baselines send, for a zeroproc case to send the same. */
 export function makePayload(bytes: number, kind: PayloadKind): Buffer | Float64Array {
-  // non-zero content on every page: a page never written is the kernel's shared zero page, which
-  // a send reads from cache (a Float64Array written every 4,096th element was 7/8 zero pages,
-  // and the raw echo of it ran 10-25% faster than of a Buffer of the same size)
+  // non-zero content on every page, so no layer can get away with pages never written (the
+  // kernel's shared zero page; bench/tools/payload-pages.ts measures the difference)
   if (kind === 'float64') return new Float64Array(bytes / 8).fill(Math.PI);
   return Buffer.alloc(bytes, 0xa5);
 }
@@ -538,7 +538,10 @@ export function pyzmqMissing(): string | undefined {
 /** A python3 peer reading lines from its stdin and writing lines to its stdout; it exits when stdin closes. */
 function pythonPeer(args: string[]): { child: ChildProcess; line(): Promise<string>; close(): Promise<void> } {
   if (!python && pyzmqMissing()) throw new Error('the pyzmq baseline needs a python3 with zmq and msgpack');
-  const child = spawnChild(python!, [fileURLToPath(new URL('./peers/pyzmq-echo.py', import.meta.url)), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawnChild(python!, [fileURLToPath(new URL('./peers/pyzmq-echo.py', import.meta.url)), ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_BIND: peerEndpoint('pyzmq-echo.py') },
+  });
   trackChild(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

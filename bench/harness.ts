@@ -4,7 +4,9 @@
  * reported as medians plus their ratio. Peers are real processes, tracked so none outlives us.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -257,12 +259,27 @@ export async function runCase(c: BenchCase, ctx: RunContext, progress: (line: st
 const live = new Set<ChildProcess>();
 let exitHooked = false;
 
+let endpointDir: string | undefined;
+let endpoints = 0;
+
+/**
+ * Where a baseline peer binds: an ipc:// socket in a directory of this run, as a zeroproc child
+ * binds in a private directory by default. (Until session 8 of 2026-12-04 the peers bound
+ * tcp://127.0.0.1 while the children they are compared with used ipc://.)
+ */
+export function peerEndpoint(file: string): string {
+  hookExit();
+  endpointDir ??= mkdtempSync(join(tmpdir(), 'zp-bench-'));
+  return `ipc://${join(endpointDir, `${basename(file).replace(/\W/g, '-')}-${++endpoints}.sock`)}`;
+}
+
 function hookExit(): void {
   if (exitHooked) return;
   exitHooked = true;
   // 'exit' handlers must be synchronous: SIGKILL is the one kill that needs no waiting
   process.on('exit', () => {
     for (const child of live) child.kill('SIGKILL');
+    if (endpointDir) rmSync(endpointDir, { recursive: true, force: true });
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => process.exit(130));
@@ -299,6 +316,7 @@ export function forkPeer(file: string, options: PeerOptions = {}): Peer {
   hookExit();
   const child = fork(peerScript(file), options.args ?? [], {
     execArgv: options.execArgv ?? [],
+    env: { ...process.env, BENCH_BIND: peerEndpoint(file) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   live.add(child);

@@ -5,7 +5,7 @@ import * as zmq from 'zeromq';
 const router = new zmq.Router({ linger: 0 });
 process.on('disconnect', () => process.exit(0));
 
-await router.bind('tcp://127.0.0.1:*');
+await router.bind(process.env.BENCH_BIND!);
 process.send?.({ address: router.lastEndpoint });
 for await (const [identity, request] of router) {
   await router.send([identity, request]);

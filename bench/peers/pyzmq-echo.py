@@ -8,6 +8,7 @@
 
 Both exit when stdin closes (the bench runner died or closed them): never outlive the runner.
 """
+import os
 import sys
 import time
 
@@ -19,7 +20,7 @@ def server():
     ctx = zmq.Context()
     router = ctx.socket(zmq.ROUTER)
     router.linger = 0
-    router.bind('tcp://127.0.0.1:*')
+    router.bind(os.environ['BENCH_BIND'])
     print(router.getsockopt_string(zmq.LAST_ENDPOINT), flush=True)
     poller = zmq.Poller()
     poller.register(router, zmq.POLLIN)

@@ -6,7 +6,7 @@ import * as zmq from 'zeromq';
 const router = new zmq.Router({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
 process.on('disconnect', () => process.exit(0));
 
-await router.bind('tcp://127.0.0.1:*');
+await router.bind(process.env.BENCH_BIND);
 process.send({ address: router.lastEndpoint });
 
 let block = Buffer.alloc(0);

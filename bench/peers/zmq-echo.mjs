@@ -10,7 +10,7 @@ const router = new zmq.Router({ linger: 0, sendHighWaterMark: 0, receiveHighWate
 // the parent's death closes the IPC channel: never outlive it
 process.on('disconnect', () => process.exit(0));
 
-await router.bind('tcp://127.0.0.1:*');
+await router.bind(process.env.BENCH_BIND);
 process.send({ address: router.lastEndpoint });
 
 // one send in flight at a time: the reply is awaited before the next request is read

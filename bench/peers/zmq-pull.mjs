@@ -5,7 +5,7 @@ import * as zmq from 'zeromq';
 const pull = new zmq.Pull({ linger: 0 });
 process.on('disconnect', () => process.exit(0));
 
-await pull.bind('tcp://127.0.0.1:*');
+await pull.bind(process.env.BENCH_BIND);
 
 process.on('message', async ({ expect }) => {
   let first = 0n;
