@@ -124,10 +124,11 @@ export class CallState implements CallContext {
 
 /** @internal Runs `fn(...args)` as the handler of a remote call. */
 export function runInCall<T, A extends unknown[]>(context: CallContext, fn: (...args: A) => T, ...args: A): T {
-  if (tracking) return storage.run(context, fn, ...args);
-  // a chain's calls made from here, even after a module loads zeroproc mid-call, must carry it
-  // back to an actor that waits on it
-  if (context.chain === undefined) return fn(...args);
-  trackCalls();
+  if (!tracking) {
+    if (context.chain === undefined) return fn(...args);
+    // a chain's calls made from here, even after a module loads zeroproc mid-call, must carry it
+    // back to an actor that waits on it
+    trackCalls();
+  }
   return storage.run(context, fn, ...args);
 }
