@@ -263,14 +263,26 @@ let endpointDir: string | undefined;
 let endpoints = 0;
 
 /**
- * Where a baseline peer binds: an ipc:// socket in a directory of this run, as a zeroproc child
- * binds in a private directory by default. (Until session 8 of 2026-12-04 the peers bound
+ * Names the directory of a run's baseline sockets for the processes it starts: bench/run.ts makes
+ * it and removes it at its exit (it SIGKILLs its workers when it is stopped, so they cannot).
+ */
+export const ENDPOINT_DIR_ENV = 'BENCH_ENDPOINT_DIR';
+
+/** A directory for ipc sockets, made once, removed when this process exits (any way but SIGKILL). */
+export function ownEndpointDir(): string {
+  hookExit();
+  endpointDir ??= mkdtempSync(join(tmpdir(), 'zp-bench-'));
+  return endpointDir;
+}
+
+/**
+ * Where a baseline peer binds: an ipc:// socket in the run's directory, as a zeroproc child binds
+ * in a private directory by default. (Until session 8 of 2026-12-04 the peers bound
  * tcp://127.0.0.1 while the children they are compared with used ipc://.)
  */
 export function peerEndpoint(file: string): string {
-  hookExit();
-  endpointDir ??= mkdtempSync(join(tmpdir(), 'zp-bench-'));
-  return `ipc://${join(endpointDir, `${basename(file).replace(/\W/g, '-')}-${++endpoints}.sock`)}`;
+  const dir = process.env[ENDPOINT_DIR_ENV] || ownEndpointDir();
+  return `ipc://${join(dir, `${process.pid}-${basename(file).replace(/\W/g, '-')}-${++endpoints}.sock`)}`;
 }
 
 function hookExit(): void {

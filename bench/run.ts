@@ -23,10 +23,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as zmq from 'zeromq';
 import {
   cpusAllowed,
+  ENDPOINT_DIR_ENV,
   formatMarkdown,
   formatTable,
   ISSUE_CASES,
   isCaseError,
+  ownEndpointDir,
   runCase,
   type BenchCase,
   type CaseError,
@@ -155,6 +157,7 @@ async function orchestrate(options: Options, forward: string[]): Promise<number>
   process.on('exit', () => {
     for (const w of workers) w.kill('SIGKILL');
   });
+  process.env[ENDPOINT_DIR_ENV] = ownEndpointDir();
   const cases = await loadCases();
   if (options.list) {
     for (const c of cases) process.stdout.write(`${c.name}  (baseline ${c.baseline?.name ?? 'none'})\n`);
