@@ -1,12 +1,13 @@
 /**
  * Whether a payload's untouched pages change the 10 MB echo (not a benchmark case):
  *
- *   npx tsx bench/tools/payload-pages.ts [ROUNDS] [REPEATS]
+ *   npx tsx bench/tools/payload-pages.ts [ROUNDS] [REPEATS] [KINDS]
  *
  * Alternates, ROUNDS times, REPEATS round trips of each of: a Float64Array written only every
  * 4,096th element (7/8 of its pages never written: the kernel's shared zero page), one written
  * everywhere, and a Buffer filled with 0xa5; each through a raw zeromq.js echo and a zeroproc
  * child's `echo`. Prints the median ms per round trip of each, and zeroproc's ratio to raw.
+ * KINDS (comma-separated: sparse, dense, buffer) keeps some of them; all three by default.
  */
 import { connectTo, dealer } from '../baselines.js';
 import { peerScript } from '../harness.js';
@@ -21,11 +22,14 @@ function sparse(): Float64Array {
   for (let i = 0; i < array.length; i += 4096) array[i] = i;
   return array;
 }
-const payloads: Record<string, Buffer | Float64Array> = {
-  sparse: sparse(),
-  dense: new Float64Array((10 * MB) / 8).fill(Math.PI),
-  buffer: Buffer.alloc(10 * MB, 0xa5),
+const makers: Record<string, () => Buffer | Float64Array> = {
+  sparse,
+  dense: () => new Float64Array((10 * MB) / 8).fill(Math.PI),
+  buffer: () => Buffer.alloc(10 * MB, 0xa5),
 };
+const kinds = (process.argv[4] ?? Object.keys(makers).join(',')).split(',');
+for (const kind of kinds) if (!makers[kind]) throw new Error(`unknown payload kind ${kind} (sparse, dense, buffer)`);
+const payloads = Object.fromEntries(kinds.map((kind) => [kind, makers[kind]!()]));
 
 const raw = await connectTo('zmq-echo.mjs', dealer());
 const proc = await spawnBench('payload-pages');
