@@ -20,6 +20,7 @@ import {
   type Fixture,
   type Measure,
   type Peer,
+  type PeerOptions,
   type RunContext,
 } from './harness.js';
 
@@ -41,7 +42,7 @@ interface Connected<S> {
 export async function connectTo<S extends zmq.Socket>(
   file: string,
   socket: S,
-  args: string[] = [],
+  options: PeerOptions = {},
 ): Promise<Connected<S>> {
   let peer: Peer | undefined;
   const close = async () => {
@@ -49,7 +50,7 @@ export async function connectTo<S extends zmq.Socket>(
     await peer?.kill();
   };
   try {
-    peer = forkPeer(file, { args });
+    peer = forkPeer(file, options);
     const { address } = await peer.next<{ address: string }>();
     socket.connect(address);
     return { peer, socket, close };
@@ -58,6 +59,9 @@ export async function connectTo<S extends zmq.Socket>(
     throw error;
   }
 }
+
+/** Where a peer binds for the TCP variants of the baselines. */
+export const LOOPBACK_TCP = 'tcp://127.0.0.1:*';
 
 export const dealer = () => new zmq.Dealer({ linger: 0, sendHighWaterMark: 0, receiveHighWaterMark: 0 });
 
@@ -71,27 +75,35 @@ export function sequentialCount(_ctx: RunContext): number {
   return 2000;
 }
 
-/** 1a. Sequential round trips of a tiny message, DEALER to an echoing ROUTER. */
-export const zmqEchoSequential: Baseline = {
-  name: 'zmq-echo-seq',
-  metric: 'sequential round trips',
-  unit: 'rt/s',
-  better: 'higher',
-  async measure(ctx) {
-    const { socket, close } = await connectTo('zmq-echo.mjs', dealer());
-    const count = sequentialCount(ctx);
-    return {
-      sample: () =>
-        opsPerSecond(count, async () => {
-          for (let i = 0; i < count; i++) {
-            await socket.send(TINY);
-            await socket.receive();
-          }
-        }),
-      close,
-    };
-  },
-};
+/** Sequential round trips of a tiny message, DEALER to an echoing ROUTER bound at `bind`. */
+function zmqEchoSequentialAt(name: string, bind?: string): Baseline {
+  return {
+    name,
+    metric: 'sequential round trips',
+    unit: 'rt/s',
+    better: 'higher',
+    async measure(ctx) {
+      const { socket, close } = await connectTo('zmq-echo.mjs', dealer(), { bind });
+      const count = sequentialCount(ctx);
+      return {
+        sample: () =>
+          opsPerSecond(count, async () => {
+            for (let i = 0; i < count; i++) {
+              await socket.send(TINY);
+              await socket.receive();
+            }
+          }),
+        close,
+      };
+    },
+  };
+}
+
+/** 1a. Sequential round trips over ipc://, as a zeroproc child is reached by default. */
+export const zmqEchoSequential: Baseline = zmqEchoSequentialAt('zmq-echo-seq');
+
+/** 1a over loopback TCP, the transport of links between machines (no CURVE: raw zeromq.js). */
+export const zmqEchoSequentialTcp: Baseline = zmqEchoSequentialAt('zmq-echo-seq-tcp', LOOPBACK_TCP);
 
 export const PIPELINED = 10_000;
 
@@ -195,7 +207,7 @@ export function zmqPayloadEcho(bytes: number, kind: PayloadKind): Baseline {
  */
 export function msgpackPayloadEcho(bytes: number, kind: PayloadKind): Measure {
   return async (ctx) => {
-    const { socket, close } = await connectTo('zmq-echo.mjs', dealer(), ['--msgpack']);
+    const { socket, close } = await connectTo('zmq-echo.mjs', dealer(), { args: ['--msgpack'] });
     const payload = makePayload(bytes, kind);
     return {
       sample: () =>

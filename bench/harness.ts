@@ -318,6 +318,8 @@ export interface PeerOptions {
   /** Node flags; empty by default so a peer does not inherit the runner's tsx loader. */
   execArgv?: string[];
   args?: string[];
+  /** The endpoint a zmq peer binds; default {@link peerEndpoint}'s, ipc:// like zeroproc's children. */
+  bind?: string;
 }
 
 /** Absolute path of a file under bench/peers, e.g. a module for a zeroproc child to import. */
@@ -328,7 +330,7 @@ export function forkPeer(file: string, options: PeerOptions = {}): Peer {
   hookExit();
   const child = fork(peerScript(file), options.args ?? [], {
     execArgv: options.execArgv ?? [],
-    env: { ...process.env, BENCH_BIND: peerEndpoint(file) },
+    env: { ...process.env, BENCH_BIND: options.bind ?? peerEndpoint(file) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   live.add(child);

@@ -1,9 +1,12 @@
 // zeroproc cases 1-3: calls through a proxy to a child, against the raw zeromq.js baselines.
 // The child imports bench/peers/zp-target.mjs (plain JS: the child stays on bare node).
 import { withOptions } from '../../dist/src/rpc/proxy.js';
-import { forkIpcPipelined, oneWayCount, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoSequential, zmqPushPull } from '../baselines.js';
-import { atLeast, opsPerSecond, type BenchCase, type Fixture } from '../harness.js';
+import {
+  forkIpcPipelined, oneWayCount, LOOPBACK_TCP, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoSequential, zmqEchoSequentialTcp, zmqPushPull,
+} from '../baselines.js';
+import { atLeast, info, opsPerSecond, type BenchCase, type Fixture, type RunContext } from '../harness.js';
 import { childFixture, within, type Target } from '../zeroproc.js';
+import type { SpawnOptions } from '../../dist/src/process/options.js';
 
 /** 10,000 'async'-mode calls issued in one go (Futures), then all awaited: calls/s. */
 const pipelinedCalls = (): Promise<Fixture> =>
@@ -18,6 +21,16 @@ const pipelinedCalls = (): Promise<Fixture> =>
       });
   });
 
+/** One `await mod.echo(i)` at a time to a child spawned with `options`: calls/s. */
+const sequentialCalls = (label: string, options: SpawnOptions = {}) => (ctx: RunContext): Promise<Fixture> =>
+  childFixture<Target>(label, 'zp-target.mjs', (_proc, mod) => {
+    const n = sequentialCount(ctx);
+    return () =>
+      opsPerSecond(n, async () => {
+        for (let i = 0; i < n; i++) await mod.echo(i);
+      });
+  }, options);
+
 export const cases: BenchCase[] = [
   {
     // 1. one call in flight at a time, tiny argument, as zmq-echo-seq sends one 27-byte message
@@ -26,14 +39,15 @@ export const cases: BenchCase[] = [
     // issue 16's target (issue 5 asked 0.9 x of a baseline measured with a MAC per message)
     target: atLeast(0.8, 'raw zeromq.js echo'),
     baseline: zmqEchoSequential,
-    measure: (ctx) =>
-      childFixture<Target>('seq', 'zp-target.mjs', (_proc, mod) => {
-        const n = sequentialCount(ctx);
-        return () =>
-          opsPerSecond(n, async () => {
-            for (let i = 0; i < n; i++) await mod.echo(i);
-          });
-      }),
+    measure: sequentialCalls('seq'),
+  },
+  {
+    // 1 over loopback TCP (issue 16: "ipc:// saved 15 us sequential ... measure both"): zeroproc
+    // secures a TCP link with CURVE, which the raw echo does not have
+    name: 'rpc: sequential calls over TCP',
+    target: info('raw zeromq.js echo over loopback TCP (without CURVE); the child binds tcp://127.0.0.1 (with CURVE)'),
+    baseline: zmqEchoSequentialTcp,
+    measure: sequentialCalls('seq-tcp', { address: LOOPBACK_TCP }),
   },
   {
     // 2. 10,000 'async'-mode calls issued in one go (Futures), then all awaited
