@@ -37,7 +37,8 @@ type OptionTypes = Record<string, { type: 'string' | 'boolean'; short?: string }
  * `args` with each value that follows a string option joined to it (`--admit -x` becomes
  * `--admit=-x`), for `parseArgs` in strict mode: it refuses a value that starts with `-` as
  * ambiguous, and one Z85 key in 85 (`zeroproc keygen`'s, a host's) starts with `-`. A string
- * option takes the next argument whatever it looks like, except `--`, which ends the options.
+ * option takes the next argument whatever it looks like, except `--` (which ends the options)
+ * and one of the command's own options (`--connect --json` forgot the value: parseArgs says so).
  */
 export function optionValuesJoined(args: readonly string[], options: OptionTypes): string[] {
   const out: string[] = [];
@@ -47,9 +48,9 @@ export function optionValuesJoined(args: readonly string[], options: OptionTypes
       out.push(...args.slice(i));
       break;
     }
-    const name = arg.startsWith('--') ? arg.slice(2) : arg.length === 2 && arg[0] === '-' ? Object.keys(options).find((k) => options[k]!.short === arg[1]) : undefined;
+    const name = optionNamed(arg, options);
     const next = args[i + 1];
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--') {
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '--' && optionNamed(next, options) === undefined) {
       out.push(`${arg.startsWith('--') ? arg : `--${name}`}=${next}`);
       i++;
     } else {
@@ -57,4 +58,13 @@ export function optionValuesJoined(args: readonly string[], options: OptionTypes
     }
   }
   return out;
+}
+
+/** The option `arg` names (`--name`, `--name=value` or `-n`), if `options` has it. */
+function optionNamed(arg: string, options: OptionTypes): string | undefined {
+  if (arg.startsWith('--')) {
+    const name = arg.slice(2).split('=', 1)[0]!;
+    return name in options ? name : undefined;
+  }
+  return arg.length === 2 && arg[0] === '-' ? Object.keys(options).find((k) => options[k]!.short === arg[1]) : undefined;
 }

@@ -28,4 +28,10 @@ describe('optionValuesJoined', () => {
     expect(() => parseArgs({ args: optionValuesJoined(['--admit'], options), options, strict: true })).toThrow(/argument missing/);
     expect(() => parseArgs({ args: optionValuesJoined(['--admit', '--'], options), options, strict: true, allowPositionals: true })).toThrow(/ambiguous/);
   });
+
+  test('an option of the command after a string option is not taken as its value', () => {
+    expect(optionValuesJoined(['--admit', '--json', '--name', '-j'], options)).toEqual(['--admit', '--json', '--name', '-j']);
+    expect(() => parseArgs({ args: optionValuesJoined(['--admit', '--json'], options), options, strict: true })).toThrow(/ambiguous|argument missing/);
+    expect(optionValuesJoined(['--name', '--admit=-k'], options)).toEqual(['--name', '--admit=-k']);
+  });
 });
