@@ -109,28 +109,37 @@ export const PIPELINED = 10_000;
 
 /**
  * 1b. 10,000 tiny messages from one send loop (one message per send, never two sends in
- * flight) while one receive loop awaits all the echoes; messages/s over the whole exchange.
+ * flight) while one receive loop awaits all the echoes, to an echoing ROUTER bound at `bind`;
+ * messages/s over the whole exchange.
  */
-export const zmqEchoPipelined: Baseline = {
-  name: 'zmq-echo-pipelined',
-  metric: 'pipelined round trips (10,000)',
-  unit: 'msg/s',
-  better: 'higher',
-  async measure() {
-    const { socket, close } = await connectTo('zmq-echo.mjs', dealer());
-    return {
-      sample: () =>
-        opsPerSecond(PIPELINED, async () => {
-          const replies = (async () => {
-            for (let i = 0; i < PIPELINED; i++) await socket.receive();
-          })();
-          for (let i = 0; i < PIPELINED; i++) await socket.send(TINY);
-          await replies;
-        }),
-      close,
-    };
-  },
-};
+function zmqEchoPipelinedAt(name: string, bind?: string): Baseline {
+  return {
+    name,
+    metric: 'pipelined round trips (10,000)',
+    unit: 'msg/s',
+    better: 'higher',
+    async measure() {
+      const { socket, close } = await connectTo('zmq-echo.mjs', dealer(), { bind });
+      return {
+        sample: () =>
+          opsPerSecond(PIPELINED, async () => {
+            const replies = (async () => {
+              for (let i = 0; i < PIPELINED; i++) await socket.receive();
+            })();
+            for (let i = 0; i < PIPELINED; i++) await socket.send(TINY);
+            await replies;
+          }),
+        close,
+      };
+    },
+  };
+}
+
+/** 1b over ipc://, as a zeroproc child is reached by default. */
+export const zmqEchoPipelined: Baseline = zmqEchoPipelinedAt('zmq-echo-pipelined');
+
+/** 1b over loopback TCP (no CURVE: raw zeromq.js). */
+export const zmqEchoPipelinedTcp: Baseline = zmqEchoPipelinedAt('zmq-echo-pipelined-tcp', LOOPBACK_TCP);
 
 export type PayloadKind = 'buffer' | 'float64';
 

@@ -2,15 +2,16 @@
 // The child imports bench/peers/zp-target.mjs (plain JS: the child stays on bare node).
 import { withOptions } from '../../dist/src/rpc/proxy.js';
 import {
-  forkIpcPipelined, oneWayCount, LOOPBACK_TCP, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoSequential, zmqEchoSequentialTcp, zmqPushPull,
+  forkIpcPipelined, oneWayCount, LOOPBACK_TCP, PIPELINED, sequentialCount, zmqEchoPipelined, zmqEchoPipelinedTcp, zmqEchoSequential, zmqEchoSequentialTcp,
+  zmqPushPull,
 } from '../baselines.js';
 import { atLeast, info, opsPerSecond, type BenchCase, type Fixture, type RunContext } from '../harness.js';
 import { childFixture, within, type Target } from '../zeroproc.js';
 import type { SpawnOptions } from '../../dist/src/process/options.js';
 
-/** 10,000 'async'-mode calls issued in one go (Futures), then all awaited: calls/s. */
-const pipelinedCalls = (): Promise<Fixture> =>
-  childFixture<Target>('pipe', 'zp-target.mjs', (_proc, mod) => {
+/** 10,000 'async'-mode calls issued in one go (Futures) to a child spawned with `options`, then all awaited: calls/s. */
+const pipelinedCalls = (label: string, options: SpawnOptions = {}) => (): Promise<Fixture> =>
+  childFixture<Target>(label, 'zp-target.mjs', (_proc, mod) => {
     const pipelined = withOptions(mod, { mode: 'async' });
     return () =>
       opsPerSecond(PIPELINED, async () => {
@@ -19,7 +20,7 @@ const pipelinedCalls = (): Promise<Fixture> =>
         const results = await within(Promise.all(futures), 30_000, `${PIPELINED} async calls`);
         if (results[PIPELINED - 1] !== PIPELINED - 1) throw new Error(`wrong echo: ${results[PIPELINED - 1]}`);
       });
-  });
+  }, options);
 
 /** One `await mod.echo(i)` at a time to a child spawned with `options`: calls/s. */
 const sequentialCalls = (label: string, options: SpawnOptions = {}) => (ctx: RunContext): Promise<Fixture> =>
@@ -55,7 +56,15 @@ export const cases: BenchCase[] = [
     issueCase: 2,
     target: atLeast(4, 'raw zeromq.js pipelined echo (issue 16)'),
     baseline: zmqEchoPipelined,
-    measure: pipelinedCalls,
+    measure: pipelinedCalls('pipe'),
+  },
+  {
+    // 2 over loopback TCP, as the sequential case above (issue 16: "ipc:// ... made pipelined
+    // slower: measure both")
+    name: 'rpc: pipelined calls over TCP',
+    target: info('raw zeromq.js pipelined echo over loopback TCP (without CURVE); the child binds tcp://127.0.0.1 (with CURVE)'),
+    baseline: zmqEchoPipelinedTcp,
+    measure: pipelinedCalls('pipe-tcp', { address: LOOPBACK_TCP }),
   },
   {
     // 3. 'off' calls, counted and timed by the callee. The clock runs from the caller's first call
@@ -87,6 +96,6 @@ export const cases: BenchCase[] = [
     name: 'rpc: pipelined calls vs Node IPC',
     target: atLeast(1, 'Node IPC pipelined (issue 16)'),
     baseline: forkIpcPipelined,
-    measure: pipelinedCalls,
+    measure: pipelinedCalls('pipe'),
   },
 ];
