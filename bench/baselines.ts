@@ -75,31 +75,37 @@ export function sequentialCount(_ctx: RunContext): number {
   return 2000;
 }
 
-/** Sequential round trips of a tiny message, DEALER to an echoing ROUTER bound at `bind`. */
-function zmqEchoSequentialAt(name: string, bind?: string): Baseline {
+/**
+ * A baseline of a DEALER to an echoing ROUTER (`zmq-echo.mjs`) bound at `bind` (the run's ipc
+ * directory when undefined), whose sample is `sampler` over the connected socket.
+ */
+function zmqEchoAt(name: string, metric: string, unit: string, bind: string | undefined, sampler: (socket: zmq.Dealer, ctx: RunContext) => () => Promise<number>): Baseline {
   return {
     name,
-    metric: 'sequential round trips',
-    unit: 'rt/s',
+    metric,
+    unit,
     better: 'higher',
     async measure(ctx) {
       const { socket, close } = await connectTo('zmq-echo.mjs', dealer(), { bind });
-      const count = sequentialCount(ctx);
-      return {
-        sample: () =>
-          opsPerSecond(count, async () => {
-            for (let i = 0; i < count; i++) {
-              await socket.send(TINY);
-              await socket.receive();
-            }
-          }),
-        close,
-      };
+      return { sample: sampler(socket, ctx), close };
     },
   };
 }
 
-/** 1a. Sequential round trips over ipc://, as a zeroproc child is reached by default. */
+/** 1a. Sequential round trips of a tiny message, in round trips/s. */
+const zmqEchoSequentialAt = (name: string, bind?: string): Baseline =>
+  zmqEchoAt(name, 'sequential round trips', 'rt/s', bind, (socket, ctx) => {
+    const count = sequentialCount(ctx);
+    return () =>
+      opsPerSecond(count, async () => {
+        for (let i = 0; i < count; i++) {
+          await socket.send(TINY);
+          await socket.receive();
+        }
+      });
+  });
+
+/** 1a over ipc://, as a zeroproc child is reached by default. */
 export const zmqEchoSequential: Baseline = zmqEchoSequentialAt('zmq-echo-seq');
 
 /** 1a over loopback TCP, the transport of links between machines (no CURVE: raw zeromq.js). */
@@ -109,31 +115,17 @@ export const PIPELINED = 10_000;
 
 /**
  * 1b. 10,000 tiny messages from one send loop (one message per send, never two sends in
- * flight) while one receive loop awaits all the echoes, to an echoing ROUTER bound at `bind`;
- * messages/s over the whole exchange.
+ * flight) while one receive loop awaits all the echoes; messages/s over the whole exchange.
  */
-function zmqEchoPipelinedAt(name: string, bind?: string): Baseline {
-  return {
-    name,
-    metric: 'pipelined round trips (10,000)',
-    unit: 'msg/s',
-    better: 'higher',
-    async measure() {
-      const { socket, close } = await connectTo('zmq-echo.mjs', dealer(), { bind });
-      return {
-        sample: () =>
-          opsPerSecond(PIPELINED, async () => {
-            const replies = (async () => {
-              for (let i = 0; i < PIPELINED; i++) await socket.receive();
-            })();
-            for (let i = 0; i < PIPELINED; i++) await socket.send(TINY);
-            await replies;
-          }),
-        close,
-      };
-    },
-  };
-}
+const zmqEchoPipelinedAt = (name: string, bind?: string): Baseline =>
+  zmqEchoAt(name, 'pipelined round trips (10,000)', 'msg/s', bind, (socket) => () =>
+    opsPerSecond(PIPELINED, async () => {
+      const replies = (async () => {
+        for (let i = 0; i < PIPELINED; i++) await socket.receive();
+      })();
+      for (let i = 0; i < PIPELINED; i++) await socket.send(TINY);
+      await replies;
+    }));
 
 /** 1b over ipc://, as a zeroproc child is reached by default. */
 export const zmqEchoPipelined: Baseline = zmqEchoPipelinedAt('zmq-echo-pipelined');
