@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { NotFoundError, ProcessExitedError, SpawnError } from '../../src/errors.js';
 import type { ProcessGiveupEvent, ProcessHandle, ProcessRestartEvent, ProcessState } from '../../src/process/handle.js';
 import { spawn } from '../../src/process/spawner.js';
@@ -180,6 +180,25 @@ describe('restart policy', () => {
     await (await always.import<Behaviours>(fixture('behaviours.mjs'))).exitWith(0);
     expect(await restarted).toMatchObject({ attempt: 1 });
     expect(always.state).toBe('running');
+  });
+
+  test('always: a detached child that closed its server comes back at the same address at the first attempt', async () => {
+    const proc = await spawn({ name: 'detached-always', detached: true, restart: { policy: 'always', backoff: { initial: 0 } } });
+    started.push(proc);
+    const address = proc.address;
+    try {
+      const restarted = next(proc, 'restart');
+      await proc.client.closeServer();
+      // attempt 1: a first attempt that cannot be reached is retried as a crash, which would hide it
+      expect(await restarted).toMatchObject({ attempt: 1 });
+      expect(proc.address).toBe(address);
+      const self = await proc.import<Self>(fixture('self.mjs'));
+      expect(await self.pid).toBe(proc.pid);
+    } finally {
+      await proc.kill();
+      // a detached child's socket has a directory of its own, which nothing removes yet
+      rmSync(dirname(address.slice('ipc://'.length)), { recursive: true, force: true });
+    }
   });
 
   test('import() between a crash and its restart waits for the new child', async () => {
