@@ -9,6 +9,7 @@ import { deferCallTracking } from '../rpc/call-context.js';
 import { RPCServer } from '../rpc/server.js';
 import { setDefaultAuthkey, setLocalServer } from '../rpc/local.js';
 import { randomId } from '../rpc/random-id.js';
+import { setRestartingParent } from '../transport/private-dir.js';
 import { BOOTSTRAP_TAG, isChildConfig, type ChildConfig, type ChildMessage } from './bootstrap-protocol.js';
 import { makeStdioSynchronous } from './child-stdio.js';
 import { createModuleLoader } from './module-loader.js';
@@ -55,6 +56,8 @@ export async function runChild(): Promise<void> {
   markSpawnedChild();
   deferCallTracking();
   process.title = `zeroproc: ${config.name}`;
+  // a detached child's socket directory is its parent's to remove while that parent may restart it
+  if (config.detached) setRestartingParent(process.ppid);
   // the server's socket may not hold the loop open by itself; the child lives until its server closes
   const keepAlive = setInterval(() => undefined, 2 ** 30);
   let server: RPCServer;

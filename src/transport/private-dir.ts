@@ -6,15 +6,17 @@
  * "Threat model").
  */
 import { randomBytes } from 'node:crypto';
-import { type Dirent, lstatSync, mkdirSync, chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { type Dirent, lstatSync, mkdirSync, chmodSync, mkdtempSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 
 /** Longest path libzmq accepts for an ipc endpoint (sockaddr_un.sun_path less its NUL). */
 const MAX_IPC_PATH = 107;
 
 let runDir: string | undefined;
+/** The process that started this detached child and may start the next one in the same directory. */
+let restartingParent: number | undefined;
 
 function uid(): number {
   return process.getuid?.() ?? -1;
@@ -129,11 +131,61 @@ export function userEndpoint(file: string): string {
   return endpointAt(join(userDir(), file));
 }
 
-/** A private directory of its own (0700), which this process does not remove. */
+/** What `mkdtempSync` names a directory made by {@link ownDir}: `d` and six random characters. */
+const OWN_DIR = /^d[A-Za-z0-9]{6}$/;
+
+/**
+ * A private directory of its own (0700) for one endpoint, which this process does not remove:
+ * its handle does when the child ends for good, or the child, if this process is gone by then.
+ */
 function ownDir(): string {
   const dir = mkdtempSync(join(userDir(), 'd'));
   chmodSync(dir, 0o700);
   return dir;
+}
+
+/** The directory {@link ownDir} made for the ipc endpoint `address`, or undefined for any other address. */
+function ownDirOf(address: string): string | undefined {
+  if (!address.startsWith('ipc://')) return undefined;
+  const dir = dirname(address.slice('ipc://'.length));
+  return OWN_DIR.test(basename(dir)) && basename(dirname(dir)) === `zeroproc-${uid()}` ? dir : undefined;
+}
+
+/** Removes the socket file that binding the ipc:// endpoint `address` left: neither zeromq.js nor libzmq does. */
+export function removeSocketFile(address: string): void {
+  if (address.startsWith('ipc://')) rmSync(address.slice('ipc://'.length), { force: true });
+}
+
+/**
+ * Removes the directory {@link privateEndpoint} made for `address` alone (a detached child's),
+ * if nothing is left in it. A run directory is left to its owner, which removes it whole at exit.
+ */
+export function removeOwnDir(address: string): void {
+  const dir = ownDirOf(address);
+  if (dir === undefined) return;
+  try {
+    rmdirSync(dir);
+  } catch {
+    // not empty (someone put something there), or already gone: not ours to force
+  }
+}
+
+/**
+ * Tells this detached child which process started it: while that process lives, it may start the
+ * next child at the same address (a restart policy), so the directory is left to it.
+ */
+export function setRestartingParent(pid: number): void {
+  restartingParent = pid;
+}
+
+/**
+ * What a server leaves on disk once its socket at `address` is closed: its socket file, and the
+ * directory made for it alone once no parent that could start the next child there is alive (a
+ * detached child outlives its parent; this process is reparented when that parent exits).
+ */
+export function releaseBoundEndpoint(address: string): void {
+  removeSocketFile(address);
+  if (restartingParent === undefined || process.ppid !== restartingParent) removeOwnDir(address);
 }
 
 /**

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { Router } from 'zeromq';
 import type { Codec } from '../wire/codec.js';
 import { unpackFrames, type EncodedMessage, type ReceivedBatch } from '../wire/frames.js';
@@ -7,6 +6,7 @@ import { rateLimited, report } from '../diagnostics.js';
 import { linkSecurity, z85Decode, type LinkKey, type LinkSecurity } from './curve.js';
 import { checkAddress } from './endpoint.js';
 import { Link } from './link.js';
+import { releaseBoundEndpoint } from './private-dir.js';
 import { receiveEach } from './receive-each.js';
 import type { Destination } from './outbox.js';
 import { zmqOptions, type LinkOptions } from './socket-options.js';
@@ -117,8 +117,7 @@ export class RouterLink extends Link<Router> {
         unregisterZapDomain(domain);
       });
     }
-    // neither zeromq.js nor libzmq removes the socket file of an ipc:// endpoint it bound
-    if (this.address.startsWith('ipc://')) rmSync(this.address.slice('ipc://'.length), { force: true });
+    releaseBoundEndpoint(this.address);
   }
 
   /**

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RPCClient } from '../../src/rpc/client.js';
 import { alive, fixture, killAll, runFixture, waitGone } from '../fixtures/process/proc-util.js';
 
@@ -121,6 +121,10 @@ describe('detached daemon', () => {
       await client.closeServer();
       expect(await waitGone([info.pid], GONE_WITHIN)).toEqual([]);
       expect(readFileSync(logFile, 'utf8')).toContain('daemon says hi');
+      // its socket had a directory of its own; with its parent gone, the daemon removed it itself
+      const socketDir = dirname(info.address.slice('ipc://'.length));
+      expect(socketDir).toMatch(/\/zeroproc-\d+\/d[A-Za-z0-9]{6}$/);
+      expect(existsSync(socketDir)).toBe(false);
     } finally {
       rmSync(logFile, { force: true });
     }

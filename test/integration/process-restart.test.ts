@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { NotFoundError, ProcessExitedError, SpawnError } from '../../src/errors.js';
@@ -182,10 +182,11 @@ describe('restart policy', () => {
     expect(always.state).toBe('running');
   });
 
-  test('always: a detached child that closed its server comes back at the same address at the first attempt', async () => {
+  test("always: a detached child that closed its server comes back at the same address at the first attempt; its socket's directory goes when the handle ends", async () => {
     const proc = await spawn({ name: 'detached-always', detached: true, restart: { policy: 'always', backoff: { initial: 0 } } });
     started.push(proc);
     const address = proc.address;
+    const dir = dirname(address.slice('ipc://'.length));
     try {
       const restarted = next(proc, 'restart');
       await proc.client.closeServer();
@@ -194,10 +195,12 @@ describe('restart policy', () => {
       expect(proc.address).toBe(address);
       const self = await proc.import<Self>(fixture('self.mjs'));
       expect(await self.pid).toBe(proc.pid);
-    } finally {
+      expect(existsSync(dir)).toBe(true);
+      // killed: its socket file stays behind, and the handle removes it with the directory
       await proc.kill();
-      // a detached child's socket has a directory of its own, which nothing removes yet
-      rmSync(dirname(address.slice('ipc://'.length)), { recursive: true, force: true });
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isPrivateIpc, privateEndpoint, privateRunDir } from '../../src/transport/private-dir.js';
+import { isPrivateIpc, privateEndpoint, privateRunDir, releaseBoundEndpoint, removeOwnDir, setRestartingParent } from '../../src/transport/private-dir.js';
 
 describe('private ipc directories', () => {
   test('the run directory is 0700, owned by this user, and endpoints in it count as private', () => {
@@ -59,5 +59,54 @@ describe('run directories of killed processes', () => {
       rmSync(dead, { recursive: true, force: true });
       rmSync(live, { recursive: true, force: true });
     }
+  });
+});
+
+describe('what a closed socket leaves behind', () => {
+  const pathOf = (address: string) => address.slice('ipc://'.length);
+
+  test("a detached child's directory goes with its socket once no parent could start the next child there", async () => {
+    const { spawnSync } = await import('node:child_process');
+    const address = privateEndpoint('daemon', { outlivesProcess: true });
+    const dir = dirname(pathOf(address));
+    try {
+      expect(dirname(dir)).toBe(dirname(privateRunDir()));
+      // while the process that started it lives, the directory is that process's to remove
+      setRestartingParent(process.ppid);
+      writeFileSync(pathOf(address), '');
+      releaseBoundEndpoint(address);
+      expect(existsSync(pathOf(address))).toBe(false);
+      expect(existsSync(dir)).toBe(true);
+      // once it is gone (this process was reparented), the child removes it
+      setRestartingParent(spawnSync(process.execPath, ['-e', '0']).pid!);
+      writeFileSync(pathOf(address), '');
+      releaseBoundEndpoint(address);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('only an empty directory made for one endpoint is removed: not one that holds more, a run directory, or one outside', () => {
+    const own = privateEndpoint('daemon', { outlivesProcess: true });
+    const ownDir = dirname(pathOf(own));
+    try {
+      writeFileSync(join(ownDir, 'someone-else.txt'), 'x');
+      removeOwnDir(own);
+      expect(existsSync(join(ownDir, 'someone-else.txt'))).toBe(true);
+    } finally {
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+    const empty = join(privateRunDir(), 'child-0.sock');
+    removeOwnDir(`ipc://${empty}`);
+    expect(existsSync(privateRunDir())).toBe(true);
+    const outside = mkdtempSync(join(tmpdir(), 'd'));
+    try {
+      removeOwnDir(`ipc://${outside}/s.sock`);
+      expect(existsSync(outside)).toBe(true);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+    expect(() => removeOwnDir('tcp://127.0.0.1:5555')).not.toThrow();
   });
 });
