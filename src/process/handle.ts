@@ -9,7 +9,7 @@ import { closeWhenIdle, IDLE_ORDER } from '../idle-exit.js';
 import type { RPCClient } from '../rpc/client.js';
 import type { ImportOptions } from '../rpc/options.js';
 import type { Remote } from '../rpc/types.js';
-import { removeOwnDir, removeSocketFile } from '../transport/private-dir.js';
+import { removeOwnEndpoint } from '../transport/private-dir.js';
 import { exitError, type ChildEnd } from './child-exit.js';
 import { ChildRun } from './child-run.js';
 import { checkSignal, resolveStopTimeout, type ResolvedSpawnOptions } from './options.js';
@@ -389,10 +389,7 @@ export class ProcessHandle extends EventEmitter<ProcessHandleEvents> implements 
     this.phase = 'finished';
     // a detached child left its socket's directory (and, killed, its socket file) to this handle,
     // which could have started the next child there
-    if (this.opts.detached) {
-      removeSocketFile(this.opts.address);
-      removeOwnDir(this.opts.address);
-    }
+    if (this.opts.detached) removeOwnEndpoint(this.opts.address);
     this.untrackIdle();
     untrackHandle(this);
     this.settleFinal(exit);

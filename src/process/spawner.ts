@@ -4,6 +4,7 @@
  * {@link ProcessHandle}.
  */
 import { getDefaultAuthkey } from '../rpc/local.js';
+import { removeOwnEndpoint } from '../transport/private-dir.js';
 import { ChildRun } from './child-run.js';
 import { ProcessHandle } from './handle.js';
 import { resolveSpawnOptions, type SpawnOptions } from './options.js';
@@ -32,7 +33,14 @@ export class ProcessSpawner {
       authkey: opts.authkey ?? getDefaultAuthkey(),
       logServer: getLogAddress(),
     });
-    const first = await ChildRun.start(resolved);
+    let first: ChildRun;
+    try {
+      first = await ChildRun.start(resolved);
+    } catch (error) {
+      // no handle will end this child: what was made for a detached one's socket goes now
+      if (resolved.detached) removeOwnEndpoint(resolved.address);
+      throw error;
+    }
     return new ProcessHandle(resolved, first);
   }
 }

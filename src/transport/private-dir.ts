@@ -135,8 +135,9 @@ export function userEndpoint(file: string): string {
 const OWN_DIR = /^d[A-Za-z0-9]{6}$/;
 
 /**
- * A private directory of its own (0700) for one endpoint, which this process does not remove:
- * its handle does when the child ends for good, or the child, if this process is gone by then.
+ * A private directory of its own (0700) for one endpoint, a detached child's: the handle of that
+ * child removes it when the child ends for good ({@link removeOwnEndpoint}), or the child itself
+ * if this process is gone by then ({@link releaseBoundEndpoint}).
  */
 function ownDir(): string {
   const dir = mkdtempSync(join(userDir(), 'd'));
@@ -152,22 +153,30 @@ function ownDirOf(address: string): string | undefined {
 }
 
 /** Removes the socket file that binding the ipc:// endpoint `address` left: neither zeromq.js nor libzmq does. */
-export function removeSocketFile(address: string): void {
+function removeSocketFile(address: string): void {
   if (address.startsWith('ipc://')) rmSync(address.slice('ipc://'.length), { force: true });
 }
 
-/**
- * Removes the directory {@link privateEndpoint} made for `address` alone (a detached child's),
- * if nothing is left in it. A run directory is left to its owner, which removes it whole at exit.
- */
-export function removeOwnDir(address: string): void {
-  const dir = ownDirOf(address);
-  if (dir === undefined) return;
+/** Removes `dir` if nothing is left in it. */
+function removeIfEmpty(dir: string): void {
   try {
     rmdirSync(dir);
   } catch {
     // not empty (someone put something there), or already gone: not ours to force
   }
+}
+
+/**
+ * Removes the endpoint {@link privateEndpoint} made in a directory of its own (a detached
+ * child's), once no child will bind it again: the socket file a killed child left, and the
+ * directory if nothing else is in it. Any other address is left alone: a run directory is
+ * removed whole by its owner at exit, and an address the caller chose may be another server's.
+ */
+export function removeOwnEndpoint(address: string): void {
+  const dir = ownDirOf(address);
+  if (dir === undefined) return;
+  removeSocketFile(address);
+  removeIfEmpty(dir);
 }
 
 /**
@@ -185,7 +194,8 @@ export function setRestartingParent(pid: number): void {
  */
 export function releaseBoundEndpoint(address: string): void {
   removeSocketFile(address);
-  if (restartingParent === undefined || process.ppid !== restartingParent) removeOwnDir(address);
+  const dir = ownDirOf(address);
+  if (dir !== undefined && (restartingParent === undefined || process.ppid !== restartingParent)) removeIfEmpty(dir);
 }
 
 /**

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { hostname } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { InvalidArgumentError, ProcessExitedError, SpawnError, TimeoutError } from '../../src/errors.js';
 import type { ProcessHandle } from '../../src/process/handle.js';
 import { setOutputSink, type ChildLine } from '../../src/process/output-sink.js';
 import { ProcessSpawner, spawn } from '../../src/process/spawner.js';
 import { withOptions } from '../../src/rpc/proxy.js';
+import { privateEndpoint } from '../../src/transport/private-dir.js';
 import { alive, cmdline, fixture, waitGone } from '../fixtures/process/proc-util.js';
 
 type Behaviours = typeof import('../fixtures/process/behaviours.mjs');
@@ -193,10 +195,14 @@ describe('start-up failures', () => {
     await expect(spawn({ name: 'no-cwd', cwd: '/nonexistent/zeroproc' })).rejects.toBeInstanceOf(SpawnError);
   });
 
-  test('an outputFile that cannot be opened gives SpawnError naming it', async () => {
-    const spawning = spawn({ name: 'no-output-dir', detached: true, outputFile: '/nonexistent/zeroproc/out.log' });
+  test('an outputFile that cannot be opened gives SpawnError naming it, and the directory made for its socket goes', async () => {
+    // the default address of a detached child, made here to know its directory
+    const address = privateEndpoint('daemon', { outlivesProcess: true });
+    const dir = dirname(address.slice('ipc://'.length));
+    const spawning = spawn({ name: 'no-output-dir', detached: true, address, outputFile: '/nonexistent/zeroproc/out.log' });
     await expect(spawning).rejects.toBeInstanceOf(SpawnError);
     await expect(spawning).rejects.toThrow(/outputFile.*\/nonexistent\/zeroproc\/out\.log/);
+    expect(existsSync(dir)).toBe(false);
   });
 
   test('a child that never reports ready is killed at startTimeout', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isPrivateIpc, privateEndpoint, privateRunDir, releaseBoundEndpoint, removeOwnDir, setRestartingParent } from '../../src/transport/private-dir.js';
+import { isPrivateIpc, privateEndpoint, privateRunDir, releaseBoundEndpoint, removeOwnEndpoint, setRestartingParent } from '../../src/transport/private-dir.js';
 
 describe('private ipc directories', () => {
   test('the run directory is 0700, owned by this user, and endpoints in it count as private', () => {
@@ -87,26 +87,38 @@ describe('what a closed socket leaves behind', () => {
     }
   });
 
-  test('only an empty directory made for one endpoint is removed: not one that holds more, a run directory, or one outside', () => {
+  test("an endpoint in a directory of its own is removed with a killed child's socket file; a directory holding more stays", () => {
     const own = privateEndpoint('daemon', { outlivesProcess: true });
     const ownDir = dirname(pathOf(own));
     try {
+      writeFileSync(pathOf(own), '');
       writeFileSync(join(ownDir, 'someone-else.txt'), 'x');
-      removeOwnDir(own);
+      removeOwnEndpoint(own);
+      expect(existsSync(pathOf(own))).toBe(false);
       expect(existsSync(join(ownDir, 'someone-else.txt'))).toBe(true);
+      rmSync(join(ownDir, 'someone-else.txt'));
+      removeOwnEndpoint(own);
+      expect(existsSync(ownDir)).toBe(false);
     } finally {
       rmSync(ownDir, { recursive: true, force: true });
     }
-    const empty = join(privateRunDir(), 'child-0.sock');
-    removeOwnDir(`ipc://${empty}`);
+  });
+
+  test('any other endpoint is left alone: one in the run directory, or one the caller chose', () => {
+    const inRun = privateEndpoint('child');
+    writeFileSync(pathOf(inRun), '');
+    removeOwnEndpoint(inRun);
+    expect(existsSync(pathOf(inRun))).toBe(true);
+    rmSync(pathOf(inRun));
     expect(existsSync(privateRunDir())).toBe(true);
     const outside = mkdtempSync(join(tmpdir(), 'd'));
     try {
-      removeOwnDir(`ipc://${outside}/s.sock`);
-      expect(existsSync(outside)).toBe(true);
+      writeFileSync(join(outside, 's.sock'), '');
+      removeOwnEndpoint(`ipc://${outside}/s.sock`);
+      expect(existsSync(join(outside, 's.sock'))).toBe(true);
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }
-    expect(() => removeOwnDir('tcp://127.0.0.1:5555')).not.toThrow();
+    expect(() => removeOwnEndpoint('tcp://127.0.0.1:5555')).not.toThrow();
   });
 });
