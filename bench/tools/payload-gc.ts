@@ -8,10 +8,10 @@
  *   node --import tsx --trace-incremental-marking bench/tools/payload-gc.ts --alone zeroproc
  *
  * `--alone SIDE` runs only that side, so every collection of this process is that side's, and
- * also prints the young generation's size before and after: V8 starts full collections for its
- * "allocation limit" (not for external memory) when the old generation's headroom falls under
- * the young generation's capacity, which V8 shrinks only while this process allocates little.
- * `--trace-incremental-marking` prints why each full collection started.
+ * also prints the young generation's size before and after: zeroproc's caller runs more full
+ * collections, started for V8's "allocation limit" rather than for external memory, and capping
+ * its young generation (`--max-semi-space-size=1`) removes them; what starts them is not known
+ * (bench/README.md, session 9). `--trace-incremental-marking` prints why each one started.
  */
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';

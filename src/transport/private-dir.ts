@@ -195,7 +195,8 @@ export function setRestartingParent(pid: number): void {
 export function releaseBoundEndpoint(address: string): void {
   removeSocketFile(address);
   const dir = ownDirOf(address);
-  if (dir !== undefined && (restartingParent === undefined || process.ppid !== restartingParent)) removeIfEmpty(dir);
+  // process.ppid changes when the parent exits (this process is reparented)
+  if (dir !== undefined && process.ppid !== restartingParent) removeIfEmpty(dir);
 }
 
 /**
